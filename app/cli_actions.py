@@ -1,0 +1,189 @@
+"""What each subcommand does: read inputs, run the classic pipeline, write outputs atomically.
+
+These functions are the same code paths the GUI's jobs call (``classic.pipeline``,
+``classic.compositing``); they only add argument parsing and file handling. No Qt here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from app.progress_bar import TextProgressBar
+from classic.checks import InvalidInputError, check_same_size
+from classic.compositing import composite
+from classic.foreground import estimate_foreground
+from classic.grabcut import Rect
+from classic.imageio import READ_EXTENSIONS, WRITE_EXTENSIONS, read_image, read_matte, read_trimap, write_image
+from classic.matting import estimate_alpha
+from classic.pipeline import CutoutOptions, cut_out, segment
+from classic.placement import Placement, default_placement
+from engine.weights import require_network
+
+
+def parse_rect(text: str | None) -> Rect | None:
+    """``"X,Y,W,H"`` → ``Rect``; None stays None."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        x, y, width, height = (int(round(float(p))) for p in parts)
+    except ValueError:
+        raise InvalidInputError(f"--rect must be X,Y,W,H in pixels, got {text!r}") from None
+    if width <= 0 or height <= 0:
+        raise InvalidInputError(f"--rect width and height must be positive, got {text!r}")
+    return Rect(x, y, width, height)
+
+
+def check_output(path: str, *, extensions: tuple[str, ...] = WRITE_EXTENSIONS) -> Path:
+    """Fail before any work when the output cannot be written."""
+    target = Path(path)
+    if target.suffix.lower() not in extensions:
+        raise InvalidInputError(f"{target}: the output must end in one of {', '.join(extensions)}")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InvalidInputError(f"{target}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise InvalidInputError(f"{target}: cannot write there (permission denied)")
+    return target
+
+
+def run_segment(args: argparse.Namespace) -> int:
+    output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".bmp"))
+    image = read_image(args.image).rgb
+    if args.method == "network":
+        require_network("segmentation", classic_alternative="--method auto")
+    if args.method == "quickselect":
+        mask = _quick_select(image, args)
+    else:
+        method = "grabcut" if args.method == "grabcut" else "auto"
+        mask = segment(image, method=method, rect=parse_rect(args.rect), progress=_bar("Segmenting"))
+    write_image(output, mask, bit_depth=args.bit_depth)
+    return 0
+
+
+def _quick_select(image: np.ndarray, args: argparse.Namespace) -> np.ndarray:
+    from classic.quickselect import quick_select
+
+    if not (args.foreground_scribbles and args.background_scribbles):
+        raise InvalidInputError("quickselect needs --foreground-scribbles and --background-scribbles")
+    foreground = read_matte(args.foreground_scribbles)
+    background = read_matte(args.background_scribbles)
+    for name, scribbles in (("foreground scribbles", foreground), ("background scribbles", background)):
+        check_same_size("image", image, name, scribbles)
+    return quick_select(image, foreground, background, progress=_bar("Quick select"))
+
+
+def run_matte(args: argparse.Namespace) -> int:
+    output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".bmp"))
+    image = read_image(args.image).rgb
+    trimap = read_trimap(args.trimap)
+    check_same_size("image", image, "trimap", trimap)
+    if args.method == "network":
+        require_network("matting", classic_alternative="--method closed-form")
+    alpha = estimate_alpha(image, trimap, method=args.method, progress=_bar("Matting"))
+    write_image(output, alpha, bit_depth=args.bit_depth)
+    return 0
+
+
+def run_cutout(args: argparse.Namespace) -> int:
+    output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".webp"))
+    image = read_image(args.image).rgb
+    options = CutoutOptions(matting=args.matting)
+    result = cut_out(image, options=options, rect=parse_rect(args.rect), progress=_bar("Cutting out"))
+    rgba = np.dstack([result.foreground, result.alpha])
+    write_image(output, rgba, bit_depth=args.bit_depth)
+    return 0
+
+
+def run_composite(args: argparse.Namespace) -> int:
+    output = check_output(args.output)
+    if args.method == "fusion":
+        require_network("fusion", classic_alternative="--method alpha or laplacian")
+    foreground = read_image(args.foreground).rgb
+    background = read_image(args.background).rgb
+    colours, alpha = _subject(foreground, args)
+    placement = _placement(args, foreground.shape, background.shape)
+    result = composite(colours, alpha, background, method=args.method, placement=placement)
+    write_image(output, result, bit_depth=args.bit_depth, quality=args.quality)
+    return 0
+
+
+def _subject(foreground: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    """The colours to paste and their alpha, from --alpha, --trimap, --mask or automatic selection."""
+    if args.alpha:
+        alpha = read_matte(args.alpha)
+        check_same_size("foreground", foreground, "alpha", alpha)
+    elif args.trimap:
+        trimap = read_trimap(args.trimap)
+        check_same_size("foreground", foreground, "trimap", trimap)
+        alpha = estimate_alpha(foreground, trimap, method=args.matting, progress=_bar("Matting"))
+    else:
+        mask = read_matte(args.mask) if args.mask else None
+        if mask is not None:
+            check_same_size("foreground", foreground, "mask", mask)
+        options = CutoutOptions(matting=args.matting, decontaminate=args.decontaminate)
+        result = cut_out(foreground, options=options, mask=mask, progress=_bar("Cutting out"))
+        return result.foreground, result.alpha
+    if args.decontaminate:
+        return estimate_foreground(foreground, alpha, progress=_bar("Decontaminating")), alpha
+    return foreground, alpha
+
+
+def _placement(args: argparse.Namespace, foreground_shape: tuple[int, ...], background_shape: tuple[int, ...]) -> Placement:
+    default = default_placement(foreground_shape, background_shape)
+    return Placement(
+        x=default.x if args.x is None else args.x,
+        y=default.y if args.y is None else args.y,
+        scale=default.scale if args.scale is None else args.scale,
+        rotation=args.rotate,
+        flip=args.flip,
+    )
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    folder = Path(args.foreground_dir)
+    if not folder.is_dir():
+        raise InvalidInputError(f"{folder}: not a folder")
+    photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in READ_EXTENSIONS)
+    if not photos:
+        raise InvalidInputError(f"{folder}: no photos ({', '.join(READ_EXTENSIONS)}) in this folder")
+    background = read_image(args.background).rgb
+    out = Path(args.output)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InvalidInputError(f"{out}: cannot create the output folder ({error.strerror})") from None
+    failures = _composite_all(photos, background, out, args)
+    done = len(photos) - len(failures)
+    print(f"{done} of {len(photos)} photos composited into {out}", file=sys.stderr)
+    for name, reason in failures:
+        print(f"failed: {name}: {reason}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _composite_all(
+    photos: list[Path], background: np.ndarray, out: Path, args: argparse.Namespace
+) -> list[tuple[str, str]]:
+    failures: list[tuple[str, str]] = []
+    bar = TextProgressBar("Batch", total=len(photos))
+    for index, photo in enumerate(photos):
+        try:
+            foreground = read_image(photo).rgb
+            result = cut_out(foreground)
+            placement = default_placement(foreground.shape, background.shape)
+            image = composite(result.foreground, result.alpha, background, method=args.method, placement=placement)
+            write_image(out / f"{photo.stem}.{args.format}", image)
+        except InvalidInputError as error:
+            failures.append((photo.name, str(error)))
+        bar.update(index + 1, photo.name)
+    bar.close()
+    return failures
+
+
+def _bar(label: str) -> TextProgressBar:
+    return TextProgressBar(label)

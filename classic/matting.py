@@ -1,0 +1,100 @@
+"""Alpha matting from a trimap: closed-form and KNN through pymatting, Bayesian implemented here.
+
+Every method is solved only around the trimap's unknown pixels (see ``classic.tiles``): a small photo
+is cropped to the unknown band's bounding box plus context, a large one is solved in overlapping tiles,
+so memory stays bounded on a 24 MP photo. Known pixels keep their trimap value. pymatting compiles its
+numba kernels on first import, so it is imported only when a matting method runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from classic.checks import InvalidInputError, check_image, check_same_size, check_trimap
+from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress
+from classic.tiles import TileGrid, solve_in_tiles
+
+MATTING_METHODS = ("closed-form", "knn", "bayesian")
+
+Solver = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def estimate_alpha(
+    image: np.ndarray,
+    trimap: np.ndarray,
+    *,
+    method: str = "closed-form",
+    grid: TileGrid | None = None,
+    progress: ProgressCallback = no_progress,
+    is_cancelled: CancelCallback = never_cancelled,
+) -> np.ndarray:
+    """Alpha (H, W) float32 in [0, 1] for an RGB image (H, W, 3) and a trimap (H, W) of 0 / 0.5 / 1.
+
+    ``method`` is one of ``MATTING_METHODS``.
+    """
+    check_image("image", image)
+    check_trimap("trimap", trimap)
+    check_same_size("image", image, "trimap", trimap)
+    solver = _solver(method)
+    alpha = trimap.copy()
+    unknown = trimap == 0.5
+
+    def solve(window: tuple[slice, slice]) -> np.ndarray:
+        return solver(image[window], trimap[window])
+
+    solve_in_tiles(
+        unknown, solve, alpha, grid=grid or TileGrid(), progress=progress, is_cancelled=is_cancelled
+    )
+    return np.clip(alpha, 0.0, 1.0)
+
+
+def _solver(method: str) -> Solver:
+    solvers: dict[str, Solver] = {
+        "closed-form": _closed_form,
+        "knn": _knn,
+        "bayesian": _bayesian,
+    }
+    if method not in solvers:
+        raise InvalidInputError(f"unknown matting method {method!r}; choose one of {', '.join(MATTING_METHODS)}")
+    return solvers[method]
+
+
+def _only_one_kind_known(trimap: np.ndarray) -> float | None:
+    # A window with known pixels of a single kind has a constant solution; pymatting would divide by
+    # zero or fail on it, so answer directly.
+    has_foreground = bool((trimap == 1.0).any())
+    has_background = bool((trimap == 0.0).any())
+    if has_foreground and has_background:
+        return None
+    return 1.0 if has_foreground else 0.0
+
+
+def _closed_form(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
+    constant = _only_one_kind_known(trimap)
+    if constant is not None:
+        return np.full(trimap.shape, constant, np.float32)
+    from pymatting import estimate_alpha_cf
+
+    alpha = estimate_alpha_cf(image.astype(np.float64), trimap.astype(np.float64))
+    return alpha.astype(np.float32)
+
+
+def _knn(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
+    constant = _only_one_kind_known(trimap)
+    if constant is not None:
+        return np.full(trimap.shape, constant, np.float32)
+    from pymatting import estimate_alpha_knn
+
+    alpha = estimate_alpha_knn(image.astype(np.float64), trimap.astype(np.float64))
+    return alpha.astype(np.float32)
+
+
+def _bayesian(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
+    constant = _only_one_kind_known(trimap)
+    if constant is not None:
+        return np.full(trimap.shape, constant, np.float32)
+    from classic.bayesian import estimate_alpha_bayesian
+
+    return estimate_alpha_bayesian(image, trimap)

@@ -1,0 +1,81 @@
+"""Where the subject goes on the background: offset, scale, rotation and flip.
+
+A ``Placement`` maps foreground-photo pixels onto the background: the foreground is flipped
+horizontally (if asked), scaled by ``scale``, rotated by ``rotation`` degrees (counter-clockwise, about
+its own centre) and its scaled, unrotated top-left corner lands at (``x``, ``y``) on the background.
+``place`` warps an image or matte into the background's frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from classic.checks import InvalidInputError
+from classic.resize import resize_to
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Offset (pixels on the background), scale factor, rotation in degrees and horizontal flip."""
+
+    x: float = 0.0
+    y: float = 0.0
+    scale: float = 1.0
+    rotation: float = 0.0
+    flip: bool = False
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.scale) and self.scale > 0):
+            raise InvalidInputError(f"scale must be a positive number, got {self.scale}")
+        if not all(math.isfinite(v) for v in (self.x, self.y, self.rotation)):
+            raise InvalidInputError("placement offsets and rotation must be finite numbers")
+
+    @property
+    def is_identity(self) -> bool:
+        """True when the foreground maps pixel for pixel onto the background."""
+        return (self.x, self.y, self.scale, self.rotation % 360.0, self.flip) == (0.0, 0.0, 1.0, 0.0, False)
+
+
+def default_placement(foreground_shape: tuple[int, ...], background_shape: tuple[int, ...]) -> Placement:
+    """Same-size photos: the subject stays in place. Otherwise the foreground photo is centred on the
+    background, scaled down to fit when it is larger."""
+    fh, fw = foreground_shape[:2]
+    bh, bw = background_shape[:2]
+    if (fh, fw) == (bh, bw):
+        return Placement()
+    scale = min(1.0, bw / fw, bh / fh)
+    return Placement(x=(bw - fw * scale) / 2.0, y=(bh - fh * scale) / 2.0, scale=scale)
+
+
+def place(array: np.ndarray, placement: Placement, background_shape: tuple[int, ...]) -> np.ndarray:
+    """Warp an image (h, w, C) or matte (h, w) into the background's frame (H, W[, C]); outside is 0."""
+    height, width = background_shape[:2]
+    if placement.is_identity and array.shape[:2] == (height, width):
+        return array
+    source, scale = array, placement.scale
+    if scale < 1.0:
+        # Shrink with area averaging first: a warp alone would alias fine detail such as hair.
+        size = (max(1, round(array.shape[1] * scale)), max(1, round(array.shape[0] * scale)))
+        source = resize_to(array, size)
+        scale = 1.0
+    matrix = _affine(source.shape, scale, placement)
+    return cv2.warpAffine(
+        source, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+    )
+
+
+def _affine(shape: tuple[int, ...], scale: float, placement: Placement) -> np.ndarray:
+    h, w = shape[:2]
+    centre = np.array([(w - 1) / 2.0, (h - 1) / 2.0])
+    flip = np.diag([-1.0 if placement.flip else 1.0, 1.0])
+    angle = math.radians(placement.rotation)
+    # Image y points down, so a counter-clockwise turn on screen is a negative angle in these axes.
+    rotate = np.array([[math.cos(angle), math.sin(angle)], [-math.sin(angle), math.cos(angle)]])
+    linear = rotate @ (scale * flip)
+    target_centre = np.array([placement.x, placement.y]) + centre * scale
+    offset = target_centre - linear @ centre
+    return np.hstack([linear, offset[:, None]]).astype(np.float64)

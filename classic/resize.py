@@ -1,0 +1,105 @@
+"""Working resolution and guided upsampling.
+
+Slow algorithms (GrabCut, saliency, matting) run on a downscaled copy of the photo; their masks and
+alphas come back to full resolution through the fast guided filter (He & Sun 2015, "Fast Guided
+Filter"): the filter's local linear coefficients are fitted at the working resolution, upsampled
+bilinearly and applied to the full-resolution photo, so edges follow the full-resolution pixels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+_STRIP_ROWS = 1024
+
+
+def working_scale(shape: tuple[int, ...], megapixels: float) -> float:
+    """Scale factor (≤ 1) that brings an image of ``shape`` down to at most ``megapixels``."""
+    pixels = shape[0] * shape[1]
+    return min(1.0, math.sqrt(megapixels * 1e6 / pixels)) if pixels else 1.0
+
+
+def resize_to(array: np.ndarray, size: tuple[int, int], *, nearest: bool = False) -> np.ndarray:
+    """Resize to ``size`` = (width, height): area averaging down, bilinear up, or nearest."""
+    width, height = size
+    if array.shape[1] == width and array.shape[0] == height:
+        return array
+    if nearest:
+        interpolation = cv2.INTER_NEAREST
+    elif width < array.shape[1]:
+        interpolation = cv2.INTER_AREA
+    else:
+        interpolation = cv2.INTER_LINEAR
+    return cv2.resize(array, (width, height), interpolation=interpolation)
+
+
+def downscale(image: np.ndarray, megapixels: float) -> np.ndarray:
+    """Return ``image`` scaled down to at most ``megapixels`` (the same array when already small)."""
+    scale = working_scale(image.shape, megapixels)
+    if scale >= 1.0:
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return resize_to(image, size)
+
+
+def guided_upsample(
+    matte: np.ndarray,
+    guide: np.ndarray,
+    full_guide: np.ndarray,
+    *,
+    radius: int = 4,
+    epsilon: float = 1e-4,
+) -> np.ndarray:
+    """Upsample a low-resolution ``matte`` (h, w) to ``full_guide``'s size (H, W), edge-aware.
+
+    ``guide`` is the photo at the matte's resolution (h, w, 3) and ``full_guide`` the full photo
+    (H, W, 3), both float32 in [0, 1]. ``radius`` is the box radius in low-resolution pixels and
+    ``epsilon`` the regularisation of the colour guided filter (He et al. 2010). Returns float32 (H, W)
+    clipped to [0, 1].
+    """
+    a, b = _guided_coefficients(matte, guide, radius, epsilon)
+    height, width = full_guide.shape[:2]
+    result = np.empty((height, width), np.float32)
+    # Coefficient maps at full size cost 16 bytes a pixel, so apply them a strip of rows at a time.
+    scale_y = matte.shape[0] / height
+    for top in range(0, height, _STRIP_ROWS):
+        bottom = min(height, top + _STRIP_ROWS)
+        rows = _strip_map(top, bottom, scale_y, matte.shape[1], width)
+        a_strip = cv2.remap(a, *rows, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        b_strip = cv2.remap(b, *rows, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        strip = np.einsum("ijc,ijc->ij", a_strip, full_guide[top:bottom]) + b_strip
+        result[top:bottom] = np.clip(strip, 0.0, 1.0)
+    return result
+
+
+def _strip_map(top: int, bottom: int, scale_y: float, low_width: int, width: int) -> tuple[np.ndarray, ...]:
+    # Pixel-centre aligned sampling positions, as cv2.resize uses for bilinear interpolation.
+    xs = ((np.arange(width, dtype=np.float32) + 0.5) * (low_width / width) - 0.5).astype(np.float32)
+    ys = ((np.arange(top, bottom, dtype=np.float32) + 0.5) * scale_y - 0.5).astype(np.float32)
+    map_x = np.broadcast_to(xs[None, :], (bottom - top, width))
+    map_y = np.broadcast_to(ys[:, None], (bottom - top, width))
+    return np.ascontiguousarray(map_x), np.ascontiguousarray(map_y)
+
+
+def _box(array: np.ndarray, radius: int) -> np.ndarray:
+    return cv2.boxFilter(array, -1, (2 * radius + 1, 2 * radius + 1), borderType=cv2.BORDER_REFLECT)
+
+
+def _guided_coefficients(
+    matte: np.ndarray, guide: np.ndarray, radius: int, epsilon: float
+) -> tuple[np.ndarray, np.ndarray]:
+    # Colour guided filter: in each window, matte ≈ aᵀ·I + b with a = (Σ + εI)⁻¹ cov(I, p).
+    p = matte.astype(np.float32)
+    mean_i = _box(guide, radius)
+    mean_p = _box(p, radius)
+    cov_ip = _box(guide * p[:, :, None], radius) - mean_i * mean_p[:, :, None]
+    products = np.einsum("hwi,hwj->hwij", guide, guide).reshape(*p.shape, 9)
+    sigma = _box(np.ascontiguousarray(products), radius).reshape(*p.shape, 3, 3)
+    sigma -= np.einsum("hwi,hwj->hwij", mean_i, mean_i)
+    sigma += epsilon * np.eye(3, dtype=np.float32)
+    a = np.linalg.solve(sigma, cov_ip[..., None])[..., 0].astype(np.float32)
+    b = mean_p - np.einsum("hwc,hwc->hw", a, mean_i)
+    return _box(a, radius), _box(b.astype(np.float32), radius)

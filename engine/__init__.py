@@ -1,0 +1,1 @@
+"""Networks, inference and training (torch lives here and only here; no Qt)."""
