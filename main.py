@@ -1,4 +1,4 @@
-"""Compositing for photographers: ``python main.py`` opens the GUI, ``python main.py --help`` lists the rest."""
+"""Compositing for photographers: ``python main.py`` opens the GUI; ``--help`` lists the rest."""
 
 from __future__ import annotations
 

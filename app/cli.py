@@ -16,7 +16,7 @@ from classic.checks import InvalidInputError
 from classic.compositing import COMPOSITING_METHODS
 from classic.matting import MATTING_METHODS
 
-SUBCOMMANDS = ("segment", "matte", "composite", "cutout", "batch")
+SUBCOMMANDS = ("segment", "matte", "composite", "cutout", "batch", "benchmark")
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
 def build_gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="main.py",
-        description="Open the compositing window. Subcommands: " + ", ".join(SUBCOMMANDS)
+        description="Open the compositing window. Subcommands: "
+        + ", ".join(SUBCOMMANDS)
         + " (see `main.py COMMAND --help`).",
     )
     parser.add_argument("foreground", nargs="?", help="foreground photo to open")
@@ -56,8 +57,12 @@ def _add_segment(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     _output(parser, "mask file (single-channel PNG)")
     parser.add_argument("--method", choices=("auto", "grabcut", "quickselect", "network"), default="auto")
     parser.add_argument("--rect", help="GrabCut box X,Y,W,H in pixels")
-    parser.add_argument("--foreground-scribbles", help="quick-select: image whose non-zero pixels are subject")
-    parser.add_argument("--background-scribbles", help="quick-select: image whose non-zero pixels are background")
+    parser.add_argument(
+        "--foreground-scribbles", help="quick-select: image whose non-zero pixels are subject"
+    )
+    parser.add_argument(
+        "--background-scribbles", help="quick-select: image whose non-zero pixels are background"
+    )
     parser.set_defaults(run=cli_actions.run_segment)
 
 
@@ -118,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``main.py``; returns the process exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        if args and args[0] == "benchmark":
+            from app.benchmark import main as run_benchmark
+
+            return run_benchmark(args[1:])
         if args and args[0] in SUBCOMMANDS:
             parsed = build_parser().parse_args(args)
             return int(parsed.run(parsed))
@@ -137,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last line of defence: one line, never a traceback
         if os.environ.get("COMPOSITOR_DEBUG"):
             raise
-        print(f"error: unexpected failure ({type(error).__name__}: {error}); "
-              "set COMPOSITOR_DEBUG=1 to see where", file=sys.stderr)
+        print(
+            f"error: unexpected failure ({type(error).__name__}: {error}); "
+            "set COMPOSITOR_DEBUG=1 to see where",
+            file=sys.stderr,
+        )
         return 1

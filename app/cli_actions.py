@@ -18,7 +18,14 @@ from classic.checks import InvalidInputError, check_same_size
 from classic.compositing import composite
 from classic.foreground import estimate_foreground
 from classic.grabcut import Rect
-from classic.imageio import READ_EXTENSIONS, WRITE_EXTENSIONS, read_image, read_matte, read_trimap, write_image
+from classic.imageio import (
+    READ_EXTENSIONS,
+    WRITE_EXTENSIONS,
+    read_image,
+    read_matte,
+    read_trimap,
+    write_image,
+)
 from classic.matting import estimate_alpha
 from classic.pipeline import CutoutOptions, cut_out, segment
 from classic.placement import Placement, default_placement
@@ -31,8 +38,8 @@ def parse_rect(text: str | None) -> Rect | None:
         return None
     parts = text.split(",")
     try:
-        x, y, width, height = (int(round(float(p))) for p in parts)
-    except ValueError:
+        x, y, width, height = (round(float(p)) for p in parts)
+    except (ValueError, OverflowError):
         raise InvalidInputError(f"--rect must be X,Y,W,H in pixels, got {text!r}") from None
     if width <= 0 or height <= 0:
         raise InvalidInputError(f"--rect width and height must be positive, got {text!r}")
@@ -134,7 +141,9 @@ def _subject(foreground: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarr
     return foreground, alpha
 
 
-def _placement(args: argparse.Namespace, foreground_shape: tuple[int, ...], background_shape: tuple[int, ...]) -> Placement:
+def _placement(
+    args: argparse.Namespace, foreground_shape: tuple[int, ...], background_shape: tuple[int, ...]
+) -> Placement:
     default = default_placement(foreground_shape, background_shape)
     return Placement(
         x=default.x if args.x is None else args.x,
@@ -154,6 +163,10 @@ def run_batch(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"{folder}: no photos ({', '.join(READ_EXTENSIONS)}) in this folder")
     background = read_image(args.background).rgb
     out = Path(args.output)
+    if out.resolve() == folder.resolve():
+        raise InvalidInputError(
+            f"{out}: the output folder must not be the photo folder (photos would be overwritten)"
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -171,18 +184,32 @@ def _composite_all(
 ) -> list[tuple[str, str]]:
     failures: list[tuple[str, str]] = []
     bar = TextProgressBar("Batch", total=len(photos))
+    names = output_names(photos, args.format)
     for index, photo in enumerate(photos):
         try:
             foreground = read_image(photo).rgb
             result = cut_out(foreground)
             placement = default_placement(foreground.shape, background.shape)
-            image = composite(result.foreground, result.alpha, background, method=args.method, placement=placement)
-            write_image(out / f"{photo.stem}.{args.format}", image)
+            image = composite(
+                result.foreground, result.alpha, background, method=args.method, placement=placement
+            )
+            write_image(out / names[photo], image)
         except InvalidInputError as error:
             failures.append((photo.name, str(error)))
+        except Exception as error:  # one bad photo must not stop the batch
+            failures.append((photo.name, f"unexpected failure ({type(error).__name__}: {error})"))
         bar.update(index + 1, photo.name)
     bar.close()
     return failures
+
+
+def output_names(photos: list[Path], extension: str) -> dict[Path, str]:
+    """Output file names: the photo's stem, plus its own extension where two photos share a stem."""
+    stems = [photo.stem for photo in photos]
+    return {
+        photo: f"{photo.stem}{'-' + photo.suffix[1:] if stems.count(photo.stem) > 1 else ''}.{extension}"
+        for photo in photos
+    }
 
 
 def _bar(label: str) -> TextProgressBar:

@@ -10,7 +10,9 @@ from typing import TextIO
 class TextProgressBar:
     """Callable as a job's ``progress(fraction, message)``; ``update(done, message)`` counts items."""
 
-    def __init__(self, label: str, *, total: int | None = None, stream: TextIO | None = None, width: int = 30):
+    def __init__(
+        self, label: str, *, total: int | None = None, stream: TextIO | None = None, width: int = 30
+    ):
         self.label = label
         self.total = total
         self.stream = stream or sys.stderr
@@ -40,7 +42,7 @@ class TextProgressBar:
         if not force and now - self._last_draw < 0.1:
             return
         self._last_draw = now
-        filled = int(round(self.width * min(max(fraction, 0.0), 1.0)))
+        filled = round(self.width * min(max(fraction, 0.0), 1.0))
         bar = "#" * filled + "-" * (self.width - filled)
         self.stream.write(f"\r{self.label} [{bar}] {fraction * 100:5.1f}% {message[:40]:<40}")
         self.stream.flush()

@@ -11,18 +11,27 @@ solved as one batch per layer, so no Python code runs per pixel.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import cv2
 import numpy as np
 from scipy import ndimage
 
 from classic.checks import InvalidInputError, check_image, check_same_size, check_trimap
-from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress, raise_if_cancelled
+from classic.progress import (
+    CancelCallback,
+    ProgressCallback,
+    never_cancelled,
+    no_progress,
+    raise_if_cancelled,
+)
 
 _MESSAGE = "Bayesian matting"
 _COV_EPS = 1e-5  # keeps the covariance invertible where the samples are (nearly) one colour
 _TOLERANCE = 1e-4  # stop alternating once no alpha of the layer moves by more than this
 _LAYER_STEP = 1.0  # pixels of distance to the known region peeled per layer
 _UPPER = np.triu_indices(3)
+_MAX_GROWTH = 4  # widest window tried, as a multiple of the requested one, before the nearest-colour fallback
 _TILE = 48  # side of the tiles a layer is filtered in; small tiles waste less around thin rings
 
 
@@ -30,11 +39,11 @@ def estimate_alpha_bayesian(
     image: np.ndarray,
     trimap: np.ndarray,
     *,
-    window: int = 25,
-    sigma: float = 8.0,
+    window: int = 45,
+    sigma: float = 14.0,
     min_samples: int = 10,
     iterations: int = 20,
-    camera_noise: float = 0.01,
+    camera_noise: float = 0.02,
     progress: ProgressCallback = no_progress,
     is_cancelled: CancelCallback = never_cancelled,
 ) -> np.ndarray:
@@ -44,8 +53,15 @@ def estimate_alpha_bayesian(
     float32 (H, W) in [0, 1]; known pixels keep their trimap value.
     """
     alpha, _, _ = estimate_alpha_fb_bayesian(
-        image, trimap, window=window, sigma=sigma, min_samples=min_samples, iterations=iterations,
-        camera_noise=camera_noise, progress=progress, is_cancelled=is_cancelled,
+        image,
+        trimap,
+        window=window,
+        sigma=sigma,
+        min_samples=min_samples,
+        iterations=iterations,
+        camera_noise=camera_noise,
+        progress=progress,
+        is_cancelled=is_cancelled,
     )
     return alpha
 
@@ -54,11 +70,11 @@ def estimate_alpha_fb_bayesian(
     image: np.ndarray,
     trimap: np.ndarray,
     *,
-    window: int = 25,
-    sigma: float = 8.0,
+    window: int = 45,
+    sigma: float = 14.0,
     min_samples: int = 10,
     iterations: int = 20,
-    camera_noise: float = 0.01,
+    camera_noise: float = 0.02,
     progress: ProgressCallback = no_progress,
     is_cancelled: CancelCallback = never_cancelled,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -67,41 +83,46 @@ def estimate_alpha_fb_bayesian(
     ``image``: float32 (H, W, 3) in [0, 1]; ``trimap``: float32 (H, W), 0 background, 0.5 unknown,
     1 foreground. ``window`` is the odd side of the square sampling window, ``sigma`` the Gaussian
     fall-off in pixels, ``min_samples`` the fewest foreground and background samples a pixel needs (a
-    pixel with fewer waits for a later layer; if a whole pass solves nothing the window and fall-off
-    double, and past the image size the nearest known colours are used). ``iterations`` caps the
-    alternation and ``camera_noise`` is the paper's σ_C on the [0, 1] scale.
+    pixel with fewer waits for a later layer; once no layer makes progress the window and fall-off
+    double, twice at most, and then the F and B of the nearest pixels with alpha 1 and 0 are used).
+    ``iterations`` caps the alternation and ``camera_noise`` is the paper's σ_C on the [0, 1] scale.
+    The defaults were chosen on the alphamatting.com training images.
 
     Returns alpha float32 (H, W) in [0, 1] and foreground, background float32 (H, W, 3) in [0, 1]. The
     foreground is the image where the trimap is 1, the background the image where it is 0; where a
     layer is undefined (foreground of known background and vice versa) it holds the image colour.
     Progress is reported and cancellation checked once per layer.
     """
-    check_image("image", image)
-    check_trimap("trimap", trimap)
-    check_same_size("image", image, "trimap", trimap)
-    if window < 3 or window % 2 == 0 or sigma <= 0 or min_samples < 1 or iterations < 1 or camera_noise <= 0:
-        raise InvalidInputError(
-            f"need an odd window >= 3 and positive sigma, min_samples, iterations and camera_noise; got "
-            f"window={window}, sigma={sigma}, min_samples={min_samples}, iterations={iterations}, "
-            f"camera_noise={camera_noise}"
-        )
-    unknown = trimap == 0.5
-    if unknown.any() and not ((trimap == 1.0).any() and (trimap == 0.0).any()):
-        raise InvalidInputError("trimap has unknown pixels but lacks known foreground (1) or background (0)")
-    state = _State(image, trimap)
     options = _Options(window, sigma, min_samples, iterations, camera_noise)
-    _peel(state, unknown, options, progress, is_cancelled)
+    _check_inputs(image, trimap, options)
+    state = _State(image, trimap)
+    _peel(state, trimap == 0.5, options, progress, is_cancelled)
     progress(1.0, _MESSAGE)
     return state.alpha.astype(np.float32), state.fg.astype(np.float32), state.bg.astype(np.float32)
 
 
+@dataclass(frozen=True)
 class _Options:
-    def __init__(self, window: int, sigma: float, min_samples: int, iterations: int, noise: float) -> None:
-        self.window, self.sigma, self.min_samples = window, sigma, min_samples
-        self.iterations, self.noise = iterations, noise
+    window: int
+    sigma: float
+    min_samples: int
+    iterations: int
+    noise: float
 
     def grown(self) -> _Options:
-        return _Options(2 * self.window + 1, 2 * self.sigma, self.min_samples, self.iterations, self.noise)
+        return replace(self, window=2 * self.window + 1, sigma=2 * self.sigma)
+
+
+def _check_inputs(image: np.ndarray, trimap: np.ndarray, options: _Options) -> None:
+    check_image("image", image)
+    check_trimap("trimap", trimap)
+    check_same_size("image", image, "trimap", trimap)
+    if options.window < 3 or options.window % 2 == 0 or min(options.sigma, options.noise) <= 0:
+        raise InvalidInputError(f"need an odd window >= 3 and positive sigma and camera_noise, got {options}")
+    if options.min_samples < 1 or options.iterations < 1:
+        raise InvalidInputError(f"need min_samples >= 1 and iterations >= 1, got {options}")
+    if (trimap == 0.5).any() and not ((trimap == 1.0).any() and (trimap == 0.0).any()):
+        raise InvalidInputError("trimap has unknown pixels but no known foreground (1) or no background (0)")
 
 
 class _State:
@@ -122,7 +143,10 @@ class _State:
         rows, cols = np.nonzero(trimap != 0.5)
         self._record(rows, cols)
 
-    def store(self, rows: np.ndarray, cols: np.ndarray, alpha: np.ndarray, fg: np.ndarray, bg: np.ndarray) -> None:
+    def store(
+        self, rows: np.ndarray, cols: np.ndarray, alpha: np.ndarray, fg: np.ndarray, bg: np.ndarray
+    ) -> None:
+        """Keep a solved batch and make it available as samples to later layers."""
         self.alpha[rows, cols] = alpha
         self.fg[rows, cols] = fg
         self.bg[rows, cols] = bg
@@ -143,11 +167,20 @@ class _State:
 
 
 def _peel(
-    state: _State, unknown: np.ndarray, options: _Options, progress: ProgressCallback, is_cancelled: CancelCallback
+    state: _State,
+    unknown: np.ndarray,
+    base: _Options,
+    progress: ProgressCallback,
+    is_cancelled: CancelCallback,
 ) -> None:
-    """Solve the unknown pixels in layers of growing distance to the known region."""
+    """Solve the unknown pixels in layers of growing distance to the known region.
+
+    A pixel without enough samples stays pending and is retried with every later layer. Once the
+    layers are exhausted, a pass that solves nothing doubles the window (new samples cannot appear any
+    other way); the window returns to ``base`` as soon as a pass makes progress again.
+    """
     distance = cv2.distanceTransform(unknown.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    pending, total, reach = unknown.copy(), int(unknown.sum()), 0.0
+    pending, total, reach, options = unknown.copy(), int(unknown.sum()), 0.0, base
     while pending.any():
         raise_if_cancelled(is_cancelled)
         reach += _LAYER_STEP
@@ -156,9 +189,10 @@ def _peel(
             continue
         solved = _solve_layer(state, rows, cols, options)
         pending[rows[solved], cols[solved]] = False
-        if not solved.any() and reach >= distance.max():
-            # A whole pass without progress: nothing new will become available, so widen the window.
-            if options.window > max(state.alpha.shape):
+        if solved.any():
+            options = base
+        elif reach >= distance.max():
+            if options.window > _MAX_GROWTH * base.window:
                 _fill_from_nearest(state, pending)
                 break
             options = options.grown()
@@ -210,12 +244,18 @@ def _crop_sums(
     y0, y1 = max(int(rows.min()) - radius, 0), min(int(rows.max()) + radius + 1, height)
     x0, x1 = max(int(cols.min()) - radius, 0), min(int(cols.max()) + radius + 1, width)
     crop = (slice(y0, y1), slice(x0, x1))
-    kernel = cv2.getGaussianKernel(options.window, options.sigma).astype(np.float32)
+    kernel = _gaussian_kernel(options.window, options.sigma)
     smooth = cv2.sepFilter2D(state.moments[crop], -1, kernel, kernel, borderType=cv2.BORDER_CONSTANT)
     size = (options.window, options.window)
     counts = cv2.boxFilter(state.has_sample[crop], -1, size, normalize=False, borderType=cv2.BORDER_CONSTANT)
     local_rows, local_cols = rows - y0, cols - x0
     return smooth[local_rows, local_cols], counts[local_rows, local_cols]
+
+
+def _gaussian_kernel(window: int, sigma: float) -> np.ndarray:
+    """Unnormalised 1-D Gaussian (peak 1), so summed weights compare with sample counts at any size."""
+    offsets = np.arange(window, dtype=np.float32) - window // 2
+    return np.exp(-0.5 * (offsets / sigma) ** 2)[:, None].astype(np.float32)
 
 
 def _moment_columns(weight: np.ndarray, colours: np.ndarray) -> np.ndarray:
@@ -276,11 +316,12 @@ def _project_alpha(colour: np.ndarray, fg: np.ndarray, bg: np.ndarray, fallback:
 
 
 def _fill_from_nearest(state: _State, pending: np.ndarray) -> None:
-    """Last resort for pixels no window reaches: nearest known foreground and background colours."""
+    """Last resort for pixels no window reaches: F and B of the nearest pixels with alpha 1 and 0."""
     rows, cols = np.nonzero(pending)
+    # Pending pixels still hold alpha 0.5, so they are never their own nearest sample.
     fg_index = ndimage.distance_transform_edt(state.alpha < 1.0, return_distances=False, return_indices=True)
     bg_index = ndimage.distance_transform_edt(state.alpha > 0.0, return_distances=False, return_indices=True)
-    fg = state.image[fg_index[0][rows, cols], fg_index[1][rows, cols]].astype(np.float64)
-    bg = state.image[bg_index[0][rows, cols], bg_index[1][rows, cols]].astype(np.float64)
+    fg = state.fg[fg_index[0][rows, cols], fg_index[1][rows, cols]].astype(np.float64)
+    bg = state.bg[bg_index[0][rows, cols], bg_index[1][rows, cols]].astype(np.float64)
     colour = state.image[rows, cols].astype(np.float64)
     state.store(rows, cols, _project_alpha(colour, fg, bg, np.full(len(rows), 0.5)), fg, bg)

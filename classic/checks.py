@@ -21,7 +21,7 @@ def _check_float_range(name: str, array: np.ndarray) -> None:
     if array.size == 0:
         raise InvalidInputError(f"{name} is empty ({_describe(array)})")
     low, high = float(array.min()), float(array.max())
-    if not (0.0 <= low and high <= 1.0):
+    if not (low >= 0.0 and high <= 1.0):
         raise InvalidInputError(f"{name} values must lie in [0, 1], got [{low:.4g}, {high:.4g}]")
 
 

@@ -19,7 +19,13 @@ import numpy as np
 
 from classic.checks import InvalidInputError, check_image, check_matte, check_same_size
 from classic.placement import Placement, default_placement, place
-from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress, raise_if_cancelled
+from classic.progress import (
+    CancelCallback,
+    ProgressCallback,
+    never_cancelled,
+    no_progress,
+    raise_if_cancelled,
+)
 
 COMPOSITING_METHODS = ("copy", "alpha", "feather", "laplacian", "poisson")
 
@@ -115,7 +121,9 @@ def blend_laplacian_pyramid(
         return background.copy()
     result = background.copy()
     rows, cols = box
-    result[rows, cols] = _pyramid_blend(foreground[rows, cols], alpha[rows, cols], background[rows, cols], levels)
+    result[rows, cols] = _pyramid_blend(
+        foreground[rows, cols], alpha[rows, cols], background[rows, cols], levels
+    )
     return result
 
 
@@ -131,7 +139,9 @@ def _support_box(alpha: np.ndarray, *, margin: int) -> tuple[slice, slice] | Non
     )
 
 
-def _pyramid_blend(foreground: np.ndarray, alpha: np.ndarray, background: np.ndarray, levels: int) -> np.ndarray:
+def _pyramid_blend(
+    foreground: np.ndarray, alpha: np.ndarray, background: np.ndarray, levels: int
+) -> np.ndarray:
     # Blend each Laplacian band with the Gaussian pyramid of the mask at the same level, then collapse.
     levels = min(levels, max(1, int(math.log2(max(2, min(alpha.shape))))))
     gaussian_f, gaussian_b, gaussian_m = [foreground], [background], [alpha]
@@ -157,10 +167,10 @@ def blend_poisson(foreground: np.ndarray, alpha: np.ndarray, background: np.ndar
     pad = 4
     padded = [cv2.copyMakeBorder(a, pad, pad, pad, pad, cv2.BORDER_REFLECT) for a in (foreground, background)]
     source, target = (np.round(a * 255.0).astype(np.uint8) for a in padded)
-    mask = cv2.copyMakeBorder(mask, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
-    x, y, w, h = cv2.boundingRect(mask)
+    padded_mask = cv2.copyMakeBorder(mask, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    x, y, w, h = cv2.boundingRect(padded_mask)
     centre = (x + w // 2, y + h // 2)
-    cloned = cv2.seamlessClone(source, target, mask, centre, cv2.NORMAL_CLONE)
+    cloned = cv2.seamlessClone(source, target, padded_mask, centre, cv2.NORMAL_CLONE)
     result = cloned[pad:-pad, pad:-pad].astype(np.float32) / 255.0
     # seamlessClone works in 8 bits: keep the background's full precision outside the pasted region.
-    return np.where((mask[pad:-pad, pad:-pad] > 0)[:, :, None], result, background)
+    return np.where((mask > 0)[:, :, None], result, background)

@@ -14,7 +14,13 @@ import cv2
 import numpy as np
 
 from classic.checks import InvalidInputError, check_image, check_matte, check_same_size
-from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress, raise_if_cancelled
+from classic.progress import (
+    CancelCallback,
+    ProgressCallback,
+    never_cancelled,
+    no_progress,
+    raise_if_cancelled,
+)
 from classic.resize import downscale, guided_upsample, resize_to
 
 WORKING_MEGAPIXELS = 0.3
@@ -61,7 +67,9 @@ def grabcut(
     if rect is None and probable_foreground is None:
         raise InvalidInputError("GrabCut needs a rectangle or a probable-foreground mask to start from")
     small = downscale(image, working_megapixels)
-    labels = _initial_labels(image, small.shape, rect, probable_foreground, foreground_hints, background_hints)
+    labels = _initial_labels(
+        image, small.shape, rect, probable_foreground, foreground_hints, background_hints
+    )
     small_mask = _run_grabcut(small, labels, iterations, seed, progress, is_cancelled)
     if small is image:
         mask = small_mask
@@ -80,7 +88,9 @@ def _initial_labels(
 ) -> np.ndarray:
     height, width = image.shape[:2]
     size = (small_shape[1], small_shape[0])
-    labels = np.full(small_shape[:2], cv2.GC_PR_FGD if probable_foreground is None else cv2.GC_PR_BGD, np.uint8)
+    labels = np.full(
+        small_shape[:2], cv2.GC_PR_FGD if probable_foreground is None else cv2.GC_PR_BGD, np.uint8
+    )
     if probable_foreground is not None:
         check_matte("probable foreground", probable_foreground)
         check_same_size("image", image, "probable foreground", probable_foreground)
@@ -116,7 +126,8 @@ def _run_grabcut(
     for iteration in range(iterations):
         raise_if_cancelled(is_cancelled)
         mode = cv2.GC_INIT_WITH_MASK if iteration == 0 else cv2.GC_EVAL
-        cv2.grabCut(bgr, labels, None, background_model, foreground_model, 1, mode)
+        # The rectangle argument is unused when starting from a mask.
+        cv2.grabCut(bgr, labels, (0, 0, 0, 0), background_model, foreground_model, 1, mode)
         progress((iteration + 1) / iterations, "GrabCut")
     return np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.float32)
 

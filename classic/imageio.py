@@ -121,13 +121,43 @@ def _decode(path: Path) -> np.ndarray:
 
 
 def _is_truncated(data: bytes) -> bool:
-    # libjpeg and libpng may return a partly grey image for a cut file instead of failing, so look for
-    # the format's end marker (JPEG's EOI, PNG's IEND chunk) near the end of the file.
-    tail = data[-4096:]
+    # Decoders may print to stderr, or (older OpenCV) return a partly grey image, for a cut file; walk
+    # the container instead. Data appended after the end (e.g. a motion photo's video) is allowed.
     if data[:3] == b"\xff\xd8\xff":
-        return b"\xff\xd9" not in tail
+        return not _jpeg_complete(data)
     if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return b"IEND" not in tail
+        return not _png_complete(data)
+    return False
+
+
+def _jpeg_complete(data: bytes) -> bool:
+    # Skip the marker segments (APPn, DQT, SOF, DHT…) to the first start-of-scan; the end-of-image
+    # marker must follow the scan. An EXIF thumbnail's own end marker lies before it and does not count.
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return False
+        marker = data[position + 1]
+        if marker == 0xFF:
+            position += 1
+            continue
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker == 0xDA:
+            return data.find(b"\xff\xd9", position + 2 + length) != -1
+        position += 2 + length
+    return False
+
+
+def _png_complete(data: bytes) -> bool:
+    position = 8
+    while position + 8 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        end = position + 12 + length
+        if end > len(data):
+            return False
+        if data[position + 4 : position + 8] == b"IEND":
+            return True
+        position = end
     return False
 
 

@@ -57,7 +57,9 @@ def _solver(method: str) -> Solver:
         "bayesian": _bayesian,
     }
     if method not in solvers:
-        raise InvalidInputError(f"unknown matting method {method!r}; choose one of {', '.join(MATTING_METHODS)}")
+        raise InvalidInputError(
+            f"unknown matting method {method!r}; choose one of {', '.join(MATTING_METHODS)}"
+        )
     return solvers[method]
 
 

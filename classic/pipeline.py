@@ -44,7 +44,8 @@ class CutoutOptions:
     def __post_init__(self) -> None:
         if self.segmentation not in SEGMENTATION_METHODS:
             raise InvalidInputError(
-                f"unknown segmentation method {self.segmentation!r}; choose one of {', '.join(SEGMENTATION_METHODS)}"
+                f"unknown segmentation method {self.segmentation!r}; "
+                f"choose one of {', '.join(SEGMENTATION_METHODS)}"
             )
         if self.matting not in MATTING_METHODS:
             raise InvalidInputError(

@@ -67,15 +67,17 @@ def guided_upsample(
     scale_y = matte.shape[0] / height
     for top in range(0, height, _STRIP_ROWS):
         bottom = min(height, top + _STRIP_ROWS)
-        rows = _strip_map(top, bottom, scale_y, matte.shape[1], width)
-        a_strip = cv2.remap(a, *rows, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        b_strip = cv2.remap(b, *rows, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        map_x, map_y = _strip_map(top, bottom, scale_y, matte.shape[1], width)
+        a_strip = cv2.remap(a, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        b_strip = cv2.remap(b, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         strip = np.einsum("ijc,ijc->ij", a_strip, full_guide[top:bottom]) + b_strip
         result[top:bottom] = np.clip(strip, 0.0, 1.0)
     return result
 
 
-def _strip_map(top: int, bottom: int, scale_y: float, low_width: int, width: int) -> tuple[np.ndarray, ...]:
+def _strip_map(
+    top: int, bottom: int, scale_y: float, low_width: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:
     # Pixel-centre aligned sampling positions, as cv2.resize uses for bilinear interpolation.
     xs = ((np.arange(width, dtype=np.float32) + 0.5) * (low_width / width) - 0.5).astype(np.float32)
     ys = ((np.arange(top, bottom, dtype=np.float32) + 0.5) * scale_y - 0.5).astype(np.float32)

@@ -36,10 +36,11 @@ def estimate_saliency(image: np.ndarray) -> np.ndarray:
     """Saliency (H, W) float32 in [0, 1] of an RGB image (H, W, 3): high on the likely subject."""
     check_image("image", image)
     thumbnail = _thumbnail(image)
-    lab = cv2.cvtColor(thumbnail, cv2.COLOR_RGB2LAB) / np.float32(100.0)
-    lab = cv2.GaussianBlur(lab, (0, 0), 1.0)
+    lab = cv2.GaussianBlur(cv2.cvtColor(thumbnail, cv2.COLOR_RGB2LAB) / np.float32(100.0), (0, 0), 1.0)
     border = _border_mask(lab.shape[:2])
-    combined = (_normalise(_geodesic_from_border(lab, border)) + _normalise(_border_contrast(lab, border))) / 2
+    combined = (
+        _normalise(_geodesic_from_border(lab, border)) + _normalise(_border_contrast(lab, border))
+    ) / 2
     saliency = _normalise(combined * _centre_prior(lab.shape[:2]))
     return resize_to(saliency, (image.shape[1], image.shape[0]))
 
@@ -108,7 +109,8 @@ def _border_contrast(lab: np.ndarray, border: np.ndarray) -> np.ndarray:
     clusters = min(_BORDER_CLUSTERS, len(samples))
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1e-3)
     cv2.setRNGSeed(0)
-    _, _, centres = cv2.kmeans(samples, clusters, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    labels = np.zeros((len(samples), 1), np.int32)
+    _, _, centres = cv2.kmeans(samples, clusters, labels, criteria, 2, cv2.KMEANS_PP_CENTERS)
     pixels = lab.reshape(-1, 1, 3)
     distances = np.linalg.norm(pixels - centres[None, :, :], axis=2).min(axis=1)
     return distances.reshape(lab.shape[:2]).astype(np.float32)

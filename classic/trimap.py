@@ -17,7 +17,9 @@ from classic.checks import InvalidInputError, check_matte, check_trimap
 DEFAULT_BAND_FRACTION = 0.01
 
 
-def band_width(shape: tuple[int, ...], *, band: float | None = None, band_fraction: float | None = None) -> float:
+def band_width(
+    shape: tuple[int, ...], *, band: float | None = None, band_fraction: float | None = None
+) -> float:
     """Band width in pixels: ``band`` itself, or ``band_fraction`` of the image diagonal (min 2 px)."""
     if band is not None and band_fraction is not None:
         raise InvalidInputError("give either a band in pixels or a band fraction, not both")

@@ -1,0 +1,91 @@
+"""The document: a foreground photo, a background photo and everything made from them.
+
+Plain Python over ``LayerStack``. It keeps the layers consistent: a new foreground drops its cut-out and
+the composite, a new background drops the composite, and every new result becomes visible so the canvas
+(which shows the topmost visible layer) shows it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.files import suggested_export_path
+from app.layers import LayerStack
+
+if TYPE_CHECKING:
+    from app.tasks import CompositeResult
+    from classic.pipeline import Cutout
+
+CUTOUT_LAYERS = ("segmentation mask", "refined mask", "trimap", "alpha")
+PHOTO_ROLES = ("foreground", "background")
+
+
+class Document:
+    """Layers plus what they came from: file names and paths, the cut-out, the background's bit depth."""
+
+    def __init__(self) -> None:
+        self.layers = LayerStack()
+        self.cutout: Cutout | None = None
+        self.background_bit_depth = 8
+        self._names: dict[str, str] = {}
+        self._paths: dict[str, str] = {}
+
+    def has(self, name: str) -> bool:
+        return name in self.layers
+
+    def set_foreground(self, image: np.ndarray, *, name: str = "foreground", path: str | None = None) -> None:
+        """Replace the foreground photo; its cut-out and the composite are dropped."""
+        self.cutout = None
+        self.layers.remove("composite", *CUTOUT_LAYERS)
+        self._set_photo("foreground", image, name, path)
+
+    def set_background(
+        self, image: np.ndarray, *, name: str = "background", path: str | None = None, bit_depth: int = 8
+    ) -> None:
+        """Replace the background photo; the composite is dropped. ``bit_depth`` is the export's."""
+        self.layers.remove("composite")
+        self.background_bit_depth = bit_depth
+        self._set_photo("background", image, name, path)
+
+    def set_cutout(self, cutout: Cutout) -> None:
+        """Show a new cut-out of the foreground; a composite made from an older one is dropped."""
+        self.cutout = cutout
+        self.layers.remove("composite")
+        self._show("segmentation mask", cutout.mask)
+        if cutout.trimap is not None:
+            self._show("trimap", cutout.trimap)
+        self._show("alpha", cutout.alpha)
+
+    def set_composite(self, result: CompositeResult) -> None:
+        """Show a composite, and the cut-out it was made from when that is new."""
+        if result.cutout is not self.cutout:
+            self.set_cutout(result.cutout)
+        self._show("composite", result.image)
+
+    def title(self) -> str:
+        """``foreground.jpg on background.jpg``, or whichever of the two is open ("" for none)."""
+        return " on ".join(self._names[role] for role in PHOTO_ROLES if role in self.layers)
+
+    def folder(self) -> str:
+        """Folder of the opened photos, for file dialogs ("" when none came from a file)."""
+        path = self._paths.get("foreground") or self._paths.get("background")
+        return str(Path(path).parent) if path else ""
+
+    def export_suggestion(self) -> str:
+        return suggested_export_path(self._paths.get("foreground"), self._paths.get("background"))
+
+    def _set_photo(self, role: str, image: np.ndarray, name: str, path: str | None) -> None:
+        # Names first: listeners of the layer stack may ask for the title.
+        self._names[role] = name
+        if path is None:
+            self._paths.pop(role, None)
+        else:
+            self._paths[role] = path
+        self._show(role, image)
+
+    def _show(self, name: str, image: np.ndarray) -> None:
+        self.layers.set_image(name, image)
+        self.layers.set_visible(name, True)

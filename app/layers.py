@@ -1,0 +1,223 @@
+"""The document's layer stack and the list model the layer panel shows.
+
+``LayerStack`` is plain Python: named numpy images (RGB float32 (H, W, 3) or mattes float32 (H, W)) in a
+fixed order, each with a visibility flag, telling listeners before and after every change. The canvas
+shows the topmost visible layer. ``LayerListModel`` is a ``QAbstractListModel`` over the stack with a
+checkable visibility box and a thumbnail per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QFont, QPixmap
+
+from app.qimage import thumbnail_qimage
+from classic.checks import InvalidInputError
+
+# Glossary names, topmost first: results sit above the photos they came from.
+LAYER_ORDER = (
+    "composite",
+    "alpha",
+    "trimap",
+    "refined mask",
+    "segmentation mask",
+    "foreground",
+    "background",
+)
+MATTE_LAYERS = frozenset({"alpha", "trimap", "refined mask", "segmentation mask"})
+
+EventKind = Literal["inserting", "inserted", "removing", "removed", "changed"]
+
+
+@dataclass
+class Layer:
+    name: str
+    image: np.ndarray
+    visible: bool = True
+
+
+@dataclass(frozen=True)
+class LayerEvent:
+    kind: EventKind
+    name: str
+    row: int
+
+
+LayerListener = Callable[[LayerEvent], None]
+
+
+def _check_layer_image(name: str, image: np.ndarray) -> None:
+    # Shape and dtype only: a full range scan of every result would cost more than it catches here.
+    want_ndim = 2 if name in MATTE_LAYERS else 3
+    if image.dtype != np.float32 or image.ndim != want_ndim or (want_ndim == 3 and image.shape[2] != 3):
+        kind = "a float32 (H, W) matte" if want_ndim == 2 else "a float32 (H, W, 3) RGB image"
+        raise InvalidInputError(
+            f"the {name} layer needs {kind}, got shape {image.shape} and dtype {image.dtype}"
+        )
+
+
+class LayerStack:
+    """Named layers in ``LAYER_ORDER``; only layers that hold an image are present."""
+
+    def __init__(self) -> None:
+        self._layers: dict[str, Layer] = {}
+        self._listeners: list[LayerListener] = []
+
+    def connect(self, listener: LayerListener) -> None:
+        self._listeners.append(listener)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._layers
+
+    def names(self) -> list[str]:
+        """Names of the present layers, topmost first (the row order of the layer panel)."""
+        return [name for name in LAYER_ORDER if name in self._layers]
+
+    def row_of(self, name: str) -> int:
+        return self.names().index(name)
+
+    def layer_at(self, row: int) -> Layer:
+        return self._layers[self.names()[row]]
+
+    def layer(self, name: str) -> Layer | None:
+        return self._layers.get(name)
+
+    def get(self, name: str) -> np.ndarray | None:
+        """The image of layer ``name``, or None when the stack has no such layer."""
+        layer = self._layers.get(name)
+        return None if layer is None else layer.image
+
+    def top_visible(self) -> Layer | None:
+        return next((self._layers[n] for n in self.names() if self._layers[n].visible), None)
+
+    def set_image(self, name: str, image: np.ndarray) -> None:
+        """Add layer ``name`` (visible) or replace its image, keeping its visibility."""
+        if name not in LAYER_ORDER:
+            raise KeyError(f"unknown layer {name!r}; layers are {', '.join(LAYER_ORDER)}")
+        _check_layer_image(name, image)
+        if name in self._layers:
+            self._layers[name].image = image
+            self._notify("changed", name)
+            return
+        row = sum(1 for n in self.names() if LAYER_ORDER.index(n) < LAYER_ORDER.index(name))
+        self._notify("inserting", name, row)
+        self._layers[name] = Layer(name, image)
+        self._notify("inserted", name, row)
+
+    def remove(self, *names: str) -> None:
+        """Remove the named layers that are present; absent names are ignored."""
+        for name in names:
+            if name in self._layers:
+                row = self.row_of(name)
+                self._notify("removing", name, row)
+                del self._layers[name]
+                self._notify("removed", name, row)
+
+    def set_visible(self, name: str, visible: bool) -> None:
+        layer = self._layers[name]
+        if layer.visible != visible:
+            layer.visible = visible
+            self._notify("changed", name)
+
+    def _notify(self, kind: EventKind, name: str, row: int | None = None) -> None:
+        event = LayerEvent(kind, name, self.row_of(name) if row is None else row)
+        for listener in list(self._listeners):
+            listener(event)
+
+
+class LayerListModel(QAbstractListModel):
+    """One row per present layer: its name, a thumbnail and a visibility check box."""
+
+    NameRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, stack: LayerStack, parent: QObject | None = None, *, thumbnail_size: int = 48) -> None:
+        super().__init__(parent)
+        self._stack = stack
+        self._thumbnail_size = thumbnail_size
+        self._thumbnails: dict[str, tuple[np.ndarray, QPixmap]] = {}
+        stack.connect(self._on_stack_event)
+
+    @property
+    def stack(self) -> LayerStack:
+        return self._stack
+
+    @property
+    def thumbnail_size(self) -> QSize:
+        return QSize(self._thumbnail_size, self._thumbnail_size)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self._stack)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsUserCheckable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._stack):
+            return None
+        layer = self._stack.layer_at(index.row())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return layer.name.capitalize()
+        if role == self.NameRole:
+            return layer.name
+        if role == Qt.ItemDataRole.CheckStateRole:
+            return Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.FontRole and layer is self._stack.top_visible():
+            font = QFont()
+            font.setBold(True)  # The layer the canvas shows.
+            return font
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumbnail(layer.name, layer.image)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            height, width = layer.image.shape[:2]
+            kind = "matte" if layer.image.ndim == 2 else "RGB"
+            return f"{layer.name}: {width} x {height} {kind}"
+        return None
+
+    def setData(
+        self, index: QModelIndex | QPersistentModelIndex, value: object, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        # Views hand the check state over as an int or as a Qt.CheckState, depending on the binding path.
+        state = value.value if isinstance(value, Qt.CheckState) else value
+        self._stack.set_visible(self._stack.layer_at(index.row()).name, state == Qt.CheckState.Checked.value)
+        return True
+
+    def _thumbnail(self, name: str, image: np.ndarray) -> QPixmap:
+        cached = self._thumbnails.get(name)
+        if cached is None or cached[0] is not image:
+            cached = (image, QPixmap.fromImage(thumbnail_qimage(image, self._thumbnail_size)))
+            self._thumbnails[name] = cached
+        return cached[1]
+
+    def _on_stack_event(self, event: LayerEvent) -> None:
+        root = QModelIndex()
+        if event.kind == "inserting":
+            self.beginInsertRows(root, event.row, event.row)
+        elif event.kind == "removing":
+            self.beginRemoveRows(root, event.row, event.row)
+        elif event.kind == "inserted":
+            self.endInsertRows()
+        elif event.kind == "removed":
+            self._thumbnails.pop(event.name, None)
+            self.endRemoveRows()
+        if event.kind in ("inserted", "removed", "changed") and len(self._stack):
+            # Any change may move the canvas to another layer, whose row is drawn in bold: refresh all rows.
+            self.dataChanged.emit(self.index(0), self.index(len(self._stack) - 1))

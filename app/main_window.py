@@ -1,0 +1,216 @@
+"""The main window: canvas, layer panel, menus, and the jobs that open, cut out, composite and export.
+
+Every operation that can take more than a moment runs as a job on ``JobRunner``'s thread; one job runs
+at a time and the actions that would change the document are disabled meanwhile. The public methods
+(``open_files``, ``load_foreground``, ``run_cutout``, ``run_composite``, ``export_composite``…) start a
+job and return whether they did; the outcome arrives later through ``jobs``' signals.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QListView, QMainWindow, QMessageBox
+
+from app.canvas import Canvas
+from app.document import Document
+from app.files import assign_dropped, is_image_path, with_export_extension
+from app.job_panel import JobPanel
+from app.jobs import JobRunner
+from app.layers import LayerEvent, LayerListModel
+from app.tasks import cut_out_and_composite, export_image, load_photos
+from app.window_actions import WindowActions
+from classic.compositing import COMPOSITING_METHODS
+from classic.imageio import LoadedImage
+from classic.pipeline import cut_out
+
+APP_NAME = "Compositor"
+DEFAULT_METHOD = "alpha"
+_log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """One document (``document``, its ``layers``) shown on ``canvas``; jobs run on ``jobs``.
+
+    Drop one or two image files on the window to open them (see ``files.assign_dropped``).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.document = Document()
+        self.layers = self.document.layers
+        self.jobs = JobRunner(self)
+        self.canvas = Canvas()
+        self.job_panel = JobPanel(self.jobs)
+        self.method_combo = QComboBox()
+        self.method_combo.addItems(list(COMPOSITING_METHODS))
+        self.method_combo.setCurrentText(DEFAULT_METHOD)
+        self.method_combo.setToolTip("How the cut-out subject is blended into the background")
+        self.layer_model = LayerListModel(self.layers, self)
+        self.layer_view = QListView()
+        self.layer_view.setModel(self.layer_model)
+        self.layer_view.setIconSize(self.layer_model.thumbnail_size)
+        self.layer_view.setToolTip("Tick a layer to show it: the canvas shows the topmost ticked layer")
+        self.zoom_label = QLabel()
+        self._shown: np.ndarray | None = None
+        self.menu_actions = WindowActions(self)
+        self._lay_out()
+        self.layers.connect(self._on_layer_event)
+        # Lambdas look the handlers up at call time, so tests can replace ``show_error``.
+        self.job_panel.failed.connect(lambda message: self.show_error(message))
+        self.job_panel.notice.connect(lambda message: self.statusBar().showMessage(message, 5_000))
+        for change in (self.job_panel.started, self.jobs.finished, self.jobs.failed, self.jobs.cancelled):
+            change.connect(lambda *_: self._refresh())  # Actions wait while a job runs.
+        self.setAcceptDrops(True)
+        self._refresh()
+
+    def _lay_out(self) -> None:
+        self.setCentralWidget(self.canvas)
+        dock = QDockWidget("Layers", self)
+        dock.setObjectName("layers")
+        dock.setWidget(self.layer_view)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.menu_actions.build_menus(dock.toggleViewAction(), self.method_combo)
+        self.statusBar().addPermanentWidget(self.job_panel)
+        self.statusBar().addPermanentWidget(self.zoom_label)
+        self.canvas.zoom_changed.connect(self._show_zoom)
+        self.resize(1200, 800)
+        self.resizeDocks([dock], [220], Qt.Orientation.Horizontal)
+
+    def _show_zoom(self, zoom: float) -> None:
+        width, height = self.canvas.image_size
+        self.zoom_label.setText(f"{width} x {height} px   {round(zoom * 100)} %")
+
+    def open_files(self, paths: Sequence[str]) -> bool:
+        """Open files as foreground and background by the drop rules of ``files.assign_dropped``."""
+        roles = assign_dropped(paths, has_foreground=self.document.has("foreground"))
+        if not roles:
+            self.show_error("None of these files is an image this program can open.")
+            return False
+        return self.open_photos(roles)
+
+    def open_photos(self, roles: dict[str, str]) -> bool:
+        """Open photos by role, e.g. ``{"foreground": path, "background": path}``, in one job."""
+        names = " and ".join(Path(path).name for path in roles.values())
+        return self.job_panel.run(f"Opening {names}", partial(self._on_loaded, roles), load_photos, roles)
+
+    def load_foreground(self, path: str) -> bool:
+        return self.open_photos({"foreground": path})
+
+    def load_background(self, path: str) -> bool:
+        return self.open_photos({"background": path})
+
+    def _on_loaded(self, roles: dict[str, str], loaded: dict[str, LoadedImage]) -> None:
+        if "foreground" in loaded:
+            path = roles["foreground"]
+            self.document.set_foreground(loaded["foreground"].rgb, name=Path(path).name, path=path)
+        if "background" in loaded:
+            path, photo = roles["background"], loaded["background"]
+            self.document.set_background(
+                photo.rgb, name=Path(path).name, path=path, bit_depth=photo.bit_depth
+            )
+
+    def run_cutout(self) -> bool:
+        """Cut the subject out of the foreground: segmentation mask, trimap and alpha layers."""
+        foreground = self.layers.get("foreground")
+        if foreground is None:
+            self.show_error("Open a foreground photo first.")
+            return False
+        return self.job_panel.run("Cutting out", self.document.set_cutout, cut_out, foreground)
+
+    def run_composite(self, method: str | None = None) -> bool:
+        """Composite with ``method`` (default: the toolbar's choice), cutting out first when needed."""
+        if method is not None:
+            if method not in COMPOSITING_METHODS:
+                raise ValueError(
+                    f"unknown compositing method {method!r}; known: {', '.join(COMPOSITING_METHODS)}"
+                )
+            self.method_combo.setCurrentText(method)
+        foreground, background = self.layers.get("foreground"), self.layers.get("background")
+        if foreground is None or background is None:
+            self.show_error("Open a foreground photo and a background photo first.")
+            return False
+        cutout = self.document.cutout
+        return self.job_panel.run(
+            "Compositing" if cutout is not None else "Cutting out and compositing",
+            self.document.set_composite,
+            cut_out_and_composite,
+            foreground,
+            background,
+            method=self.method_combo.currentText(),
+            cutout=cutout,
+        )
+
+    def export_composite(self, path: str) -> bool:
+        """Write the composite to ``path`` (format from the extension; 16-bit when the background was)."""
+        image = self.layers.get("composite")
+        if image is None:
+            self.show_error("There is no composite to export yet: run Composite first.")
+            return False
+        path = with_export_extension(path)
+        return self.job_panel.run(
+            f"Exporting {Path(path).name}",
+            lambda written: self.statusBar().showMessage(f"Exported the composite to {written}", 10_000),
+            export_image,
+            path,
+            image,
+            bit_depth=self.document.background_bit_depth,
+        )
+
+    def show_error(self, message: str) -> None:
+        """Tell the user something went wrong, without blocking (tests replace this method)."""
+        _log.warning("%s", message)
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    @staticmethod
+    def dropped_paths(mime: QMimeData) -> list[str]:
+        """Local image files among the dragged URLs, in the order they were dragged."""
+        files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+        return [path for path in files if is_image_path(path)]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self.dragMoveEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self.dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = self.dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.open_files(paths)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.jobs.shutdown()
+        super().closeEvent(event)
+
+    def _on_layer_event(self, event: LayerEvent) -> None:
+        if event.kind in ("inserting", "removing"):
+            return
+        top = self.layers.top_visible()
+        image = None if top is None else top.image
+        if image is not self._shown:
+            self._shown = image
+            self.canvas.set_image(image)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.menu_actions.update(
+            busy=self.jobs.is_busy,
+            has_foreground=self.document.has("foreground"),
+            has_background=self.document.has("background"),
+            has_composite=self.document.has("composite"),
+        )
+        title = self.document.title()
+        self.setWindowTitle(f"{title} — {APP_NAME}" if title else APP_NAME)

@@ -1,0 +1,71 @@
+"""Fixtures for the GUI tests: an offscreen Qt platform, a job runner and small synthetic photos."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.jobs import JobRunner
+from classic.imageio import write_image
+
+# Read when pytest-qt creates the QApplication, which happens after this module is imported.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+FOREGROUND_SIZE = (90, 120)  # (height, width)
+BACKGROUND_SIZE = (100, 140)
+SUBJECT_RGB = (0.85, 0.15, 0.1)
+PLAIN_RGB = (0.75, 0.8, 0.75)
+
+
+def disc_photo(height: int, width: int, *, radius: float | None = None) -> np.ndarray:
+    """A red disc on a plain pale green-grey ground, float32 (H, W, 3)."""
+    rows, cols = np.mgrid[0:height, 0:width]
+    radius = radius if radius is not None else 0.3 * min(height, width)
+    inside = (rows - height / 2) ** 2 + (cols - width / 2) ** 2 <= radius**2
+    image = np.empty((height, width, 3), np.float32)
+    image[:] = PLAIN_RGB
+    image[inside] = SUBJECT_RGB
+    return image
+
+
+def gradient_photo(height: int, width: int) -> np.ndarray:
+    """A blue-to-cyan gradient with no red in it, float32 (H, W, 3)."""
+    ramp = np.linspace(0.2, 0.9, width, dtype=np.float32)
+    image = np.empty((height, width, 3), np.float32)
+    image[..., 0] = 0.05
+    image[..., 1] = ramp[None, :]
+    image[..., 2] = 0.9
+    return image
+
+
+@dataclass(frozen=True)
+class SyntheticPhotos:
+    """A foreground (red disc, 120x90) and a background (gradient, 140x100), as arrays and PNG files."""
+
+    foreground: np.ndarray
+    background: np.ndarray
+    foreground_path: str
+    background_path: str
+    subject_rgb: tuple[float, float, float] = SUBJECT_RGB
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> SyntheticPhotos:
+    foreground, background = disc_photo(*FOREGROUND_SIZE), gradient_photo(*BACKGROUND_SIZE)
+    foreground_path, background_path = tmp_path / "disc.png", tmp_path / "sky.png"
+    write_image(foreground_path, foreground)
+    write_image(background_path, background)
+    return SyntheticPhotos(foreground, background, str(foreground_path), str(background_path))
+
+
+@pytest.fixture
+def runner(qtbot: QtBot) -> Iterator[JobRunner]:
+    job_runner = JobRunner()
+    yield job_runner
+    job_runner.shutdown()
