@@ -180,7 +180,8 @@ def _peel(
     other way); the window returns to ``base`` as soon as a pass makes progress again.
     """
     distance = cv2.distanceTransform(unknown.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    pending, total, reach, options = unknown.copy(), int(unknown.sum()), 0.0, base
+    deepest, total = float(distance.max(initial=0.0)), int(unknown.sum())
+    pending, reach, options = unknown.copy(), 0.0, base
     while pending.any():
         raise_if_cancelled(is_cancelled)
         reach += _LAYER_STEP
@@ -191,7 +192,7 @@ def _peel(
         pending[rows[solved], cols[solved]] = False
         if solved.any():
             options = base
-        elif reach >= distance.max():
+        elif reach >= deepest:
             if options.window > _MAX_GROWTH * base.window:
                 _fill_from_nearest(state, pending)
                 break

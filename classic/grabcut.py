@@ -24,6 +24,7 @@ from classic.progress import (
 from classic.resize import downscale, guided_upsample, resize_to
 
 WORKING_MEGAPIXELS = 0.3
+CONVERGED_FRACTION = 0.002
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,21 @@ def _run_grabcut(
     background_model = np.zeros((1, 65), np.float64)
     foreground_model = np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(seed)
+    previous = np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD))
     for iteration in range(iterations):
         raise_if_cancelled(is_cancelled)
         mode = cv2.GC_INIT_WITH_MASK if iteration == 0 else cv2.GC_EVAL
         # The rectangle argument is unused when starting from a mask.
         cv2.grabCut(bgr, labels, (0, 0, 0, 0), background_model, foreground_model, 1, mode)
         progress((iteration + 1) / iterations, "GrabCut")
-    return np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.float32)
+        current = np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD))
+        # Converged: the last GMM/min-cut round moved fewer than 0.2 % of the pixels.
+        converged = np.count_nonzero(current != previous) < CONVERGED_FRACTION * current.size
+        previous = current
+        if iteration > 0 and converged:
+            break
+    progress(1.0, "GrabCut")
+    return previous.astype(np.float32)
 
 
 def _enforce_hints(

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _modules_loaded_by(statement: str) -> set[str]:
     code = f"import sys; {statement}; print('\\n'.join(sys.modules))"
-    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return {name.split(".")[0] for name in output.stdout.split()}
 
 

@@ -12,14 +12,18 @@ def disc_mask(height: int = 60, width: int = 80, radius: float = 18.0) -> np.nda
     return inside.astype(np.float32)
 
 
-def soft_disc_alpha(height: int = 60, width: int = 80, radius: float = 18.0, softness: float = 4.0) -> np.ndarray:
+def soft_disc_alpha(
+    height: int = 60, width: int = 80, radius: float = 18.0, softness: float = 4.0
+) -> np.ndarray:
     """A disc whose alpha falls linearly from 1 to 0 over ``softness`` pixels at its edge."""
     ys, xs = np.mgrid[0:height, 0:width]
     distance = np.sqrt((ys - (height - 1) / 2) ** 2 + (xs - (width - 1) / 2) ** 2)
     return np.clip((radius + softness / 2 - distance) / softness, 0.0, 1.0).astype(np.float32)
 
 
-def textured(height: int, width: int, base: tuple[float, float, float], seed: int, amount: float = 0.04) -> np.ndarray:
+def textured(
+    height: int, width: int, base: tuple[float, float, float], seed: int, amount: float = 0.04
+) -> np.ndarray:
     """A colour with mild noise, float32 (H, W, 3) in [0, 1]."""
     rng = np.random.default_rng(seed)
     noise = rng.normal(0.0, amount, (height, width, 3))

@@ -22,7 +22,7 @@ def test_every_method_puts_the_subject_inside_and_keeps_the_background_outside(m
     foreground, alpha, background = _inputs()
     result = composite(foreground, alpha, background, method=method)
     assert result.shape == background.shape and result.dtype == np.float32
-    assert 0.0 <= result.min() and result.max() <= 1.0
+    assert result.min() >= 0.0 and result.max() <= 1.0
     centre, corner = result[30, 40], result[2, 2]
     if method == "poisson":  # gradient-domain: the flat red subject takes the background's colour
         np.testing.assert_allclose(corner, BLUE, atol=0.01)

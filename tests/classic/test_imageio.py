@@ -13,7 +13,9 @@ from classic.imageio import read_image, read_matte, read_trimap, write_image
 
 def _gradient(height: int = 6, width: int = 8) -> np.ndarray:
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    return np.dstack([xs / (width - 1), ys / (height - 1), (xs + ys) / (width + height - 2)]).astype(np.float32)
+    return np.dstack([xs / (width - 1), ys / (height - 1), (xs + ys) / (width + height - 2)]).astype(
+        np.float32
+    )
 
 
 @pytest.mark.parametrize("extension", [".png", ".tif", ".bmp"])
@@ -62,8 +64,12 @@ def test_grey_palette_and_cmyk_become_rgb(tmp_path: Path) -> None:
     assert red[0] > 0.9 and red[1] < 0.1 and red[2] < 0.1
 
 
-@pytest.mark.parametrize(("orientation", "expected_shape"), [(1, (4, 6)), (3, (4, 6)), (6, (6, 4)), (8, (6, 4))])
-def test_exif_orientation_is_applied(tmp_path: Path, orientation: int, expected_shape: tuple[int, int]) -> None:
+@pytest.mark.parametrize(
+    ("orientation", "expected_shape"), [(1, (4, 6)), (3, (4, 6)), (6, (6, 4)), (8, (6, 4))]
+)
+def test_exif_orientation_is_applied(
+    tmp_path: Path, orientation: int, expected_shape: tuple[int, int]
+) -> None:
     pixels = np.zeros((4, 6, 3), np.uint8)
     pixels[0, 0] = (255, 0, 0)  # a red marker in the stored top-left corner
     image = Image.fromarray(pixels)
@@ -93,7 +99,12 @@ def test_bad_files_raise_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 2])
     (tmp_path / "empty.png").write_bytes(b"")
     (tmp_path / "text.png").write_text("not an image")
-    cases = {"missing.png": "no such file", "cut.jpg": "truncated", "empty.png": "empty", "text.png": "not an image"}
+    cases = {
+        "missing.png": "no such file",
+        "cut.jpg": "truncated",
+        "empty.png": "empty",
+        "text.png": "not an image",
+    }
     for name, message in cases.items():
         with pytest.raises(InvalidInputError, match=message):
             read_image(tmp_path / name)

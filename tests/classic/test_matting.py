@@ -66,4 +66,6 @@ def test_errors_and_cancellation() -> None:
     with pytest.raises(InvalidInputError, match="same size"):
         estimate_alpha(image, trimap[:-1])
     with pytest.raises(Cancelled):
-        estimate_alpha(image, trimap, grid=TileGrid(tile=20, margin=8, max_direct_pixels=0), is_cancelled=lambda: True)
+        estimate_alpha(
+            image, trimap, grid=TileGrid(tile=20, margin=8, max_direct_pixels=0), is_cancelled=lambda: True
+        )
