@@ -26,6 +26,7 @@ from classic.progress import (
     no_progress,
     raise_if_cancelled,
 )
+from classic.tiles import bounding_box
 
 COMPOSITING_METHODS = ("copy", "alpha", "feather", "laplacian", "poisson")
 
@@ -116,7 +117,7 @@ def blend_laplacian_pyramid(
     processed: outside it every mask level is zero and the result is exactly the background.
     """
     levels = levels or max(1, min(6, int(math.log2(max(2, min(alpha.shape))) - 3)))
-    box = _support_box(alpha, margin=4 * 2**levels)
+    box = bounding_box(alpha > 0, 4 * 2**levels)
     if box is None:
         return background.copy()
     result = background.copy()
@@ -125,18 +126,6 @@ def blend_laplacian_pyramid(
         foreground[rows, cols], alpha[rows, cols], background[rows, cols], levels
     )
     return result
-
-
-def _support_box(alpha: np.ndarray, *, margin: int) -> tuple[slice, slice] | None:
-    rows = np.flatnonzero((alpha > 0).any(axis=1))
-    cols = np.flatnonzero((alpha > 0).any(axis=0))
-    if rows.size == 0:
-        return None
-    height, width = alpha.shape
-    return (
-        slice(max(0, rows[0] - margin), min(height, rows[-1] + margin + 1)),
-        slice(max(0, cols[0] - margin), min(width, cols[-1] + margin + 1)),
-    )
 
 
 def _pyramid_blend(

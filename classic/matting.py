@@ -17,6 +17,9 @@ from classic.progress import CancelCallback, ProgressCallback, never_cancelled, 
 from classic.tiles import TileGrid, solve_in_tiles
 
 MATTING_METHODS = ("closed-form", "knn", "bayesian")
+# pymatting's KNN matting keeps about 3 kB of neighbour lists per pixel it solves, so it gets smaller
+# tiles than closed-form (whose Laplacian only covers windows that touch unknown pixels).
+_GRIDS = {"knn": TileGrid(tile=512, margin=32, max_direct_pixels=400_000)}
 
 Solver = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -32,7 +35,7 @@ def estimate_alpha(
 ) -> np.ndarray:
     """Alpha (H, W) float32 in [0, 1] for an RGB image (H, W, 3) and a trimap (H, W) of 0 / 0.5 / 1.
 
-    ``method`` is one of ``MATTING_METHODS``.
+    ``method`` is one of ``MATTING_METHODS``; ``grid`` overrides the method's tile layout.
     """
     check_image("image", image)
     check_trimap("trimap", trimap)
@@ -45,7 +48,12 @@ def estimate_alpha(
         return solver(image[window], trimap[window])
 
     solve_in_tiles(
-        unknown, solve, alpha, grid=grid or TileGrid(), progress=progress, is_cancelled=is_cancelled
+        unknown,
+        solve,
+        alpha,
+        grid=grid or _GRIDS.get(method, TileGrid()),
+        progress=progress,
+        is_cancelled=is_cancelled,
     )
     return np.clip(alpha, 0.0, 1.0)
 
@@ -63,9 +71,9 @@ def _solver(method: str) -> Solver:
     return solvers[method]
 
 
-def _only_one_kind_known(trimap: np.ndarray) -> float | None:
-    # A window with known pixels of a single kind has a constant solution; pymatting would divide by
-    # zero or fail on it, so answer directly.
+def _single_kind_known(trimap: np.ndarray) -> float | None:
+    # A window with known pixels of a single kind has a constant solution; the solvers would divide by
+    # zero or refuse it, so answer directly.
     has_foreground = bool((trimap == 1.0).any())
     has_background = bool((trimap == 0.0).any())
     if has_foreground and has_background:
@@ -73,30 +81,32 @@ def _only_one_kind_known(trimap: np.ndarray) -> float | None:
     return 1.0 if has_foreground else 0.0
 
 
+def _guarded(solve: Solver) -> Solver:
+    def guarded(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
+        constant = _single_kind_known(trimap)
+        if constant is not None:
+            return np.full(trimap.shape, constant, np.float32)
+        return solve(image, trimap).astype(np.float32)
+
+    return guarded
+
+
+@_guarded
 def _closed_form(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
-    constant = _only_one_kind_known(trimap)
-    if constant is not None:
-        return np.full(trimap.shape, constant, np.float32)
     from pymatting import estimate_alpha_cf
 
-    alpha = estimate_alpha_cf(image.astype(np.float64), trimap.astype(np.float64))
-    return alpha.astype(np.float32)
+    return estimate_alpha_cf(image.astype(np.float64), trimap.astype(np.float64))
 
 
+@_guarded
 def _knn(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
-    constant = _only_one_kind_known(trimap)
-    if constant is not None:
-        return np.full(trimap.shape, constant, np.float32)
     from pymatting import estimate_alpha_knn
 
-    alpha = estimate_alpha_knn(image.astype(np.float64), trimap.astype(np.float64))
-    return alpha.astype(np.float32)
+    return estimate_alpha_knn(image.astype(np.float64), trimap.astype(np.float64))
 
 
+@_guarded
 def _bayesian(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
-    constant = _only_one_kind_known(trimap)
-    if constant is not None:
-        return np.full(trimap.shape, constant, np.float32)
     from classic.bayesian import estimate_alpha_bayesian
 
     return estimate_alpha_bayesian(image, trimap)

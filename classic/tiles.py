@@ -42,7 +42,7 @@ def solve_in_tiles(
     ``solve`` receives a window ``(rows, cols)`` and returns the values for that window (shape
     ``result[window].shape``). Pixels outside ``region`` keep their value in ``result``.
     """
-    box = _bounding_box(region, grid.margin)
+    box = bounding_box(region, grid.margin)
     if box is None:
         return result
     rows, cols = box
@@ -55,7 +55,8 @@ def solve_in_tiles(
     return _blend_tiles(region, solve, result, grid, progress, is_cancelled)
 
 
-def _bounding_box(region: np.ndarray, margin: int) -> tuple[slice, slice] | None:
+def bounding_box(region: np.ndarray, margin: int) -> tuple[slice, slice] | None:
+    """The slices of ``region``'s True pixels grown by ``margin`` (clipped), or None when it is empty."""
     rows = np.flatnonzero(region.any(axis=1))
     cols = np.flatnonzero(region.any(axis=0))
     if rows.size == 0:

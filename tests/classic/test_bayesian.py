@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from classic.bayesian import estimate_alpha_bayesian, estimate_alpha_fb_bayesian
+from classic.bayesian import BayesianOptions, estimate_alpha_bayesian, estimate_alpha_fb_bayesian
 from classic.checks import InvalidInputError
 from classic.progress import Cancelled
 from tests.classic.synthetic import textured
@@ -54,7 +54,9 @@ def test_pixels_without_samples_are_still_solved() -> None:
     # A 5-pixel window never sees both sides of the 24-pixel band: every pixel waits, the window grows
     # twice (still too small) and the nearest-colour fallback answers. Measured SAD ≈ 8.3.
     image, trimap, truth, _ = _ramp()
-    alpha = estimate_alpha_bayesian(image, trimap, window=5, sigma=2.0, min_samples=3)
+    alpha = estimate_alpha_bayesian(
+        image, trimap, options=BayesianOptions(window=5, sigma=2.0, min_samples=3)
+    )
     assert np.isfinite(alpha).all()
     assert _sad(alpha, truth, trimap) < 20.0
 
@@ -84,7 +86,7 @@ def test_bad_input_raises(image: np.ndarray, trimap: np.ndarray) -> None:
 def test_even_window_raises() -> None:
     image, trimap, _, _ = _ramp(16)
     with pytest.raises(InvalidInputError, match="window"):
-        estimate_alpha_bayesian(image, trimap, window=10)
+        estimate_alpha_bayesian(image, trimap, options=BayesianOptions(window=10))
 
 
 def test_reports_progress_and_can_be_cancelled() -> None:
