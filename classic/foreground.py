@@ -39,7 +39,7 @@ def estimate_foreground(
     size = (small.shape[1], small.shape[0])
     small_alpha = resize_to(alpha, size)
     correction = _estimate(small, small_alpha, progress, is_cancelled) - small
-    full_correction = resize_to(correction, (image.shape[1], image.shape[0]))
+    full_correction = resize_to(correction, (image.shape[1], image.shape[0]), unit_range=False)
     fractional = ((alpha > _EPSILON) & (alpha < 1.0 - _EPSILON))[:, :, None]
     return np.clip(image + full_correction * fractional, 0.0, 1.0)
 

@@ -19,7 +19,7 @@ from classic.tiles import TileGrid, solve_in_tiles
 MATTING_METHODS = ("closed-form", "knn", "bayesian")
 # pymatting's KNN matting keeps about 3 kB of neighbour lists per pixel it solves, so it gets smaller
 # tiles than closed-form (whose Laplacian only covers windows that touch unknown pixels).
-_GRIDS = {"knn": TileGrid(tile=512, margin=32, max_direct_pixels=400_000)}
+_GRIDS = {"knn": TileGrid(tile=640, margin=64, max_direct_pixels=600_000)}
 
 Solver = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

@@ -121,7 +121,7 @@ def _matte(
 ) -> tuple[np.ndarray, np.ndarray]:
     small = downscale(image, options.matting_megapixels)
     size = (small.shape[1], small.shape[0])
-    small_mask = np.clip(resize_to(mask, size), 0.0, 1.0)
+    small_mask = resize_to(mask, size)
     band = band_width(small.shape, band_fraction=options.band_fraction)
     small_trimap = trimap_from_mask(small_mask, band=band)
     small_alpha = estimate_alpha(

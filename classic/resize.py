@@ -22,8 +22,14 @@ def working_scale(shape: tuple[int, ...], megapixels: float) -> float:
     return min(1.0, math.sqrt(megapixels * 1e6 / pixels)) if pixels else 1.0
 
 
-def resize_to(array: np.ndarray, size: tuple[int, int], *, nearest: bool = False) -> np.ndarray:
-    """Resize to ``size`` = (width, height): area averaging down, bilinear up, or nearest."""
+def resize_to(
+    array: np.ndarray, size: tuple[int, int], *, nearest: bool = False, unit_range: bool = True
+) -> np.ndarray:
+    """Resize to ``size`` = (width, height): area averaging down, bilinear up, or nearest.
+
+    Area and bilinear weights are convex, but float rounding can step a hair outside the input's range;
+    with ``unit_range`` (for interchange arrays) the result is clipped back to [0, 1].
+    """
     width, height = size
     if array.shape[1] == width and array.shape[0] == height:
         return array
@@ -33,7 +39,8 @@ def resize_to(array: np.ndarray, size: tuple[int, int], *, nearest: bool = False
         interpolation = cv2.INTER_AREA
     else:
         interpolation = cv2.INTER_LINEAR
-    return cv2.resize(array, (width, height), interpolation=interpolation)
+    resized = cv2.resize(array, (width, height), interpolation=interpolation)
+    return np.clip(resized, 0.0, 1.0, out=resized) if unit_range and not nearest else resized
 
 
 def downscale(image: np.ndarray, megapixels: float) -> np.ndarray:

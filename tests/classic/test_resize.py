@@ -22,3 +22,13 @@ def test_guided_upsampling_follows_full_resolution_edges() -> None:
     guided_error = np.abs((upsampled > 0.5) - mask).sum()
     plain = np.kron(small_mask, np.ones((4, 4), np.float32))[: mask.shape[0], : mask.shape[1]]
     assert guided_error < 0.5 * np.abs((plain > 0.5) - mask).sum()
+
+
+def test_resizing_stays_in_the_unit_range() -> None:
+    from classic.resize import resize_to
+
+    rng = np.random.default_rng(0)
+    image = np.where(rng.random((97, 131, 3)) > 0.5, 1.0, 0.0).astype(np.float32)
+    for size in ((37, 29), (300, 200)):
+        resized = resize_to(image, size)
+        assert 0.0 <= resized.min() and resized.max() <= 1.0
