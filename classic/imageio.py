@@ -8,6 +8,7 @@ temporary file in the destination folder, which is then renamed over the target.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ READ_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 WRITE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 _EXIF_ORIENTATION = 0x0112
 _SIXTEEN_BIT_FORMATS = (".png", ".tif", ".tiff")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,9 @@ def _decode(path: Path) -> np.ndarray:
     if not data:
         raise InvalidInputError(f"{path}: the file is empty")
     if _is_truncated(data):
-        raise InvalidInputError(f"{path}: the file is truncated")
+        raise InvalidInputError(f"{path}: the file is truncated or corrupt")
+    if data[:8] == _PNG_SIGNATURE and not _png_checksums_ok(data):
+        raise InvalidInputError(f"{path}: the file is corrupt (a PNG checksum does not match)")
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise InvalidInputError(f"{path}: not an image or a corrupt one (cannot decode)")
@@ -125,9 +129,20 @@ def _is_truncated(data: bytes) -> bool:
     # the container instead. Data appended after the end (e.g. a motion photo's video) is allowed.
     if data[:3] == b"\xff\xd8\xff":
         return not _jpeg_complete(data)
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
+    if data[:8] == _PNG_SIGNATURE:
         return not _png_complete(data)
     return False
+
+
+def _png_checksums_ok(data: bytes) -> bool:
+    # libpng reports a damaged chunk on stderr before OpenCV returns; Pillow checks every chunk's CRC
+    # without decoding, so damage is caught first and reported as one clear error.
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError):
+        return False
+    return True
 
 
 def _jpeg_complete(data: bytes) -> bool:

@@ -118,3 +118,14 @@ def test_writes_are_atomic_and_fail_cleanly(tmp_path: Path) -> None:
         write_image(tmp_path / "a.xyz", image)
     write_image(tmp_path / "a.png", image)
     assert [p.name for p in tmp_path.iterdir()] == ["a.png"]  # no temporary file left behind
+
+
+def test_damaged_png_is_reported_and_appended_data_is_accepted(tmp_path: Path) -> None:
+    write_image(tmp_path / "good.png", np.full((30, 40, 3), 0.25, np.float32), bit_depth=16)
+    data = bytearray((tmp_path / "good.png").read_bytes())
+    (tmp_path / "trailer.png").write_bytes(bytes(data) + b"\0" * 5000)  # e.g. a motion photo's video
+    assert read_image(tmp_path / "trailer.png").bit_depth == 16
+    data[60:70] = b"x" * 10  # inside a chunk: its CRC no longer matches
+    (tmp_path / "damaged.png").write_bytes(bytes(data))
+    with pytest.raises(InvalidInputError, match="corrupt"):
+        read_image(tmp_path / "damaged.png")

@@ -31,4 +31,4 @@ def test_resizing_stays_in_the_unit_range() -> None:
     image = np.where(rng.random((97, 131, 3)) > 0.5, 1.0, 0.0).astype(np.float32)
     for size in ((37, 29), (300, 200)):
         resized = resize_to(image, size)
-        assert 0.0 <= resized.min() and resized.max() <= 1.0
+        assert resized.min() >= 0.0 and resized.max() <= 1.0
