@@ -8,7 +8,10 @@ numba kernels on first import, so it is imported only when a matting method runs
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -95,7 +98,17 @@ def _guarded(solve: Solver) -> Solver:
 def _closed_form(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
     from pymatting import estimate_alpha_cf
 
-    return estimate_alpha_cf(image.astype(np.float64), trimap.astype(np.float64))
+    return estimate_alpha_cf(image.astype(np.float64), trimap.astype(np.float64), preconditioner=_quiet_ichol)
+
+
+def _quiet_ichol(matrix: Any) -> Any:
+    # pymatting's incomplete Cholesky prints a "PERFORMANCE WARNING" to stdout whenever it has to retry
+    # with a larger diagonal shift (common on tiles that are mostly known pixels); the retry is the
+    # intended behaviour, so keep its chatter out of the command line's output.
+    from pymatting import ichol
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        return ichol(matrix)
 
 
 @_guarded
