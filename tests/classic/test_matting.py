@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -69,3 +71,18 @@ def test_errors_and_cancellation() -> None:
         estimate_alpha(
             image, trimap, grid=TileGrid(tile=20, margin=8, max_direct_pixels=0), is_cancelled=lambda: True
         )
+
+
+@pytest.mark.slow
+def test_closed_form_on_a_dev_photo_is_as_accurate_as_pymatting(shared_data: Path) -> None:
+    from pymatting import estimate_alpha_cf
+
+    from classic.imageio import read_image, read_matte, read_trimap
+
+    folder = shared_data / "matting-dev"
+    image = read_image(folder / "image" / "GT01.png").rgb
+    trimap = read_trimap(folder / "trimap" / "GT01.png")
+    truth = read_matte(folder / "alpha" / "GT01.png")
+    ours = _sad(estimate_alpha(image, trimap), truth, trimap)
+    direct = _sad(estimate_alpha_cf(image.astype(np.float64), trimap.astype(np.float64)), truth, trimap)
+    assert ours <= direct * 1.001 + 1e-3
