@@ -1,4 +1,6 @@
-"""Speed and peak memory of the classic operations at 1 MP and 24 MP (``python main.py benchmark``).
+"""Speed and peak memory of the classic operations at 1 MP and 24 MP (``python main.py benchmark``), and
+of the engine's: each network (untrained weights: speed does not depend on training) at 320², 640² and
+1 MP, and the whole automatic ``engine.pipeline.Pipeline`` (classic defaults) at 1 MP and 24 MP.
 
 Each (operation, size) runs in a fresh process so that its peak resident memory (``ru_maxrss``) belongs
 to it alone; the figure includes the process's own inputs (photo, background) and the Python runtime.
@@ -11,15 +13,20 @@ import argparse
 import multiprocessing
 import platform
 import resource
+import shlex
 import statistics
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
+from app.benchmark_report import DEFAULT_PATH, BenchmarkRow, write_benchmarks
 from classic.compositing import composite
 from classic.foreground import estimate_foreground
 from classic.grabcut import Rect, grabcut
@@ -28,7 +35,17 @@ from classic.pipeline import cut_out
 from classic.saliency import select_subject
 from classic.trimap import trimap_from_mask
 
-SIZES = {"1MP": (1155, 866), "24MP": (6000, 4000)}
+SIZES = {"320px": (320, 320), "640px": (640, 640), "1MP": (1155, 866), "24MP": (6000, 4000)}
+CLASSIC_SIZES = "1MP,24MP"
+# Engine operations and the sizes they run at (torch is imported only in the processes that run them).
+ENGINE_SIZES = {
+    "segmentation network": ("320px", "640px", "1MP"),
+    "refinement network": ("320px", "640px", "1MP"),
+    "matting network": ("320px", "640px", "1MP"),
+    "fusion network": ("320px", "640px", "1MP"),
+    "automatic pipeline": ("1MP", "24MP"),
+    "network pipeline": ("1MP", "24MP"),
+}
 # Operations too slow for a routine 24 MP run; ``--all`` includes them.
 SLOW_AT_24MP = {"matte knn", "matte bayesian"}
 
@@ -79,9 +96,63 @@ def _operations() -> dict[str, Callable[[Inputs], object]]:
     }
 
 
+def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
+    import torch
+
+    from engine.checkpoint import save_checkpoint
+    from engine.device import select_device
+    from engine.inference import OutputSelector, Predictor, as_is, probability, refined_alpha
+    from engine.pipeline import Pipeline, PipelineOptions
+    from engine.registry import create_model
+    from engine.tensors import image_to_tensor
+
+    def network(
+        kind: str, output: OutputSelector, planes: Callable[[Inputs], list[np.ndarray]]
+    ) -> Callable[[Inputs], object]:
+        predictors: list[Predictor] = []  # built on first use, so only the measured network is loaded
+
+        def run(inputs: Inputs) -> object:
+            if not predictors:
+                torch.manual_seed(0)
+                predictors.append(Predictor(create_model(kind), device=select_device(), output=output))
+            stacked = torch.cat([image_to_tensor(plane) for plane in planes(inputs)], dim=1)
+            return predictors[0].run([stacked])
+
+        return run
+
+    def network_pipeline(inputs: Inputs) -> object:
+        if not networks:  # every stage a network: untrained checkpoints in a temporary weights folder
+            folder = tempfile.TemporaryDirectory(prefix="benchmark-weights-")  # removed at exit
+            for kind in ("segmentation", "refinement", "matting", "fusion"):
+                torch.manual_seed(0)
+                path = Path(folder.name) / f"{kind}.pt"
+                save_checkpoint(path, create_model(kind), name=kind, trained_on="", metrics={})
+            options = PipelineOptions(
+                segmentation="network",
+                refinement="network",
+                matting="network",
+                compositing="fusion",
+                weights_folder=Path(folder.name),
+            )
+            networks.append((folder, Pipeline(options)))
+        network_run = networks[0][1]
+        return network_run.composite(inputs.photo, inputs.background, network_run.cut_out(inputs.photo))
+
+    pipeline = Pipeline()
+    networks: list[tuple[tempfile.TemporaryDirectory[str], Pipeline]] = []
+    return {
+        "segmentation network": network("segmentation", probability, lambda i: [i.photo]),
+        "refinement network": network("refinement", probability, lambda i: [i.photo, i.mask]),
+        "matting network": network("matting", refined_alpha, lambda i: [i.photo, i.trimap]),
+        "fusion network": network("fusion", as_is, lambda i: [i.photo, i.alpha, i.background]),
+        "automatic pipeline": lambda i: pipeline.composite(i.photo, i.background, pipeline.cut_out(i.photo)),
+        "network pipeline": network_pipeline,
+    }
+
+
 def _measure(name: str, size_name: str, repeat: int) -> tuple[float, float]:
     inputs = _inputs(SIZES[size_name])
-    operation = _operations()[name]
+    operation = (_engine_operations() if name in ENGINE_SIZES else _operations())[name]
     if repeat > 1:
         operation(inputs)  # warm caches (numba, OpenCV) outside the timed runs
     times = []
@@ -100,24 +171,74 @@ def run_one(name: str, size_name: str, repeat: int) -> tuple[float, float]:
         return pool.submit(_measure, name, size_name, repeat).result()
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py benchmark", description=__doc__)
-    parser.add_argument("--sizes", default="1MP,24MP", help="comma-separated: 1MP, 24MP")
+    parser.add_argument(
+        "--sizes",
+        help=f"comma-separated: {', '.join(SIZES)} (default {CLASSIC_SIZES}; engine rows at their own sizes)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per operation (median reported)")
     parser.add_argument("--only", help="comma-separated operation names (default: all)")
     parser.add_argument("--all", action="store_true", help="also run the slow matting methods at 24 MP")
-    args = parser.parse_args(argv)
-    names = args.only.split(",") if args.only else list(_operations())
+    parser.add_argument(
+        "--write",
+        metavar="PATH",
+        help=f"write the results as Markdown (default: {DEFAULT_PATH} after a run without --only)",
+    )
+    parser.add_argument("--no-write", action="store_true", help="only print the table")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    names = args.only.split(",") if args.only else [*_operations(), *ENGINE_SIZES]
     print(
         f"# Classic benchmark on {platform.processor() or platform.machine()}, "
         f"{multiprocessing.cpu_count()} cores, Python {platform.python_version()}"
     )
     print("| operation | size | median s | peak MiB |\n|---|---|---:|---:|")
-    for size_name in args.sizes.split(","):
-        for name in names:
-            if size_name == "24MP" and name in SLOW_AT_24MP and not args.all:
-                continue
-            repeat = 1 if size_name == "24MP" and name.startswith("matte") else args.repeat
-            seconds, peak = run_one(name, size_name, repeat)
-            print(f"| {name} | {size_name} | {seconds:.2f} | {peak:.0f} |", flush=True)
+    sections: dict[str, list[BenchmarkRow]] = {CLASSIC: [], ENGINE: []}
+    for name, size_name in _runs(names, args.sizes):
+        if size_name == "24MP" and name in SLOW_AT_24MP and not args.all:
+            continue
+        slow = size_name == "24MP" and (name.startswith("matte") or name in ENGINE_SIZES)
+        seconds, peak = run_one(name, size_name, 1 if slow else args.repeat)
+        print(f"| {name} | {size_name} | {seconds:.2f} | {peak:.0f} |", flush=True)
+        sections[ENGINE if name in ENGINE_SIZES else CLASSIC].append(
+            BenchmarkRow(name, size_name, seconds, peak)
+        )
+    target = args.write or (None if args.only else str(DEFAULT_PATH))
+    if target and not args.no_write:
+        words = argv if argv is not None else sys.argv[2:]
+        command = shlex.join(["python", "main.py", "benchmark", *words])
+        written = {title: rows for title, rows in sections.items() if rows}
+        write_benchmarks(Path(target), written, command=command, notes={CLASSIC: _NOTE, ENGINE: _ENGINE_NOTE})
+        print(f"written to {target}", file=sys.stderr)
     return 0
+
+
+def _runs(names: list[str], sizes: str | None) -> list[tuple[str, str]]:
+    """(operation, size) pairs: classic operations size by size, engine operations at their own sizes."""
+    chosen = (sizes or CLASSIC_SIZES).split(",")
+    runs = [(name, size) for size in chosen for name in names if name not in ENGINE_SIZES]
+    for name in (n for n in names if n in ENGINE_SIZES):
+        runs += [(name, size) for size in ENGINE_SIZES[name] if sizes is None or size in chosen]
+    return runs
+
+
+CLASSIC = "Classic operations"
+ENGINE = "Engine operations"
+_ENGINE_NOTE = (
+    "Networks are untrained (speed does not depend on the weights) and run on the device "
+    "``engine.device.select_device`` picks (on a CPU with native bfloat16, in bfloat16 where a network "
+    "passes the accuracy check); a network row is one forward pass of the whole input, a square photo at "
+    "320px and 640px. The automatic pipeline is ``Pipeline()`` with classic defaults: cut-out, then the "
+    "alpha composite; the network pipeline runs every stage as a network (segmentation at 320², "
+    "refinement at 320² then 640², matting at 0.5 MP, fusion at 768 px). Peak MiB includes the torch "
+    "runtime."
+)
+_NOTE = (
+    "Each (operation, size) runs in a fresh process; peak MiB is that process's peak resident memory "
+    "(ru_maxrss), inputs and Python runtime included. The photo is scikit-image's astronaut scaled to "
+    "the size."
+)

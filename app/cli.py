@@ -12,11 +12,21 @@ import sys
 from collections.abc import Sequence
 
 from app import cli_actions
+from app.evaluation.cli import add_evaluate, add_make_compositing_set
 from classic.checks import InvalidInputError
 from classic.compositing import COMPOSITING_METHODS
 from classic.matting import MATTING_METHODS
 
-SUBCOMMANDS = ("segment", "matte", "composite", "cutout", "batch", "benchmark")
+SUBCOMMANDS = (
+    "segment",
+    "matte",
+    "composite",
+    "cutout",
+    "batch",
+    "benchmark",
+    "evaluate",
+    "make-compositing-set",
+)
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -30,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_composite(commands)
     _add_cutout(commands)
     _add_batch(commands)
+    add_evaluate(commands)
+    add_make_compositing_set(commands)
     return parser
 
 

@@ -1,7 +1,8 @@
-"""What each subcommand does: read inputs, run the classic pipeline, write outputs atomically.
+"""What each subcommand does: read inputs, run the pipeline, write outputs atomically.
 
-These functions are the same code paths the GUI's jobs call (``classic.pipeline``,
-``classic.compositing``); they only add argument parsing and file handling. No Qt here.
+These functions run the same ``engine.pipeline.Pipeline`` the GUI's jobs run (classic stages delegate to
+``classic/``, network stages load the installed weights); they only add argument parsing and file
+handling. No Qt here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import numpy as np
 
 from app.progress_bar import TextProgressBar
 from classic.checks import InvalidInputError, check_same_size
-from classic.compositing import composite
 from classic.foreground import estimate_foreground
 from classic.grabcut import Rect
 from classic.imageio import (
@@ -26,10 +26,8 @@ from classic.imageio import (
     read_trimap,
     write_image,
 )
-from classic.matting import estimate_alpha
-from classic.pipeline import CutoutOptions, cut_out, segment
 from classic.placement import Placement, default_placement
-from engine.weights import require_network
+from engine.pipeline import Pipeline, PipelineOptions, cutout_from_alpha
 
 
 def parse_rect(text: str | None) -> Rect | None:
@@ -62,13 +60,12 @@ def check_output(path: str, *, extensions: tuple[str, ...] = WRITE_EXTENSIONS) -
 def run_segment(args: argparse.Namespace) -> int:
     output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".bmp"))
     image = read_image(args.image).rgb
-    if args.method == "network":
-        require_network("segmentation", classic_alternative="--method auto")
     if args.method == "quickselect":
         mask = _quick_select(image, args)
     else:
-        method = "grabcut" if args.method == "grabcut" else "auto"
-        mask = segment(image, method=method, rect=parse_rect(args.rect), progress=_bar("Segmenting"))
+        pipeline = Pipeline(PipelineOptions(segmentation=args.method))
+        pipeline.check_networks()
+        mask = pipeline.segment(image, rect=parse_rect(args.rect), progress=_bar("Segmenting"))
     write_image(output, mask, bit_depth=args.bit_depth)
     return 0
 
@@ -90,9 +87,9 @@ def run_matte(args: argparse.Namespace) -> int:
     image = read_image(args.image).rgb
     trimap = read_trimap(args.trimap)
     check_same_size("image", image, "trimap", trimap)
-    if args.method == "network":
-        require_network("matting", classic_alternative="--method closed-form")
-    alpha = estimate_alpha(image, trimap, method=args.method, progress=_bar("Matting"))
+    pipeline = Pipeline(PipelineOptions(matting=args.method))
+    pipeline.check_networks()
+    alpha = pipeline.matte(image, trimap, progress=_bar("Matting"))
     write_image(output, alpha, bit_depth=args.bit_depth)
     return 0
 
@@ -100,8 +97,8 @@ def run_matte(args: argparse.Namespace) -> int:
 def run_cutout(args: argparse.Namespace) -> int:
     output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".webp"))
     image = read_image(args.image).rgb
-    options = CutoutOptions(matting=args.matting)
-    result = cut_out(image, options=options, rect=parse_rect(args.rect), progress=_bar("Cutting out"))
+    pipeline = Pipeline(PipelineOptions(matting=args.matting))  # a --rect makes it GrabCut
+    result = pipeline.cut_out(image, rect=parse_rect(args.rect), progress=_bar("Cutting out"))
     rgba = np.dstack([result.foreground, result.alpha])
     write_image(output, rgba, bit_depth=args.bit_depth)
     return 0
@@ -109,18 +106,24 @@ def run_cutout(args: argparse.Namespace) -> int:
 
 def run_composite(args: argparse.Namespace) -> int:
     output = check_output(args.output)
-    if args.method == "fusion":
-        require_network("fusion", classic_alternative="--method alpha or laplacian")
+    pipeline = Pipeline(
+        PipelineOptions(compositing=args.method, matting=args.matting, decontaminate=args.decontaminate)
+    )
+    pipeline.check_networks()  # before any slow work
     foreground = read_image(args.foreground).rgb
     background = read_image(args.background).rgb
-    colours, alpha = _subject(foreground, args)
+    colours, alpha = _subject(pipeline, foreground, args)
     placement = _placement(args, foreground.shape, background.shape)
-    result = composite(colours, alpha, background, method=args.method, placement=placement)
+    result = pipeline.composite(
+        foreground, background, cutout_from_alpha(colours, alpha), placement=placement
+    )
     write_image(output, result, bit_depth=args.bit_depth, quality=args.quality)
     return 0
 
 
-def _subject(foreground: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+def _subject(
+    pipeline: Pipeline, foreground: np.ndarray, args: argparse.Namespace
+) -> tuple[np.ndarray, np.ndarray]:
     """The colours to paste and their alpha, from --alpha, --trimap, --mask or automatic selection."""
     if args.alpha:
         alpha = read_matte(args.alpha)
@@ -128,13 +131,12 @@ def _subject(foreground: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarr
     elif args.trimap:
         trimap = read_trimap(args.trimap)
         check_same_size("foreground", foreground, "trimap", trimap)
-        alpha = estimate_alpha(foreground, trimap, method=args.matting, progress=_bar("Matting"))
+        alpha = pipeline.matte(foreground, trimap, progress=_bar("Matting"))
     else:
         mask = read_matte(args.mask) if args.mask else None
         if mask is not None:
             check_same_size("foreground", foreground, "mask", mask)
-        options = CutoutOptions(matting=args.matting, decontaminate=args.decontaminate)
-        result = cut_out(foreground, options=options, mask=mask, progress=_bar("Cutting out"))
+        result = pipeline.cut_out(foreground, mask=mask, progress=_bar("Cutting out"))
         return result.foreground, result.alpha
     if args.decontaminate:
         return estimate_foreground(foreground, alpha, progress=_bar("Decontaminating")), alpha
@@ -185,14 +187,13 @@ def _composite_all(
     failures: list[tuple[str, str]] = []
     bar = TextProgressBar("Batch", total=len(photos))
     names = output_names(photos, args.format)
+    pipeline = Pipeline(PipelineOptions(compositing=args.method))  # one pipeline: networks load once
     for index, photo in enumerate(photos):
         try:
             foreground = read_image(photo).rgb
-            result = cut_out(foreground)
+            result = pipeline.cut_out(foreground)
             placement = default_placement(foreground.shape, background.shape)
-            image = composite(
-                result.foreground, result.alpha, background, method=args.method, placement=placement
-            )
+            image = pipeline.composite(foreground, background, result, placement=placement)
             write_image(out / names[photo], image)
         except InvalidInputError as error:
             failures.append((photo.name, str(error)))

@@ -24,11 +24,10 @@ from app.files import assign_dropped, is_image_path, with_export_extension
 from app.job_panel import JobPanel
 from app.jobs import JobRunner
 from app.layers import LayerEvent, LayerListModel
-from app.tasks import cut_out_and_composite, export_image, load_photos
+from app.tasks import cut_out_and_composite, cut_out_subject, export_image, load_photos
 from app.window_actions import WindowActions
-from classic.compositing import COMPOSITING_METHODS
 from classic.imageio import LoadedImage
-from classic.pipeline import cut_out
+from engine.pipeline import COMPOSITING_METHODS, Pipeline
 
 APP_NAME = "Compositor"
 DEFAULT_METHOD = "alpha"
@@ -46,6 +45,8 @@ class MainWindow(QMainWindow):
         self.document = Document()
         self.layers = self.document.layers
         self.jobs = JobRunner(self)
+        # Used only by jobs, one at a time on the worker thread: networks load once and stay loaded.
+        self.pipeline = Pipeline()
         self.canvas = Canvas()
         self.job_panel = JobPanel(self.jobs)
         self.method_combo = QComboBox()
@@ -122,7 +123,9 @@ class MainWindow(QMainWindow):
         if foreground is None:
             self.show_error("Open a foreground photo first.")
             return False
-        return self.job_panel.run("Cutting out", self.document.set_cutout, cut_out, foreground)
+        return self.job_panel.run(
+            "Cutting out", self.document.set_cutout, cut_out_subject, self.pipeline, foreground
+        )
 
     def run_composite(self, method: str | None = None) -> bool:
         """Composite with ``method`` (default: the toolbar's choice), cutting out first when needed."""
@@ -145,6 +148,7 @@ class MainWindow(QMainWindow):
             background,
             method=self.method_combo.currentText(),
             cutout=cutout,
+            pipeline=self.pipeline,
         )
 
     def export_composite(self, path: str) -> bool:

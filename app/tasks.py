@@ -1,7 +1,9 @@
 """The jobs the main window runs on the worker thread, as plain functions.
 
 Each takes keyword-only ``progress`` and ``is_cancelled`` callables like every job in the house (see
-``classic.progress``) and touches no Qt, so tests can call them directly with fake callbacks.
+``classic.progress``) and touches no Qt, so tests can call them directly with fake callbacks. The cut-out
+and compositing jobs take the window's ``engine.pipeline.Pipeline``, which only the worker thread uses,
+so networks load once and stay loaded between jobs.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from classic.compositing import composite
 from classic.imageio import LoadedImage, read_image, write_image
-from classic.pipeline import Cutout, cut_out
+from classic.pipeline import Cutout
 from classic.progress import CancelCallback, ProgressCallback, raise_if_cancelled, wrap_progress
+from engine.pipeline import Pipeline
 
 # Share of a composite job's progress bar spent on the cut-out when it has to run first.
 _CUTOUT_SHARE = 0.8
@@ -42,29 +44,38 @@ class CompositeResult:
     image: np.ndarray
 
 
+def cut_out_subject(
+    pipeline: Pipeline, foreground: np.ndarray, *, progress: ProgressCallback, is_cancelled: CancelCallback
+) -> Cutout:
+    """Cut the subject out of the foreground photo with ``pipeline``'s stages."""
+    return pipeline.cut_out(foreground, progress=progress, is_cancelled=is_cancelled)
+
+
 def cut_out_and_composite(
     foreground: np.ndarray,
     background: np.ndarray,
     *,
     method: str,
     cutout: Cutout | None = None,
+    pipeline: Pipeline | None = None,
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> CompositeResult:
     """Composite the foreground's subject onto the background, cutting it out first if ``cutout`` is None.
 
-    The composite uses the cut-out's decontaminated foreground colours and its alpha, so the old
-    background does not bleed into the new one along the subject's edge.
+    Classic methods use the cut-out's decontaminated foreground colours and its alpha, so the old
+    background does not bleed into the new one along the subject's edge; ``fusion`` takes the photo
+    and the alpha. ``pipeline`` (default: a new one) supplies the other stages and the loaded networks.
     """
+    pipeline = (pipeline or Pipeline()).with_options(compositing=method)
+    pipeline.check_networks()  # a missing network fails now, not after the cut-out
     stage = progress
     if cutout is None:
-        cutout = cut_out(
+        cutout = pipeline.cut_out(
             foreground, progress=wrap_progress(progress, 0.0, _CUTOUT_SHARE), is_cancelled=is_cancelled
         )
         stage = wrap_progress(progress, _CUTOUT_SHARE, 1.0)
-    image = composite(
-        cutout.foreground, cutout.alpha, background, method=method, progress=stage, is_cancelled=is_cancelled
-    )
+    image = pipeline.composite(foreground, background, cutout, progress=stage, is_cancelled=is_cancelled)
     return CompositeResult(cutout, image)
 
 

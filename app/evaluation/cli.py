@@ -1,0 +1,113 @@
+"""The ``evaluate`` and ``make-compositing-set`` subcommands; ``app.cli.build_parser`` adds them."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from app.evaluation import compositing, matting, segmentation
+from app.evaluation.task import Task
+from app.progress_bar import TextProgressBar
+from classic.checks import InvalidInputError
+
+TASKS = ("matting", "segmentation", "compositing")
+DEFAULT_DILATIONS = ",".join(map(str, matting.DILATIONS))
+
+
+def task_named(name: str, *, trimaps: str = "trimap") -> Task:
+    """The task ``name`` (one of ``TASKS``); matting and compositing read trimaps from ``trimaps``/."""
+    if name == "matting":
+        return matting.task(trimaps)
+    if name == "segmentation":
+        return segmentation.task()
+    if name == "compositing":
+        return compositing.task(trimaps)
+    raise InvalidInputError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}")
+
+
+def add_evaluate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    methods = "; ".join(f"{name}: {', '.join(task_named(name).methods)}" for name in TASKS)
+    parser = commands.add_parser(
+        "evaluate",
+        help="score methods on a benchmark folder and write a report",
+        description=f"Run methods on every image of a set and report their errors. Methods — {methods}.",
+    )
+    parser.add_argument("task", choices=TASKS)
+    parser.add_argument("--data", required=True, help="the set's folder (layouts: ../shared/data/README.md)")
+    parser.add_argument("--method", action="append", required=True, help="a method to run (repeatable)")
+    parser.add_argument("--out", required=True, help="report folder (created if missing)")
+    parser.add_argument("--trimaps", default="trimap", help="matting, compositing: the trimap folder's name")
+    parser.add_argument(
+        "--no-robustness", action="store_true", help="matting: skip the trimap-dilation robustness curve"
+    )
+    parser.add_argument(
+        "--dilations",
+        default=DEFAULT_DILATIONS,
+        help="matting: the robustness curve's dilations in pixels, comma-separated",
+    )
+    parser.set_defaults(run=run_evaluate)
+
+
+def add_make_compositing_set(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "make-compositing-set",
+        help="build a compositing set (fg/ bg/ gt/ trimap/) from a matting set and background photos",
+    )
+    parser.add_argument("--matting", required=True, help="matting set with image/, trimap/ and alpha/")
+    parser.add_argument("--backgrounds", required=True, help="folder of background photos (at least two)")
+    parser.add_argument("--out", required=True, help="output folder (created if missing)")
+    parser.add_argument("--trimaps", default="trimap", help="the matting set's trimap folder")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the background choice")
+    parser.set_defaults(run=run_make_compositing_set)
+
+
+def parse_dilations(text: str) -> tuple[int, ...]:
+    """``"1,4,7"`` → (1, 4, 7); whole, non-negative pixels."""
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise InvalidInputError(f"--dilations must be comma-separated whole pixels, got {text!r}") from None
+    if any(value < 0 for value in values):
+        raise InvalidInputError(f"--dilations must not be negative, got {text!r}")
+    return values
+
+
+def _command(args: argparse.Namespace) -> str:
+    words = ["python", "main.py", "evaluate", args.task, "--data", args.data]
+    words += [word for method in dict.fromkeys(args.method) for word in ("--method", method)]
+    words += ["--out", args.out] + (["--trimaps", args.trimaps] if args.trimaps != "trimap" else [])
+    if args.no_robustness:
+        words.append("--no-robustness")
+    elif args.dilations != DEFAULT_DILATIONS:
+        words += ["--dilations", args.dilations]
+    return shlex.join(words)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from app.evaluation.report import write_report
+    from app.evaluation.runner import evaluate
+
+    task = task_named(args.task, trimaps=args.trimaps)
+    dilations = () if args.no_robustness else parse_dilations(args.dilations)
+    out = Path(args.out)
+    bar = TextProgressBar(f"Evaluating {args.task}")
+    evaluation = evaluate(task, Path(args.data), args.method, out, dilations=dilations, progress=bar)
+    bar.close()
+    report = write_report(evaluation, out, command=_command(args))
+    print(f"report written to {report}", file=sys.stderr)
+    return 0
+
+
+def run_make_compositing_set(args: argparse.Namespace) -> int:
+    from app.evaluation.compositing_set import make_compositing_set
+
+    out = Path(args.out)
+    bar = TextProgressBar("Building the compositing set")
+    count = make_compositing_set(
+        Path(args.matting), Path(args.backgrounds), out, trimaps=args.trimaps, seed=args.seed, progress=bar
+    )
+    bar.close()
+    print(f"{count} composites written to {out}", file=sys.stderr)
+    return 0

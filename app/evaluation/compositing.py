@@ -1,0 +1,108 @@
+"""The compositing task: ``fg/`` (the photo: the subject over its old background), ``bg/`` (the new
+background), ``gt/`` (the subject over the new background) and ``trimap/``; PSNR over the whole image
+and over the boundary band (the trimap's unknown region grown by 7 px).
+
+Every classic method cuts the subject out with closed-form matting from the given trimap, then blends
+it; ``alpha`` also decontaminates the foreground colours first, the others paste the photo's colours.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.evaluation.datasets import Sample
+from app.evaluation.task import Inputs, Metric, Predict, Task, synthetic_disc
+from classic.checks import check_same_size
+from classic.compositing import composite
+from classic.foreground import estimate_foreground
+from classic.imageio import read_image, read_trimap
+from classic.matting import estimate_alpha
+from classic.metrics import BAND_DILATION, psnr, psnr_in_band
+from engine.pipeline import Pipeline, PipelineOptions, cutout_from_alpha
+
+_CUT_OUT = "closed-form α from the trimap"
+METHODS = {
+    "copy": f"{_CUT_OUT}, then copy-paste of the pixels with α ≥ 0.5",
+    "alpha": f"{_CUT_OUT}, foreground colours decontaminated (estimate_foreground), then αF + (1 − α)B",
+    "feather": f"{_CUT_OUT}, alpha feathered (Gaussian), then alpha blending of the photo's colours",
+    "laplacian": f"{_CUT_OUT}, then Laplacian-pyramid blending (Burt & Adelson 1983)",
+    "poisson": f"{_CUT_OUT}, then Poisson blending of the pixels with α ≥ 0.5 (cv2.seamlessClone)",
+    "fusion": f"{_CUT_OUT}, then the trained fusion network through engine.pipeline (needs its weights)",
+}
+METRICS = (
+    Metric("psnr_band", "PSNR band (dB)", higher_is_better=True, digits=2),
+    Metric("psnr", "PSNR (dB)", higher_is_better=True, digits=2),
+)
+DEFINITION = (
+    "PSNR = 10·log10(1 / MSE) over all pixels and the three channels, values in [0, 1]; the band "
+    f"variant only over the trimap's unknown region dilated by {BAND_DILATION} px (Euclidean)."
+)
+
+
+def load(sample: Sample) -> Inputs:
+    inputs = {
+        "fg": read_image(sample.files["fg"]).rgb,
+        "bg": read_image(sample.files["bg"]).rgb,
+        "gt": read_image(sample.files["gt"]).rgb,
+        "trimap": read_trimap(sample.files["trimap"]),
+    }
+    for role in ("bg", "gt", "trimap"):
+        check_same_size(f"{sample.name}: fg", inputs["fg"], role, inputs[role])
+    return inputs
+
+
+def predictor(method: str) -> Predict:
+    if method == "fusion":
+        return _fusion()
+
+    def predict(inputs: Inputs) -> np.ndarray:
+        photo = inputs["fg"]
+        alpha = estimate_alpha(photo, inputs["trimap"], method="closed-form")
+        colours = estimate_foreground(photo, alpha) if method == "alpha" else photo
+        return composite(colours, alpha, inputs["bg"], method=method)
+
+    return predict
+
+
+def _fusion() -> Predict:
+    pipeline = Pipeline(PipelineOptions(compositing="fusion"))
+    pipeline.check_networks()  # without installed weights: the refusal, before any work
+
+    def predict(inputs: Inputs) -> np.ndarray:
+        # The fusion network takes the photo itself and removes the old background's colour on its own.
+        alpha = estimate_alpha(inputs["fg"], inputs["trimap"], method="closed-form")
+        return pipeline.composite(inputs["fg"], inputs["bg"], cutout_from_alpha(inputs["fg"], alpha))
+
+    return predict
+
+
+def score(image: np.ndarray, inputs: Inputs) -> dict[str, float]:
+    return {
+        "psnr_band": psnr_in_band(image, inputs["gt"], inputs["trimap"]),
+        "psnr": psnr(image, inputs["gt"]),
+    }
+
+
+def warm_up_inputs() -> Inputs:
+    image, alpha = synthetic_disc()
+    trimap = np.where(alpha >= 1.0, 1.0, np.where(alpha <= 0.0, 0.0, 0.5)).astype(np.float32)
+    background = np.full_like(image, 0.5)
+    return {"fg": image, "bg": background, "gt": image, "trimap": trimap}
+
+
+def task(trimaps: str = "trimap") -> Task:
+    """The compositing task reading its trimaps from the folder ``trimaps``."""
+    return Task(
+        name="compositing",
+        folders={"fg": "fg", "bg": "bg", "gt": "gt", "trimap": trimaps},
+        optional={},
+        methods=METHODS,
+        metrics=METRICS,
+        input_role="fg",
+        truth_role="gt",
+        load=load,
+        predictor=predictor,
+        score=score,
+        warm_up_inputs=warm_up_inputs,
+        definition=DEFINITION,
+    )

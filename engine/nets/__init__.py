@@ -1,0 +1,24 @@
+"""The networks of Deep Image Compositing and Deep Image Matting, built from ``engine.nets.parts``.
+
+Every network takes one ``(N, C, H, W)`` float32 tensor with H and W multiples of 32 (see
+``engine.tensors.pad_to_multiple``), remembers its constructor ``config`` and has ``predict``.
+Build them by name with ``engine.registry.create_model``.
+"""
+
+from __future__ import annotations
+
+from engine.nets.base import Network
+from engine.nets.fusion import FusionLayers, FusionNet, SingleStreamFusionNet
+from engine.nets.matting import MattingNet, MattingOutput
+from engine.nets.segmentation import RefinementNet, SegmentationNet
+
+__all__ = [
+    "FusionLayers",
+    "FusionNet",
+    "MattingNet",
+    "MattingOutput",
+    "Network",
+    "RefinementNet",
+    "SegmentationNet",
+    "SingleStreamFusionNet",
+]

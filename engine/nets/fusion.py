@@ -1,0 +1,140 @@
+"""Multi-stream fusion network (MLF) of Deep Image Compositing (Zhang et al., WACV 2021), and its
+single-stream ablation.
+
+Laplacian-pyramid blending composites band by band, coarse to fine. MLF learns the same: a foreground
+stream (photo + soft mask) and a background stream are encoded separately into features at strides 2 to
+32, and one decoder fuses them level by level (``DenseFusionDecoder``). The single-stream variant
+concatenates foreground, mask and background into one encoder; the paper's ablation shows it loses parts
+of the foreground and leaves stronger boundary artefacts.
+
+Both networks take one ``(N, 7, H, W)`` tensor, the subject already placed on the background's canvas:
+channels 0–2 the foreground photo's RGB, 3 its soft mask, 4–6 the background's RGB, all in [0, 1], H and
+W multiples of 32. ``forward`` returns the composite ``(N, 3, H, W)`` in [0, 1].
+
+Design choice: the decoder does not paint the composite. Its head predicts a blending alpha α and a
+foreground colour correction ΔF, and the output is C = α·clamp(F + ΔF, 0, 1) + (1 − α)·B. C is a convex
+combination of two colours in [0, 1], so it stays in range without a final clamp; far from the subject
+(α → 0) the background passes through at full detail instead of being re-synthesised by the decoder; ΔF
+removes the old background's colour from the subject's edge (the halo the paper fights); and α and the
+decontaminated foreground are layers the app can show or export. α is a residual on the input mask m in
+logit space, α = σ(a + logit m), so the network starts near plain alpha blending and learns corrections
+to it. The paper's L1 + perceptual loss is applied to C (training is elsewhere).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import torch
+from torch import nn
+
+from engine.nets.base import Network, check_positive, check_widths
+from engine.nets.dense_decoder import DenseFusionDecoder
+from engine.nets.parts import DECODER_WIDTHS, DEPTHS, WIDTHS, Encoder, Head
+
+FOREGROUND_CHANNELS = 4  # RGB + soft mask
+BACKGROUND_CHANNELS = 3
+_MASK_EPS = 0.01
+
+
+class FusionLayers(NamedTuple):
+    """The composite ``(N, 3, H, W)``, blending alpha ``(N, 1, H, W)`` and corrected foreground
+    ``(N, 3, H, W)``, all in [0, 1]."""
+
+    composite: torch.Tensor
+    alpha: torch.Tensor
+    foreground: torch.Tensor
+
+
+class _FusionNetwork(Network):
+    """Shared by both fusion networks: config checks, the dense decoder, the head and the compositing."""
+
+    def __init__(
+        self,
+        streams: Sequence[int],
+        widths: Sequence[int],
+        depths: Sequence[int],
+        decoder_widths: Sequence[int],
+        expansion: int,
+        band: int,
+    ) -> None:
+        config: dict[str, Any] = {
+            "widths": check_widths("widths", widths, 5),
+            "depths": check_widths("depths", depths, 5),
+            "decoder_widths": check_widths("decoder_widths", decoder_widths, 5),
+            "expansion": check_positive("expansion", expansion),
+            "band": check_positive("band", band),
+        }
+        super().__init__(FOREGROUND_CHANNELS + BACKGROUND_CHANNELS, config)
+        self.encoders = nn.ModuleList(
+            Encoder(channels, widths, depths=depths, expansion=expansion) for channels in streams
+        )
+        skips = [[channels, *widths] for channels in streams]
+        self.decoder = DenseFusionDecoder(skips, decoder_widths, band=band)
+        # One alpha logit and three foreground corrections per pixel.
+        self.head = Head(decoder_widths[-1], 4)
+
+    def _streams(self, x: torch.Tensor) -> list[torch.Tensor]:
+        raise NotImplementedError
+
+    def layers(self, x: torch.Tensor) -> FusionLayers:
+        """Composite, alpha and corrected foreground for ``x`` of shape ``(N, 7, H, W)``."""
+        self.check_input(x)
+        streams = self._streams(x)
+        skips = [[s, *encoder(s)] for s, encoder in zip(streams, self.encoders, strict=True)]
+        out = self.head(self.decoder(skips))
+        # The mask is clamped so its logit stays finite (±4.6): a hard mask can still be overruled.
+        alpha = torch.sigmoid(out[:, :1] + torch.logit(x[:, 3:4], eps=_MASK_EPS))
+        foreground = torch.clamp(x[:, :3] + torch.tanh(out[:, 1:]), 0.0, 1.0)
+        composite = alpha * foreground + (1.0 - alpha) * x[:, 4:]
+        return FusionLayers(composite, alpha, foreground)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The composite ``(N, 3, H, W)`` in [0, 1] for ``x`` of shape ``(N, 7, H, W)``."""
+        return self.layers(x).composite
+
+
+class FusionNet(_FusionNetwork):
+    """Multi-stream fusion: a foreground encoder (RGB + mask, 4 channels) and a background encoder (RGB).
+
+    Input ``(N, 7, H, W)`` as in the module docstring; output the composite ``(N, 3, H, W)`` in [0, 1].
+    ``layers`` also returns the blending alpha and the corrected foreground. ``widths``, ``depths`` and
+    ``expansion`` size each encoder (as in ``SegmentationNet``), ``decoder_widths`` the decoder levels at
+    strides 16, 8, 4, 2, 1, and ``band`` the channels each fused level passes to every finer level.
+    """
+
+    def __init__(
+        self,
+        widths: Sequence[int] = WIDTHS,
+        depths: Sequence[int] = DEPTHS,
+        decoder_widths: Sequence[int] = DECODER_WIDTHS,
+        expansion: int = 4,
+        band: int = 8,
+    ) -> None:
+        streams = (FOREGROUND_CHANNELS, BACKGROUND_CHANNELS)
+        super().__init__(streams, widths, depths, decoder_widths, expansion, band)
+
+    def _streams(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return [x[:, :FOREGROUND_CHANNELS], x[:, FOREGROUND_CHANNELS:]]
+
+
+class SingleStreamFusionNet(_FusionNetwork):
+    """The paper's single-stream ablation: foreground, mask and background concatenated into one encoder.
+
+    Same input, output, arguments and decoder shape as ``FusionNet``; the decoder sees one stream.
+    """
+
+    def __init__(
+        self,
+        widths: Sequence[int] = WIDTHS,
+        depths: Sequence[int] = DEPTHS,
+        decoder_widths: Sequence[int] = DECODER_WIDTHS,
+        expansion: int = 4,
+        band: int = 8,
+    ) -> None:
+        streams = (FOREGROUND_CHANNELS + BACKGROUND_CHANNELS,)
+        super().__init__(streams, widths, depths, decoder_widths, expansion, band)
+
+    def _streams(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return [x]

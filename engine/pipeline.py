@@ -1,0 +1,407 @@
+"""The one pipeline the command line and the GUI share: segmentation → refinement → matting → compositing.
+
+``Pipeline(options)`` runs each stage the way ``PipelineOptions`` says. Classic stages delegate to
+``classic/`` (with only classic stages chosen, ``cut_out`` *is* ``classic.pipeline.cut_out``). Network
+stages follow Deep Image Compositing (Zhang et al. 2021):
+
+- **segmentation** runs the network on the whole photo squeezed to ``segmentation_size``² and brings the
+  probability back by guided upsampling, thresholded at 0.5 into a 0 / 1 segmentation mask;
+- **refinement** runs twice on the whole photo, as the paper: at 320×320 on the photo and the raw mask,
+  then at 640×640 on the photo and the first result upsampled; the refined mask (soft, in [0, 1]) comes
+  back to full size by guided upsampling;
+- **matting** runs on the photo and the trimap at ``matting_megapixels`` (in tiles when larger than a
+  tile) and the alpha comes back by guided upsampling, like the classic matting;
+- **fusion** runs at a working resolution whose longest side is ``fusion_size`` (768, the paper's test
+  size). To reach the background's full size it adds, to the full-resolution alpha blend, the network's
+  *correction* to the alpha blend made at working resolution, upsampled bilinearly:
+  C = αF + (1 − α)B + up(fusion(f, a, b) − (a·f + (1 − a)·b)). Full-resolution detail comes from the alpha
+  blend, the network's colour and boundary corrections at the scale it works at, and where the network
+  agrees with the alpha blend the result is exactly the alpha blend.
+
+Networks are loaded lazily, once, from ``engine.weights.installed_weights`` and kept by the Pipeline (and
+by every Pipeline ``with_options`` makes from it); without installed weights a network stage raises
+``NetworkUnavailableError`` naming the classic alternative.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from classic.checks import InvalidInputError, check_image, check_matte, check_same_size, check_trimap
+from classic.compositing import COMPOSITING_METHODS as CLASSIC_COMPOSITING
+from classic.compositing import blend_alpha, composite
+from classic.foreground import estimate_foreground
+from classic.grabcut import Rect
+from classic.matting import MATTING_METHODS as CLASSIC_MATTING
+from classic.matting import estimate_alpha
+from classic.pipeline import Cutout, CutoutOptions, cut_out, segment
+from classic.placement import Placement, default_placement, place
+from classic.progress import (
+    CancelCallback,
+    ProgressCallback,
+    never_cancelled,
+    no_progress,
+    raise_if_cancelled,
+    wrap_progress,
+)
+from classic.resize import downscale, guided_upsample, resize_to
+from classic.trimap import band_width, trimap_from_mask
+from engine.device import DEVICE_PREFERENCES, DeviceChoice
+from engine.inference import Predictor, Tiling
+from engine.networks import Networks, installed_network
+from engine.tensors import image_to_tensor, tensor_to_image
+
+SEGMENTATION_METHODS = ("auto", "grabcut", "network")
+REFINEMENT_METHODS = ("none", "network")
+MATTING_METHODS = (*CLASSIC_MATTING, "network")
+COMPOSITING_METHODS = (*CLASSIC_COMPOSITING, "fusion")
+_CUTOUT_NETWORKS = ("segmentation", "refinement", "matting")
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """Per stage, which method runs; sizes in pixels; ``weights_folder`` None: ``engine.weights``' own."""
+
+    segmentation: str = "auto"
+    refinement: str = "none"
+    band_fraction: float = 0.01
+    matting: str = "closed-form"
+    matting_megapixels: float = 0.5
+    decontaminate: bool = True
+    compositing: str = "alpha"
+    device: str = "auto"
+    weights_folder: Path | None = None
+    segmentation_size: int = 320
+    refinement_sizes: tuple[int, int] = (320, 640)
+    fusion_size: int = 768
+    tiling: Tiling = field(default_factory=Tiling)
+
+    def __post_init__(self) -> None:
+        for stage, value, choices in (
+            ("segmentation", self.segmentation, SEGMENTATION_METHODS),
+            ("refinement", self.refinement, REFINEMENT_METHODS),
+            ("matting", self.matting, MATTING_METHODS),
+            ("compositing", self.compositing, COMPOSITING_METHODS),
+            ("device", self.device, DEVICE_PREFERENCES),
+        ):
+            if value not in choices:
+                raise InvalidInputError(
+                    f"unknown {stage} method {value!r}; choose one of {', '.join(choices)}"
+                )
+
+    def networks(self) -> tuple[str, ...]:
+        """The network kinds these options need, in pipeline order."""
+        chosen = (
+            ("segmentation", self.segmentation == "network"),
+            ("refinement", self.refinement == "network"),
+            ("matting", self.matting == "network"),
+            ("fusion", self.compositing == "fusion"),
+        )
+        return tuple(kind for kind, needed in chosen if needed)
+
+    def classic_options(self) -> CutoutOptions:
+        """The options of ``classic.pipeline.cut_out`` for the stages that are classic."""
+        return CutoutOptions(
+            segmentation="auto" if self.segmentation == "network" else self.segmentation,
+            matting="closed-form" if self.matting == "network" else self.matting,
+            band_fraction=self.band_fraction,
+            matting_megapixels=self.matting_megapixels,
+            decontaminate=self.decontaminate,
+        )
+
+
+class Pipeline:
+    """Runs the stages ``options`` chooses; network weights are loaded on first use and kept."""
+
+    def __init__(self, options: PipelineOptions | None = None, *, networks: Networks | None = None) -> None:
+        self.options = options or PipelineOptions()
+        self._networks = networks or Networks()
+
+    def with_options(self, **changes: Any) -> Pipeline:
+        """A Pipeline with some options changed that shares this one's loaded networks."""
+        return Pipeline(dataclasses.replace(self.options, **changes), networks=self._networks)
+
+    def device(self) -> DeviceChoice:
+        """Where this pipeline's networks run (``reason`` is for the status bar)."""
+        return self._networks.device(self.options.device)
+
+    def check_networks(self, kinds: tuple[str, ...] | None = None) -> None:
+        """Raise ``NetworkUnavailableError`` now, before any slow work, if a chosen network is missing.
+
+        ``kinds`` limits the check to some stages (default: every network the options choose).
+        """
+        for kind in self.options.networks():
+            if kinds is None or kind in kinds:
+                self._weights(kind)
+
+    def segment(
+        self,
+        image: np.ndarray,
+        *,
+        rect: Rect | None = None,
+        progress: ProgressCallback = no_progress,
+        is_cancelled: CancelCallback = never_cancelled,
+    ) -> np.ndarray:
+        """Segmentation mask (H, W) float32 0 / 1; with a network and ``rect``, the subject inside the box."""
+        check_image("image", image)
+        if self.options.segmentation != "network":
+            method = self.options.segmentation
+            return segment(image, method=method, rect=rect, progress=progress, is_cancelled=is_cancelled)
+        network = self._network("segmentation", progress)
+        rows, cols = _window(rect, image.shape)
+        crop = image[rows, cols]
+        side = self.options.segmentation_size
+        probabilities = network.predict_matte(
+            crop, size=(side, side), progress=progress, is_cancelled=is_cancelled
+        )
+        mask = np.zeros(image.shape[:2], np.float32)
+        mask[rows, cols] = probabilities >= 0.5
+        return mask
+
+    def refine(
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        *,
+        progress: ProgressCallback = no_progress,
+        is_cancelled: CancelCallback = never_cancelled,
+    ) -> np.ndarray:
+        """Refined mask (H, W) float32 in [0, 1]: two passes of the refinement network (320², then 640²)."""
+        check_image("image", image)
+        check_matte("mask", mask)
+        check_same_size("image", image, "mask", mask)
+        network = self._network("refinement", progress)
+        first_side, second_side = self.options.refinement_sizes
+        first = network.predict_matte(
+            resize_to(image, (first_side, first_side)),
+            extra=resize_to(mask, (first_side, first_side)),
+            progress=wrap_progress(progress, 0.0, 0.4),
+            is_cancelled=is_cancelled,
+        )
+        # The second pass sees the photo at 640² and the first result upsampled to 640².
+        second_image = resize_to(image, (second_side, second_side))
+        second = network.predict_matte(
+            second_image,
+            extra=resize_to(first, (second_side, second_side)),
+            progress=wrap_progress(progress, 0.4, 0.9),
+            is_cancelled=is_cancelled,
+        )
+        progress(0.9, "Bringing the refined mask to full size")
+        return _to_full_size(second, second_image, image)
+
+    def matte(
+        self,
+        image: np.ndarray,
+        trimap: np.ndarray,
+        *,
+        progress: ProgressCallback = no_progress,
+        is_cancelled: CancelCallback = never_cancelled,
+    ) -> np.ndarray:
+        """Alpha (H, W) float32 in [0, 1] inside ``trimap``'s unknown band (classic at full size)."""
+        if self.options.matting != "network":
+            return estimate_alpha(
+                image, trimap, method=self.options.matting, progress=progress, is_cancelled=is_cancelled
+            )
+        check_image("image", image)
+        check_trimap("trimap", trimap)
+        check_same_size("image", image, "trimap", trimap)
+        small = downscale(image, self.options.matting_megapixels)
+        small_trimap = resize_to(trimap, (small.shape[1], small.shape[0]), nearest=True)
+        small_alpha = self._matte_small(small, small_trimap, progress, is_cancelled)
+        if small is image:
+            return small_alpha
+        return _known_from_trimap(guided_upsample(small_alpha, small, image, radius=2, epsilon=1e-5), trimap)
+
+    def cut_out(
+        self,
+        image: np.ndarray,
+        *,
+        rect: Rect | None = None,
+        mask: np.ndarray | None = None,
+        progress: ProgressCallback = no_progress,
+        is_cancelled: CancelCallback = never_cancelled,
+    ) -> Cutout:
+        """The cut-out of ``image``'s subject; its ``mask`` is the refined mask when refinement runs.
+
+        ``mask`` skips segmentation (refinement still runs when chosen).
+        """
+        options = self.options
+        classic = options.classic_options()
+        if not set(options.networks()) & set(_CUTOUT_NETWORKS):
+            return cut_out(
+                image, options=classic, rect=rect, mask=mask, progress=progress, is_cancelled=is_cancelled
+            )
+        check_image("image", image)
+        self.check_networks(_CUTOUT_NETWORKS)
+        if mask is None:
+            mask = self.segment(
+                image, rect=rect, progress=wrap_progress(progress, 0.0, 0.3), is_cancelled=is_cancelled
+            )
+        raise_if_cancelled(is_cancelled)
+        if options.refinement == "network":
+            mask = self.refine(
+                image, mask, progress=wrap_progress(progress, 0.3, 0.4), is_cancelled=is_cancelled
+            )
+        if options.matting != "network":
+            return cut_out(
+                image,
+                options=classic,
+                mask=mask,
+                progress=wrap_progress(progress, 0.4, 1.0),
+                is_cancelled=is_cancelled,
+            )
+        trimap, alpha = self._matte_from_mask(image, mask, wrap_progress(progress, 0.4, 0.8), is_cancelled)
+        raise_if_cancelled(is_cancelled)
+        foreground = image
+        if options.decontaminate:
+            foreground = estimate_foreground(
+                image, alpha, progress=wrap_progress(progress, 0.8, 1.0), is_cancelled=is_cancelled
+            )
+        progress(1.0, "Cut-out done")
+        return Cutout(mask=mask, trimap=trimap, alpha=alpha, foreground=foreground)
+
+    def composite(
+        self,
+        foreground_photo: np.ndarray,
+        background: np.ndarray,
+        cutout: Cutout,
+        *,
+        placement: Placement | None = None,
+        progress: ProgressCallback = no_progress,
+        is_cancelled: CancelCallback = never_cancelled,
+    ) -> np.ndarray:
+        """The composite (background's size) of ``cutout``'s subject placed on ``background``.
+
+        Classic methods blend the cut-out's decontaminated colours with its alpha; fusion takes the
+        foreground photo itself and the alpha, and removes the old background's colour on its own.
+        """
+        method = self.options.compositing
+        if method != "fusion":
+            return composite(
+                cutout.foreground,
+                cutout.alpha,
+                background,
+                method=method,
+                placement=placement,
+                progress=progress,
+                is_cancelled=is_cancelled,
+            )
+        check_image("foreground photo", foreground_photo)
+        check_image("background", background)
+        check_same_size("foreground photo", foreground_photo, "alpha", cutout.alpha)
+        network = self._network("fusion", progress)
+        placement = placement or default_placement(foreground_photo.shape, background.shape)
+        progress(0.05, "Placing the subject")
+        placed = place(foreground_photo, placement, background.shape)
+        alpha = np.clip(place(cutout.alpha, placement, background.shape), 0.0, 1.0)
+        raise_if_cancelled(is_cancelled)
+        result = self._fuse(
+            network, placed, alpha, background, wrap_progress(progress, 0.1, 0.9), is_cancelled
+        )
+        progress(1.0, "Composite done")
+        return result
+
+    def _fuse(
+        self,
+        network: Predictor,
+        foreground: np.ndarray,
+        alpha: np.ndarray,
+        background: np.ndarray,
+        progress: ProgressCallback,
+        is_cancelled: CancelCallback,
+    ) -> np.ndarray:
+        height, width = background.shape[:2]
+        scale = min(1.0, self.options.fusion_size / max(height, width))
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = [resize_to(array, size) for array in (foreground, alpha, background)]
+        # The fusion networks take one (1, 7, H, W) tensor: foreground RGB, its mask, background RGB.
+        stacked = torch.cat([image_to_tensor(array) for array in small], dim=1)
+        fused = tensor_to_image(network.run([stacked], progress=progress, is_cancelled=is_cancelled))
+        full_blend = blend_alpha(foreground, alpha, background)
+        if size == (width, height):
+            return np.clip(fused, 0.0, 1.0)
+        correction = fused - blend_alpha(*small)
+        full_blend += resize_to(correction, (width, height), unit_range=False)
+        return np.clip(full_blend, 0.0, 1.0, out=full_blend)
+
+    def _matte_from_mask(
+        self, image: np.ndarray, mask: np.ndarray, progress: ProgressCallback, is_cancelled: CancelCallback
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # As classic.pipeline._matte: the trimap is drawn at the working resolution.
+        small = downscale(image, self.options.matting_megapixels)
+        size = (small.shape[1], small.shape[0])
+        band = band_width(small.shape, band_fraction=self.options.band_fraction)
+        small_trimap = trimap_from_mask(resize_to(mask, size), band=band)
+        small_alpha = self._matte_small(small, small_trimap, progress, is_cancelled)
+        if small is image:
+            return small_trimap, small_alpha
+        alpha = guided_upsample(small_alpha, small, image, radius=2, epsilon=1e-5)
+        trimap = resize_to(small_trimap, (image.shape[1], image.shape[0]), nearest=True)
+        return trimap, _known_from_trimap(alpha, trimap)
+
+    def _matte_small(
+        self, image: np.ndarray, trimap: np.ndarray, progress: ProgressCallback, is_cancelled: CancelCallback
+    ) -> np.ndarray:
+        network = self._network("matting", progress)
+        extra = [trimap]
+        if network.in_channels == 5:  # a matting network trained with a closed-form alpha as a hint
+            extra.append(estimate_alpha(image, trimap, method="closed-form", is_cancelled=is_cancelled))
+        tile = self.options.tiling.tile
+        alpha = network.predict_matte(
+            image,
+            extra=extra,
+            extra_nearest=True,
+            tile=tile if max(image.shape[:2]) > tile else None,
+            progress=progress,
+            is_cancelled=is_cancelled,
+        )
+        return _known_from_trimap(alpha, trimap)
+
+    def _weights(self, kind: str) -> Path:
+        return installed_network(kind, self.options.weights_folder)
+
+    def _network(self, kind: str, progress: ProgressCallback) -> Predictor:
+        path = self._weights(kind)
+        progress(0.0, f"Loading the {kind} network")
+        return self._networks.get(kind, path, device=self.options.device, tiling=self.options.tiling)
+
+
+def _known_from_trimap(alpha: np.ndarray, trimap: np.ndarray) -> np.ndarray:
+    """The trimap's definite pixels are known: only its unknown band keeps the network's alpha."""
+    return np.where(trimap == 0.5, alpha, trimap).astype(np.float32)
+
+
+def _to_full_size(matte: np.ndarray, guide: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """``matte`` at ``guide``'s size → ``image``'s size: guided upsampling up, area averaging down."""
+    if matte.shape == image.shape[:2]:
+        return matte
+    if matte.size >= image.shape[0] * image.shape[1]:
+        return resize_to(matte, (image.shape[1], image.shape[0]))
+    return guided_upsample(matte, guide, image, radius=2, epsilon=1e-4)
+
+
+def _window(rect: Rect | None, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """The rows and columns of ``rect`` clipped to the image (the whole image for None)."""
+    height, width = shape[:2]
+    if rect is None:
+        return slice(0, height), slice(0, width)
+    left, top = max(0, rect.x), max(0, rect.y)
+    right, bottom = min(width, rect.x + rect.width), min(height, rect.y + rect.height)
+    if right <= left or bottom <= top:
+        raise InvalidInputError(f"the rectangle {rect} lies outside the {width}×{height} photo")
+    return slice(top, bottom), slice(left, right)
+
+
+def cutout_from_alpha(foreground: np.ndarray, alpha: np.ndarray) -> Cutout:
+    """A Cutout for an alpha known already: mask α ≥ 0.5, trimap 0 / 0.5 / 1 from where α is fractional."""
+    check_image("foreground", foreground)
+    check_matte("alpha", alpha)
+    mask = (alpha >= 0.5).astype(np.float32)
+    trimap = np.where((alpha > 0) & (alpha < 1), np.float32(0.5), np.round(alpha)).astype(np.float32)
+    return Cutout(mask=mask, trimap=trimap, alpha=alpha, foreground=foreground)
