@@ -16,6 +16,7 @@ from app.evaluation.cli import add_evaluate, add_make_compositing_set
 from classic.checks import InvalidInputError
 from classic.compositing import COMPOSITING_METHODS
 from classic.matting import MATTING_METHODS
+from engine.device import DEVICE_PREFERENCES
 
 SUBCOMMANDS = (
     "segment",
@@ -61,6 +62,16 @@ def build_gui_parser() -> argparse.ArgumentParser:
 def _output(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("-o", "--output", required=True, help=help_text)
     parser.add_argument("--bit-depth", type=int, choices=(8, 16), default=8, help="PNG/TIFF bit depth")
+    _add_device(parser)
+
+
+def _add_device(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--device",
+        choices=DEVICE_PREFERENCES,
+        default="auto",
+        help="where networks run: auto (CUDA, then MPS, then CPU; or $COMPOSITOR_DEVICE), cuda, mps or cpu",
+    )
 
 
 def _add_segment(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -128,6 +139,7 @@ def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("-o", "--output", required=True, help="output folder (created if missing)")
     parser.add_argument("--method", choices=COMPOSITING_METHODS, default="alpha")
     parser.add_argument("--format", choices=("png", "jpg", "tif"), default="png")
+    _add_device(parser)
     parser.set_defaults(run=cli_actions.run_batch)
 
 

@@ -63,7 +63,7 @@ def run_segment(args: argparse.Namespace) -> int:
     if args.method == "quickselect":
         mask = _quick_select(image, args)
     else:
-        pipeline = Pipeline(PipelineOptions(segmentation=args.method))
+        pipeline = Pipeline(PipelineOptions(device=args.device, segmentation=args.method))
         pipeline.check_networks()
         mask = pipeline.segment(image, rect=parse_rect(args.rect), progress=_bar("Segmenting"))
     write_image(output, mask, bit_depth=args.bit_depth)
@@ -87,7 +87,7 @@ def run_matte(args: argparse.Namespace) -> int:
     image = read_image(args.image).rgb
     trimap = read_trimap(args.trimap)
     check_same_size("image", image, "trimap", trimap)
-    pipeline = Pipeline(PipelineOptions(matting=args.method))
+    pipeline = Pipeline(PipelineOptions(device=args.device, matting=args.method))
     pipeline.check_networks()
     alpha = pipeline.matte(image, trimap, progress=_bar("Matting"))
     write_image(output, alpha, bit_depth=args.bit_depth)
@@ -97,7 +97,9 @@ def run_matte(args: argparse.Namespace) -> int:
 def run_cutout(args: argparse.Namespace) -> int:
     output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".webp"))
     image = read_image(args.image).rgb
-    pipeline = Pipeline(PipelineOptions(matting=args.matting))  # a --rect makes it GrabCut
+    pipeline = Pipeline(
+        PipelineOptions(device=args.device, matting=args.matting)
+    )  # a --rect makes it GrabCut
     result = pipeline.cut_out(image, rect=parse_rect(args.rect), progress=_bar("Cutting out"))
     rgba = np.dstack([result.foreground, result.alpha])
     write_image(output, rgba, bit_depth=args.bit_depth)
@@ -107,7 +109,12 @@ def run_cutout(args: argparse.Namespace) -> int:
 def run_composite(args: argparse.Namespace) -> int:
     output = check_output(args.output)
     pipeline = Pipeline(
-        PipelineOptions(compositing=args.method, matting=args.matting, decontaminate=args.decontaminate)
+        PipelineOptions(
+            compositing=args.method,
+            matting=args.matting,
+            decontaminate=args.decontaminate,
+            device=args.device,
+        )
     )
     pipeline.check_networks()  # before any slow work
     foreground = read_image(args.foreground).rgb
@@ -187,7 +194,9 @@ def _composite_all(
     failures: list[tuple[str, str]] = []
     bar = TextProgressBar("Batch", total=len(photos))
     names = output_names(photos, args.format)
-    pipeline = Pipeline(PipelineOptions(compositing=args.method))  # one pipeline: networks load once
+    pipeline = Pipeline(
+        PipelineOptions(device=args.device, compositing=args.method)
+    )  # one pipeline: networks load once
     for index, photo in enumerate(photos):
         try:
             foreground = read_image(photo).rgb

@@ -727,3 +727,15 @@ def test_main_py_fusion_and_a_good_run(files: Files) -> None:
     assert process.returncode == 0, process.stderr
     assert process.stderr == ""  # the progress bar stays silent when stderr is not a terminal
     assert read_back(output).shape == (BG_HEIGHT, BG_WIDTH, 3)
+
+
+def test_device_option_picks_where_networks_run(files: Files, capsys: pytest.CaptureFixture[str]) -> None:
+    # Asking for an absent GPU falls back to the CPU (the engine says why); the classic result is unchanged.
+    for device in ("cpu", "cuda"):
+        output = files.out / f"mask-{device}.png"
+        assert main(["segment", str(files.photo), "-o", str(output), "--device", device]) == 0
+        assert iou(read_back(output) > 127, files.subject) >= 0.8
+    with pytest.raises(SystemExit) as raised:
+        main(["segment", str(files.photo), "-o", str(files.out / "x.png"), "--device", "tpu"])
+    assert raised.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
