@@ -102,9 +102,32 @@ def cut_out(
         )
     raise_if_cancelled(is_cancelled)
     trimap, alpha = _matte(image, mask, options, wrap_progress(progress, 0.4, 0.8), is_cancelled)
+    return finish_cutout(
+        image,
+        mask,
+        trimap,
+        alpha,
+        decontaminate=options.decontaminate,
+        progress=progress,
+        is_cancelled=is_cancelled,
+    )
+
+
+def finish_cutout(
+    image: np.ndarray,
+    mask: np.ndarray,
+    trimap: np.ndarray,
+    alpha: np.ndarray,
+    *,
+    decontaminate: bool,
+    progress: ProgressCallback,
+    is_cancelled: CancelCallback,
+) -> Cutout:
+    """The last stage of every cut-out: foreground colours (decontaminated or the photo's), in the
+    last fifth of ``progress``'s range."""
     raise_if_cancelled(is_cancelled)
     foreground = image
-    if options.decontaminate:
+    if decontaminate:
         foreground = estimate_foreground(
             image, alpha, progress=wrap_progress(progress, 0.8, 1.0), is_cancelled=is_cancelled
         )

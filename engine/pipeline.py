@@ -36,11 +36,10 @@ import torch
 from classic.checks import InvalidInputError, check_image, check_matte, check_same_size, check_trimap
 from classic.compositing import COMPOSITING_METHODS as CLASSIC_COMPOSITING
 from classic.compositing import blend_alpha, composite
-from classic.foreground import estimate_foreground
 from classic.grabcut import Rect
 from classic.matting import MATTING_METHODS as CLASSIC_MATTING
 from classic.matting import estimate_alpha
-from classic.pipeline import Cutout, CutoutOptions, cut_out, segment
+from classic.pipeline import Cutout, CutoutOptions, cut_out, finish_cutout, segment
 from classic.placement import Placement, default_placement, place
 from classic.progress import (
     CancelCallback,
@@ -257,14 +256,15 @@ class Pipeline:
                 is_cancelled=is_cancelled,
             )
         trimap, alpha = self._matte_from_mask(image, mask, wrap_progress(progress, 0.4, 0.8), is_cancelled)
-        raise_if_cancelled(is_cancelled)
-        foreground = image
-        if options.decontaminate:
-            foreground = estimate_foreground(
-                image, alpha, progress=wrap_progress(progress, 0.8, 1.0), is_cancelled=is_cancelled
-            )
-        progress(1.0, "Cut-out done")
-        return Cutout(mask=mask, trimap=trimap, alpha=alpha, foreground=foreground)
+        return finish_cutout(
+            image,
+            mask,
+            trimap,
+            alpha,
+            decontaminate=options.decontaminate,
+            progress=progress,
+            is_cancelled=is_cancelled,
+        )
 
     def composite(
         self,
