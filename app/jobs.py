@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from classic.checks import InvalidInputError
 from classic.progress import Cancelled
 
 _log = logging.getLogger(__name__)
@@ -85,6 +86,9 @@ class _Worker(QObject):
             )
         except Cancelled:
             self.stopped.emit(generation)
+        except InvalidInputError as error:  # Bad input or a missing network: the message says it all.
+            _log.warning("job %s refused: %s", getattr(request.function, "__name__", "job"), error)
+            self.errored.emit(generation, describe_error(error))
         except Exception as error:  # A failing job must not take the worker thread down.
             _log.exception("job %s failed", getattr(request.function, "__name__", request.function))
             self.errored.emit(generation, describe_error(error))

@@ -16,10 +16,10 @@ from engine.inference import OutputSelector, Predictor, Tiling, as_is, probabili
 from engine.weights import require_network
 
 CLASSIC_ALTERNATIVES = {
-    "segmentation": "--method auto",
+    "segmentation": "the auto method",
     "refinement": "no refinement",
-    "matting": "--method closed-form",
-    "fusion": "--method alpha or laplacian",
+    "matting": "closed-form matting",
+    "fusion": "the alpha or laplacian method",
 }
 # The registry names a kind's checkpoint may hold, and how its output becomes values in [0, 1].
 _ACCEPTED = {

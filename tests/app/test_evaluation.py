@@ -184,7 +184,7 @@ def test_make_compositing_set_and_evaluate_it(
     monkeypatch.setenv("COMPOSITOR_WEIGHTS", str(tmp_path / "no-weights"))
     fusion = ["evaluate", "compositing", "--data", str(compositing_set), "--method", "fusion"]
     fusion += ["--out", str(out)]
-    expect_one_error(fusion, capsys, r"no trained fusion network .*; use --method alpha or laplacian instead")
+    expect_one_error(fusion, capsys, r"no trained fusion network .*; use the alpha or laplacian method")
 
 
 # --- bad input -----------------------------------------------------------------------------------------

@@ -126,8 +126,8 @@ def test_classic_composite_equals_classic_compositing(method: str) -> None:
 @pytest.mark.parametrize(
     ("stage", "kind", "alternative"),
     [
-        ("segmentation", "segmentation", "--method auto"),
-        ("matting", "matting", "--method closed-form"),
+        ("segmentation", "segmentation", "the auto method"),
+        ("matting", "matting", "closed-form matting"),
         ("refinement", "refinement", "no refinement"),
     ],
 )
@@ -148,7 +148,7 @@ def test_fusion_without_weights_fails_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(NetworkUnavailableError, match=r"no trained fusion network is installed"):
         pipeline.check_networks()
     cutout = cutout_from_alpha(disc_photo(), np.ones((60, 80), np.float32))
-    with pytest.raises(NetworkUnavailableError, match=r"--method alpha or laplacian"):
+    with pytest.raises(NetworkUnavailableError, match=r"the alpha or laplacian method"):
         pipeline.composite(disc_photo(), sky(), cutout)
 
 
