@@ -398,7 +398,7 @@ def test_composite_with_a_trimap_or_an_alpha(
 ) -> None:
     output = files.out / "composite.jpg"
     path = files.trimap if given == "--trimap" else files.alpha
-    extra = ["--decontaminate"] if decontaminate else []
+    extra = ["--decontaminate"] if decontaminate else ["--no-decontaminate"]
     rc, _, err = run(capsys, "composite", files.photo, files.background, "-o", output, given, path, *extra)
     result = assert_success(rc, err, output)
     background = cv2.imdecode(cv2.imencode(".jpg", plain_background())[1], cv2.IMREAD_UNCHANGED)
