@@ -59,6 +59,9 @@ class MainWindow(QMainWindow):
         self.layer_view.setIconSize(self.layer_model.thumbnail_size)
         self.layer_view.setToolTip("Tick a layer to show it: the canvas shows the topmost ticked layer")
         self.zoom_label = QLabel()
+        device = self.pipeline.device()
+        self.device_label = QLabel(device.device.type.upper())
+        self.device_label.setToolTip(f"Where the networks run: {device.reason}")
         self._shown: np.ndarray | None = None
         self.menu_actions = WindowActions(self)
         self._lay_out()
@@ -80,6 +83,7 @@ class MainWindow(QMainWindow):
         self.menu_actions.build_menus(dock.toggleViewAction(), self.method_combo)
         self.statusBar().addPermanentWidget(self.job_panel)
         self.statusBar().addPermanentWidget(self.zoom_label)
+        self.statusBar().addPermanentWidget(self.device_label)
         self.canvas.zoom_changed.connect(self._show_zoom)
         self.resize(1200, 800)
         self.resizeDocks([dock], [220], Qt.Orientation.Horizontal)

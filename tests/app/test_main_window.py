@@ -155,3 +155,9 @@ def test_closing_the_window_stops_the_job_thread(window: MainWindow) -> None:
     window.close()
     with pytest.raises(RuntimeError, match="shut down"):
         window.jobs.submit(lambda *, progress, is_cancelled: None)
+
+
+def test_status_bar_shows_where_the_networks_run(window: MainWindow) -> None:
+    device = window.pipeline.device()
+    assert window.device_label.text() == device.device.type.upper()
+    assert device.reason in window.device_label.toolTip()
