@@ -79,6 +79,20 @@ class Canvas(QGraphicsView):
             self._fit(enlarge=False)
         self.viewport().update()
 
+    def update_region(self, image: np.ndarray, region: tuple[slice, slice]) -> None:
+        """Redraw only ``region`` (rows, cols) of the shown image from ``image``, e.g. after a brush dab."""
+        if not self.has_image or image[region].size == 0:
+            return
+        rows, cols = region
+        pixmap = self._item.pixmap()
+        # Take the pixmap out of the item first: painting on a shared pixmap would copy all of it.
+        self._item.setPixmap(QPixmap())
+        painter = QPainter(pixmap)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        painter.drawImage(QPoint(cols.start or 0, rows.start or 0), array_to_qimage(image[region]))
+        painter.end()
+        self._item.setPixmap(pixmap)
+
     def fit_to_window(self) -> None:
         """Scale so the whole image fills the view (Ctrl+0); follows window resizes until the next zoom."""
         self._fit(enlarge=True)

@@ -56,6 +56,11 @@ def build_gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("foreground", nargs="?", help="foreground photo to open")
     parser.add_argument("background", nargs="?", help="background photo to open")
     parser.add_argument("--samples", action="store_true", help="open the built-in sample photos")
+    parser.add_argument(
+        "--screenshot",
+        metavar="OUT",
+        help="open FG and BG, cut out and composite, save a picture of the window to OUT and exit",
+    )
     return parser
 
 
@@ -161,6 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             parsed = build_parser().parse_args(args)
             return int(parsed.run(parsed))
         gui_args = build_gui_parser().parse_args(args)
+        if gui_args.screenshot:
+            if not (gui_args.foreground and gui_args.background):
+                raise InvalidInputError("--screenshot needs a foreground photo and a background photo")
+            from app.screenshot import take_screenshot
+
+            return take_screenshot(gui_args.foreground, gui_args.background, gui_args.screenshot)
         from app.gui import run_gui
 
         return run_gui(gui_args.foreground, gui_args.background, samples=gui_args.samples)

@@ -77,6 +77,10 @@ class Document:
     def export_suggestion(self) -> str:
         return suggested_export_path(self._paths.get("foreground"), self._paths.get("background"))
 
+    def photo_source(self, role: str) -> tuple[str | None, str | None]:
+        """The shown name and the file path of the ``role`` photo (None where unknown), for projects."""
+        return self._names.get(role) if role in self.layers else None, self._paths.get(role)
+
     def _set_photo(self, role: str, image: np.ndarray, name: str, path: str | None) -> None:
         # Names first: listeners of the layer stack may ask for the title.
         self._names[role] = name

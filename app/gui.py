@@ -39,4 +39,5 @@ def run_gui(foreground: str | None = None, background: str | None = None, *, sam
     application.setApplicationName(APP_NAME)
     window = create_window(foreground, background, samples=samples)
     window.show()
+    window.project.offer_recovery()  # A recovery file left at start means the last session crashed.
     return QApplication.exec()

@@ -43,9 +43,12 @@ class Layer:
 
 @dataclass(frozen=True)
 class LayerEvent:
+    """``region`` (rows, cols) is set when only that part of the layer's image changed, in place."""
+
     kind: EventKind
     name: str
     row: int
+    region: tuple[slice, slice] | None = None
 
 
 LayerListener = Callable[[LayerEvent], None]
@@ -112,6 +115,16 @@ class LayerStack:
         self._layers[name] = Layer(name, image)
         self._notify("inserted", name, row)
 
+    def set_region(self, name: str, region: tuple[slice, slice], patch: np.ndarray) -> None:
+        """Write ``patch`` into layer ``name``'s image at ``region`` (rows, cols), in place."""
+        image = self._layers[name].image
+        if image[region].shape != patch.shape:
+            raise InvalidInputError(
+                f"a patch of shape {patch.shape} does not fit the {name} layer at {region}"
+            )
+        image[region] = patch
+        self._notify("changed", name, region=region)
+
     def remove(self, *names: str) -> None:
         """Remove the named layers that are present; absent names are ignored."""
         for name in names:
@@ -127,8 +140,10 @@ class LayerStack:
             layer.visible = visible
             self._notify("changed", name)
 
-    def _notify(self, kind: EventKind, name: str, row: int | None = None) -> None:
-        event = LayerEvent(kind, name, self.row_of(name) if row is None else row)
+    def _notify(
+        self, kind: EventKind, name: str, row: int | None = None, *, region: tuple[slice, slice] | None = None
+    ) -> None:
+        event = LayerEvent(kind, name, self.row_of(name) if row is None else row, region)
         for listener in list(self._listeners):
             listener(event)
 
@@ -218,6 +233,8 @@ class LayerListModel(QAbstractListModel):
         elif event.kind == "removed":
             self._thumbnails.pop(event.name, None)
             self.endRemoveRows()
+        elif event.region is not None:  # Painted in place: the cached thumbnail is stale.
+            self._thumbnails.pop(event.name, None)
         if event.kind in ("inserted", "removed", "changed") and len(self._stack):
             # Any change may move the canvas to another layer, whose row is drawn in bold: refresh all rows.
             self.dataChanged.emit(self.index(0), self.index(len(self._stack) - 1))

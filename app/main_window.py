@@ -15,19 +15,26 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QMimeData, Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QListView, QMainWindow, QMessageBox
 
 from app.canvas import Canvas
+from app.commands import UNDO_LIMIT
 from app.document import Document
+from app.editor import Editor
 from app.files import assign_dropped, is_image_path, with_export_extension
 from app.job_panel import JobPanel
 from app.jobs import JobRunner
 from app.layers import LayerEvent, LayerListModel
+from app.painting import PaintController
+from app.project_actions import ProjectActions
+from app.project_controller import ProjectController
+from app.settings import Settings
 from app.tasks import cut_out_and_composite, cut_out_subject, export_image, load_photos
+from app.touch_up_controller import AlphaTouchUp
 from app.window_actions import WindowActions
 from classic.imageio import LoadedImage
-from engine.pipeline import COMPOSITING_METHODS, Pipeline
+from engine.pipeline import COMPOSITING_METHODS, Pipeline, PipelineOptions
 
 APP_NAME = "Compositor"
 DEFAULT_METHOD = "alpha"
@@ -46,12 +53,13 @@ class MainWindow(QMainWindow):
         self.layers = self.document.layers
         self.jobs = JobRunner(self)
         # Used only by jobs, one at a time on the worker thread: networks load once and stay loaded.
-        self.pipeline = Pipeline()
+        self.settings = Settings()
+        self.pipeline = Pipeline(PipelineOptions(**self.settings.pipeline_changes()))
         self.canvas = Canvas()
         self.job_panel = JobPanel(self.jobs)
         self.method_combo = QComboBox()
         self.method_combo.addItems(list(COMPOSITING_METHODS))
-        self.method_combo.setCurrentText(DEFAULT_METHOD)
+        self.method_combo.setCurrentText(self.settings.get("compositing/method") or DEFAULT_METHOD)
         self.method_combo.setToolTip("How the cut-out subject is blended into the background")
         self.layer_model = LayerListModel(self.layers, self)
         self.layer_view = QListView()
@@ -65,6 +73,17 @@ class MainWindow(QMainWindow):
         self._shown: np.ndarray | None = None
         self.menu_actions = WindowActions(self)
         self._lay_out()
+        self.editor = Editor(self)  # View modes, compositing and placement docks.
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)
+        self.painter = PaintController(
+            self.canvas, self.layers, self.undo_stack, is_busy=lambda: self.jobs.is_busy, parent=self
+        )
+        self.painter.tool_changed.connect(lambda text: self.statusBar().showMessage(text, 3_000))
+        self.painter.install(self)
+        self.touch_up = AlphaTouchUp(self)
+        self.project = ProjectController(self)
+        self.project_actions = ProjectActions(self, self.settings)
         self.layers.connect(self._on_layer_event)
         # Lambdas look the handlers up at call time, so tests can replace ``show_error``.
         self.job_panel.failed.connect(lambda message: self.show_error(message))
@@ -155,8 +174,8 @@ class MainWindow(QMainWindow):
             pipeline=self.pipeline,
         )
 
-    def export_composite(self, path: str) -> bool:
-        """Write the composite to ``path`` (format from the extension; 16-bit when the background was)."""
+    def export_composite(self, path: str, *, bit_depth: int | None = None) -> bool:
+        """Write the composite to ``path`` (format from the extension; by default the background's depth)."""
         image = self.layers.get("composite")
         if image is None:
             self.show_error("There is no composite to export yet: run Composite first.")
@@ -168,7 +187,7 @@ class MainWindow(QMainWindow):
             export_image,
             path,
             image,
-            bit_depth=self.document.background_bit_depth,
+            bit_depth=self.document.background_bit_depth if bit_depth is None else bit_depth,
         )
 
     def show_error(self, message: str) -> None:
@@ -199,7 +218,17 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.open_files(paths)
 
+    def apply_settings(self) -> None:
+        """Take changed preferences into use: the pipeline's options and the default compositing method."""
+        if not self.jobs.is_busy:  # The running job uses the pipeline it was given; the next gets these.
+            self.pipeline = self.pipeline.with_options(**self.settings.pipeline_changes())
+            self.device_label.setText(self.pipeline.device().device.type.upper())
+        self.method_combo.setCurrentText(self.settings.get("compositing/method"))
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.project.confirm_close():  # Unsaved changes and the user chose Cancel.
+            event.ignore()
+            return
         self.jobs.shutdown()
         super().closeEvent(event)
 
@@ -211,6 +240,8 @@ class MainWindow(QMainWindow):
         if image is not self._shown:
             self._shown = image
             self.canvas.set_image(image)
+        elif image is not None and event.region is not None and top is self.layers.layer(event.name):
+            self.canvas.update_region(image, event.region)  # Painted in place (undo, redo, re-solve).
         self._refresh()
 
     def _refresh(self) -> None:
@@ -220,5 +251,8 @@ class MainWindow(QMainWindow):
             has_background=self.document.has("background"),
             has_composite=self.document.has("composite"),
         )
+        if hasattr(self, "project_actions"):  # Not yet while __init__ builds the window.
+            self.project_actions.update(busy=self.jobs.is_busy)
         title = self.document.title()
-        self.setWindowTitle(f"{title} — {APP_NAME}" if title else APP_NAME)
+        # "[*]" is where Qt shows the unsaved-changes mark (``setWindowModified``, set by ``project``).
+        self.setWindowTitle(f"{title}[*] — {APP_NAME}" if title else f"{APP_NAME}[*]")

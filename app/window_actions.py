@@ -7,12 +7,14 @@ the document are disabled while a job runs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel
 
-from app.files import EXPORT_FILTER, OPEN_FILTER
+from app.export import COMPOSITE_FILTER, bit_depth_of
+from app.files import OPEN_FILTER
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -27,7 +29,9 @@ class WindowActions:
         self._window = window
         canvas = window.canvas
         self.open_foreground = self._action(
-            "Open &Foreground…", self.ask_foreground, QKeySequence.StandardKey.Open
+            "Open &Foreground…",
+            self.ask_foreground,
+            "Ctrl+Shift+F",  # Ctrl+O opens a project.
         )
         self.open_background = self._action("Open &Background…", self.ask_background, "Ctrl+Shift+O")
         self.export = self._action("&Export Composite…", self.ask_export, "Ctrl+E")
@@ -104,10 +108,17 @@ class WindowActions:
             self._window.load_background(path)
 
     def ask_export(self) -> None:
-        suggestion = self._window.document.export_suggestion()
-        path, _ = QFileDialog.getSaveFileName(self._window, "Export Composite", suggestion, EXPORT_FILTER)
+        window = self._window
+        suggestion = window.document.export_suggestion()
+        folder = window.settings.get("folders/last_export")
+        if folder:  # The last export's folder wins over the photos' folder.
+            suggestion = str(Path(folder) / Path(suggestion).name)
+        path, chosen = QFileDialog.getSaveFileName(window, "Export Composite", suggestion, COMPOSITE_FILTER)
         if path:
-            self._window.export_composite(path)
+            window.settings.set("folders/last_export", str(Path(path).parent))
+            window.export_composite(
+                path, bit_depth=bit_depth_of(chosen, window.document.background_bit_depth)
+            )
 
     def _folder(self) -> str:
         return self._window.document.folder()

@@ -69,3 +69,23 @@ def runner(qtbot: QtBot) -> Iterator[JobRunner]:
     job_runner = JobRunner()
     yield job_runner
     job_runner.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings_and_recovery(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Settings and the recovery file in a temporary folder; no modal question blocks a closing window."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
+
+    import app.project_controller as project_controller
+
+    folder = tmp_path_factory.mktemp("settings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    monkeypatch.setenv(project_controller.RECOVERY_ENV, str(folder / "recovery"))
+    monkeypatch.setattr(project_controller, "_ask_close", lambda parent: QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(project_controller, "_ask_recover", lambda parent: False)
+    monkeypatch.setattr(project_controller, "_ask_save_path", lambda parent, hint: "")
+    return folder

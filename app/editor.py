@@ -1,0 +1,238 @@
+"""The editor's view modes, compositing and placement docks, and Move mode, wired into the main window.
+
+The canvas shows the topmost visible layer in the ``layers`` view mode; the mask views render the
+current mask layer (the selected matte, else the alpha) over the foreground photo; ``before`` is the
+background, ``after`` the newest composite (the panel's preview when there is one) and ``split`` the
+two side by side at the split position.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QColor, QMouseEvent
+from PySide6.QtWidgets import QColorDialog, QComboBox, QDockWidget, QDoubleSpinBox, QLabel
+
+from app.compositing_panel import CompositingPanel
+from app.layers import MATTE_LAYERS, LayerEvent
+from app.placement_drag import PlacementDrag
+from app.placement_panel import PlacementPanel
+from app.views import COMPARE_VIEWS, LAYERS, MASK_VIEWS, VIEW_MODES, ViewOptions, render_mask, split
+from classic.placement import Placement, default_placement
+from classic.resize import resize_to
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+
+MASK_PREFERENCE = ("alpha", "refined mask", "segmentation mask", "trimap")
+
+
+class Editor(QObject):
+    """Owns the view-mode controls, the two docks and the canvas drag; re-renders the canvas."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+        self.options = ViewOptions()
+        self.preview: np.ndarray | None = None
+        self.compositing_panel = CompositingPanel(window.document)
+        self.placement_panel = PlacementPanel()
+        self.view_combo = QComboBox()
+        self.view_combo.addItems(list(VIEW_MODES))
+        self.view_combo.setToolTip("What the canvas shows: the layers, a view of the mask, or the composite")
+        self.split_field = QDoubleSpinBox()
+        self.split_field.setRange(0.0, 100.0)
+        self.split_field.setValue(50.0)
+        self.split_field.setSuffix(" %")
+        self.split_field.setToolTip("Split view: the background left of this position, the composite right")
+        self.opacity_field = QDoubleSpinBox()
+        self.opacity_field.setRange(0.0, 1.0)
+        self.opacity_field.setSingleStep(0.1)
+        self.opacity_field.setValue(self.options.overlay_opacity)
+        self.opacity_field.setToolTip("Overlay view: opacity of the mask colour")
+        self.overlay_colour = QAction("Overlay &Colour…", window)
+        self.overlay_colour.triggered.connect(lambda _checked=False: self.ask_overlay_colour())
+        self.before_after = QAction("&Before / After", window)
+        self.before_after.setShortcut("Y")
+        self.before_after.triggered.connect(lambda _checked=False: self.toggle_before_after())
+        self.move_mode = QAction("&Move Subject", window)
+        self.move_mode.setCheckable(True)
+        self.move_mode.setShortcut("M")
+        self.move_mode.setToolTip("Drag on the composite: move; Shift-drag: scale; Ctrl/Alt-drag: rotate")
+        self.move_mode.toggled.connect(self._on_move_mode)
+        self.drag = PlacementDrag(window.canvas, self.current_placement, self.apply_placement, self._ratio)
+        self._lay_out()
+        self.view_combo.currentTextChanged.connect(lambda _text: self.render())
+        self.split_field.valueChanged.connect(lambda _value: self._options_changed())
+        self.opacity_field.valueChanged.connect(lambda _value: self._options_changed())
+        self.placement_panel.placement_changed.connect(self.compositing_panel.set_placement)
+        self.compositing_panel.settings_changed.connect(lambda _settings: self._show_after())
+        self.compositing_panel.preview_ready.connect(self._on_preview)
+        # The toolbar's method and the panel's are one choice.
+        window.method_combo.currentTextChanged.connect(self._sync_method)
+        self.compositing_panel.method.currentTextChanged.connect(window.method_combo.setCurrentText)
+        window.layers.connect(self._on_layer_event)
+        window.layer_view.selectionModel().currentChanged.connect(lambda *_: self.render())
+        window.installEventFilter(self)
+        window.canvas.viewport().installEventFilter(self)  # Split view: drag to move the split line.
+
+    def _lay_out(self) -> None:
+        window = self._window
+        for title, widget in (("Compositing", self.compositing_panel), ("Placement", self.placement_panel)):
+            dock = QDockWidget(title, window)
+            dock.setObjectName(title.lower())
+            dock.setWidget(widget)
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        window.addToolBarBreak()  # A row of its own: the main toolbar is full.
+        toolbar = window.addToolBar("View")
+        toolbar.setObjectName("view toolbar")
+        toolbar.addWidget(QLabel(" View: "))
+        toolbar.addWidget(self.view_combo)
+        toolbar.addWidget(QLabel(" Split: "))
+        toolbar.addWidget(self.split_field)
+        toolbar.addWidget(QLabel(" Opacity: "))
+        toolbar.addWidget(self.opacity_field)
+        toolbar.addActions([self.overlay_colour, self.before_after, self.move_mode])
+        view_menu = window.menuBar().addMenu("&Editor")
+        view_menu.addActions([self.before_after, self.move_mode, self.overlay_colour])
+
+    @property
+    def mode(self) -> str:
+        return self.view_combo.currentText()
+
+    def set_mode(self, mode: str) -> None:
+        self.view_combo.setCurrentText(mode)
+
+    def toggle_before_after(self) -> None:
+        self.set_mode("before" if self.mode == "after" else "after")
+
+    def ask_overlay_colour(self) -> None:
+        red, green, blue = (round(255 * c) for c in self.options.overlay_colour)
+        colour = QColorDialog.getColor(QColor(red, green, blue), self._window, "Overlay Colour")
+        if colour.isValid():
+            self.set_overlay_colour((colour.redF(), colour.greenF(), colour.blueF()))
+
+    def set_overlay_colour(self, colour: tuple[float, float, float]) -> None:
+        self.options = ViewOptions(
+            colour, self.options.overlay_opacity, self.options.outline_colour, self.options.split
+        )
+        self.render()
+
+    def current_placement(self) -> Placement | None:
+        """The placement in use: the panel's, or the default one for the open photos."""
+        layers = self._window.layers
+        photo, background = layers.get("foreground"), layers.get("background")
+        if photo is None or background is None:
+            return None
+        return self.compositing_panel.settings().placement or default_placement(photo.shape, background.shape)
+
+    def apply_placement(self, placement: Placement) -> None:
+        self.placement_panel.set_placement(placement)
+
+    def after_image(self) -> np.ndarray | None:
+        return self.preview if self.preview is not None else self._window.layers.get("composite")
+
+    def rendered(self) -> np.ndarray | None:
+        """The image the current view mode shows, or None to show the topmost visible layer."""
+        layers, mode = self._window.layers, self.mode
+        if mode in MASK_VIEWS:
+            photo, mask = layers.get("foreground"), self._mask()
+            if photo is None or mask is None:
+                return None
+            return render_mask(mode, photo, mask, self.options)
+        if mode in COMPARE_VIEWS:
+            before, after = layers.get("background"), self.after_image()
+            if mode == "before" or after is None:
+                return before
+            if mode == "after" or before is None:
+                return after
+            before = resize_to(before, (after.shape[1], after.shape[0]))
+            return split(before, after, self.options.split)
+        return None
+
+    def render(self) -> None:
+        image = self.rendered()
+        if image is None:
+            top = self._window.layers.top_visible()
+            image = None if top is None else top.image
+        self._window.canvas.set_image(image)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.mode == "split" and not self.drag.enabled and isinstance(event, QMouseEvent):
+            return self._drag_split(event)
+        if watched is self._window and event.type() == QEvent.Type.Close:
+            # The window may refuse to close (unsaved changes): stop the preview thread only once it has.
+            QTimer.singleShot(0, self, self._shut_down_if_closed)
+        return False
+
+    def _drag_split(self, event: QMouseEvent) -> bool:
+        pressed = event.buttons() & Qt.MouseButton.LeftButton
+        if event.type() not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove) or not pressed:
+            return False
+        width = self._window.canvas.image_size[0]
+        if width:
+            column = self._window.canvas.mapToScene(event.position().toPoint()).x()
+            self.split_field.setValue(100.0 * min(1.0, max(0.0, column / width)))
+        return True
+
+    def _shut_down_if_closed(self) -> None:
+        if not self._window.isVisible():
+            self.compositing_panel.shutdown()
+
+    def _mask(self) -> np.ndarray | None:
+        layers = self._window.layers
+        index = self._window.layer_view.currentIndex()
+        if index.isValid():
+            name = layers.layer_at(index.row()).name
+            if name in MATTE_LAYERS:
+                return layers.get(name)
+        for name in MASK_PREFERENCE:
+            if name in layers:
+                return layers.get(name)
+        return None
+
+    def _sync_method(self, method: str) -> None:
+        if self.compositing_panel.method.findText(method) >= 0:
+            self.compositing_panel.method.setCurrentText(method)
+
+    def _options_changed(self) -> None:
+        self.options = ViewOptions(
+            self.options.overlay_colour,
+            self.opacity_field.value(),
+            self.options.outline_colour,
+            self.split_field.value() / 100.0,
+        )
+        self.render()
+
+    def _ratio(self) -> float:
+        background = self._window.layers.get("background")
+        width = self._window.canvas.image_size[0]
+        return 1.0 if background is None or width == 0 else background.shape[1] / width
+
+    def _on_move_mode(self, on: bool) -> None:
+        self.drag.enabled = on
+        if on:
+            self._show_after()
+
+    def _show_after(self) -> None:
+        if self.mode == LAYERS or self.mode in MASK_VIEWS:
+            self.set_mode("after")
+
+    def _on_preview(self, image: object) -> None:
+        if isinstance(image, np.ndarray):
+            self.preview = image
+            self.render()
+
+    def _on_layer_event(self, event: LayerEvent) -> None:
+        if event.kind in ("inserting", "removing"):
+            return
+        if event.name in ("foreground", "background", "alpha", "composite"):
+            self.preview = None
+            if event.name == "alpha" and event.kind != "removed":
+                current = self.current_placement()
+                if current is not None:
+                    self.placement_panel.set_placement(current, notify=False)
+        if self.mode != LAYERS:
+            self.render()

@@ -1,0 +1,223 @@
+"""The brush on the canvas: paints the shown mask layer live and pushes one undo command per stroke.
+
+When the brush is active (B brush, E eraser) and the canvas shows a mask layer (segmentation mask,
+refined mask or alpha), a left drag paints on it; otherwise, or while Space is held, dragging pans.
+Dabs change the layer's array in place and redraw only their dirty rectangle; the release pushes a
+``StrokeCommand`` holding the stroke's bounding box. The maths is in ``app.brush``, the tool's state in
+``app.tools``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QMouseEvent, QTabletEvent, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QUndoView
+
+from app.brush import BrushMode, Stroke
+from app.canvas import Canvas
+from app.commands import StrokeCommand
+from app.layers import LayerEvent, LayerStack
+from app.tools import BrushTool
+
+PAINTABLE_LAYERS = frozenset({"segmentation mask", "refined mask", "alpha"})
+
+
+class PaintController(QObject):
+    """Mouse, tablet and Space handling for the brush on ``canvas``; strokes go onto ``undo_stack``."""
+
+    tool_changed = Signal(str)  # The tool's description, for the status bar.
+    stroke_finished = Signal(str, object)  # Layer name and the stroke's ``Region``.
+
+    def __init__(
+        self,
+        canvas: Canvas,
+        layers: LayerStack,
+        undo_stack: QUndoStack,
+        *,
+        is_busy: Callable[[], bool] = lambda: False,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.canvas, self.layers, self.undo_stack = canvas, layers, undo_stack
+        self.tool = BrushTool()
+        self._is_busy = is_busy
+        self._stroke: Stroke | None = None
+        self._stroke_layer = ""
+        self._space_held = False
+        self._pressure: float | None = None
+        # The image of each paintable layer the history refers to (weak: a freed array's id is reused).
+        self._known: dict[str, weakref.ref[np.ndarray]] = {}
+        self._viewport = canvas.viewport()  # Kept: the filter must not call into a canvas being deleted.
+        self._viewport.installEventFilter(self)
+        canvas.installEventFilter(self)
+        layers.connect(self._on_layer_event)
+
+    def target(self) -> str | None:
+        """The layer a drag would paint on: the shown layer when it is a mask, else None."""
+        shown = self.layers.top_visible()
+        return shown.name if shown is not None and shown.name in PAINTABLE_LAYERS else None
+
+    @property
+    def paints_on_drag(self) -> bool:
+        return self.tool.active and not self._space_held and self.target() is not None
+
+    def activate(self, mode: BrushMode) -> None:
+        self.tool.activate(mode)
+        self._tool_changed()
+
+    def deactivate(self) -> None:
+        self.tool.active = False
+        self._tool_changed()
+
+    def swap(self) -> None:
+        self.tool.swap()
+        self._tool_changed()
+
+    def resize_brush(self, grow: bool) -> None:
+        if grow:
+            self.tool.grow()
+        else:
+            self.tool.shrink()
+        self._tool_changed()
+
+    def create_actions(self, window: QMainWindow) -> list[QAction]:
+        """Undo, redo and the brush's shortcuts, added to ``window`` so they work without a menu."""
+        undo = self.undo_stack.createUndoAction(window, "&Undo")
+        undo.setShortcuts(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(window, "&Redo")
+        redo.setShortcuts(QKeySequence.StandardKey.Redo)
+        actions = [undo, redo]
+        for text, shortcut, slot in (
+            ("&Brush (add to mask)", "B", lambda: self.activate("add")),
+            ("&Eraser (subtract from mask)", "E", lambda: self.activate("subtract")),
+            ("S&mooth Mask", "Shift+B", lambda: self.activate("smooth")),
+            ("Swap Add / Subtract", "X", self.swap),
+            ("&Hand (pan)", "H", self.deactivate),
+            ("Smaller Brush", "[", lambda: self.resize_brush(False)),
+            ("Larger Brush", "]", lambda: self.resize_brush(True)),
+        ):
+            action = QAction(text, window)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(lambda _checked=False, slot=slot: slot())
+            actions.append(action)
+        window.addActions(actions)
+        return actions
+
+    def install(self, window: QMainWindow) -> QDockWidget:
+        """Add an Edit menu (before View when there is one) and an "Undo history" dock to ``window``."""
+        actions = self.create_actions(window)
+        menu_bar = window.menuBar()
+        menu = menu_bar.addMenu("&Edit")
+        menu.addActions(actions[:2])
+        menu.addSeparator()
+        menu.addActions(actions[2:])
+        view = next((a for a in menu_bar.actions() if a.text() == "&View"), None)
+        if view is not None:
+            menu_bar.insertMenu(view, menu)
+        dock = QDockWidget("Undo history", window)
+        dock.setObjectName("undo history")
+        dock.setWidget(QUndoView(self.undo_stack))
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.canvas and event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            assert isinstance(event, QKeyEvent)
+            return self._space_key(event)
+        if watched is not self._viewport:
+            return False
+        kind = event.type()
+        if kind in (QEvent.Type.TabletPress, QEvent.Type.TabletMove):
+            assert isinstance(event, QTabletEvent)
+            self._pressure = event.pressure()  # Not accepted: Qt follows with the matching mouse event.
+        elif kind == QEvent.Type.TabletRelease:
+            self._pressure = None
+        elif kind == QEvent.Type.MouseButtonPress:
+            assert isinstance(event, QMouseEvent)
+            return self._press(event)
+        elif kind == QEvent.Type.MouseMove and self._stroke is not None:
+            assert isinstance(event, QMouseEvent)
+            self._paint_to(event.position())
+            return True
+        elif kind == QEvent.Type.MouseButtonRelease and self._stroke is not None:
+            assert isinstance(event, QMouseEvent)
+            if event.button() == Qt.MouseButton.LeftButton:
+                self._paint_to(event.position())
+                self._finish()
+            return True
+        return False
+
+    def _space_key(self, event: QKeyEvent) -> bool:
+        if event.key() != Qt.Key.Key_Space:
+            return False
+        if not event.isAutoRepeat():
+            self._space_held = event.type() == QEvent.Type.KeyPress
+            self._sync_drag_mode()
+        return True
+
+    def _press(self, event: QMouseEvent) -> bool:
+        name = self.target()
+        if event.button() != Qt.MouseButton.LeftButton or not self.paints_on_drag or name is None:
+            return False
+        if self._is_busy():  # A job may be reading the masks on the worker thread.
+            self.tool_changed.emit("Wait for the running job to finish before painting")
+            return True
+        mask = self.layers.get(name)
+        assert mask is not None
+        if not mask.flags.writeable:
+            mask = mask.copy()
+            self._known[name] = weakref.ref(mask)
+            self.layers.set_image(name, mask)
+        self._stroke, self._stroke_layer = Stroke(mask, self.tool.brush()), name
+        self._paint_to(event.position())
+        return True
+
+    def _paint_to(self, position: QPointF) -> None:
+        assert self._stroke is not None
+        to_scene, _invertible = self.canvas.viewportTransform().inverted()
+        scene = to_scene.map(position)  # Sub-pixel exact, unlike mapToScene's whole viewport pixels.
+        # Scene point (c + 0.5, r + 0.5) is the centre of pixel (r, c).
+        dirty = self._stroke.move_to(scene.x() - 0.5, scene.y() - 0.5, self._pressure)
+        if not dirty.empty:
+            self.canvas.update_region(self._stroke.mask, dirty.window)
+
+    def _finish(self) -> None:
+        assert self._stroke is not None
+        stroke, name = self._stroke, self._stroke_layer
+        self._stroke = None
+        if stroke.region.empty:
+            return
+        bbox, old, new = stroke.finish()
+        self._known[name] = weakref.ref(stroke.mask)
+        self.undo_stack.push(StrokeCommand(self.layers, name, bbox, old, new))
+        self.layers.set_region(name, bbox.window, new)  # Tells the layer panel and the window.
+        self.stroke_finished.emit(name, bbox)
+
+    def _on_layer_event(self, event: LayerEvent) -> None:
+        if event.kind in ("inserting", "removing"):
+            return
+        if event.name in PAINTABLE_LAYERS and event.region is None:
+            image = self.layers.get(event.name)
+            known = self._known.get(event.name)
+            if known is not None and known() is not image:
+                # The history refers to an image that has been replaced (a new cut-out): drop it.
+                self._known.clear()
+                self.undo_stack.clear()
+                if self._stroke is not None and self._stroke_layer == event.name:
+                    self._stroke = None
+        self._sync_drag_mode()
+
+    def _tool_changed(self) -> None:
+        self._sync_drag_mode()
+        self.tool_changed.emit(self.tool.describe() if self.tool.active else "Hand: drag to pan")
+
+    def _sync_drag_mode(self) -> None:
+        mode = QGraphicsView.DragMode.NoDrag if self.paints_on_drag else QGraphicsView.DragMode.ScrollHandDrag
+        if self.canvas.dragMode() != mode:
+            self.canvas.setDragMode(mode)  # Sets or unsets the hand cursor on the viewport.
+            if mode == QGraphicsView.DragMode.NoDrag:
+                self._viewport.setCursor(Qt.CursorShape.CrossCursor)

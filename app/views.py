@@ -1,0 +1,91 @@
+"""How the canvas renders a mask layer, and the before/after and split views, as plain numpy.
+
+Every function returns an RGB image, float32 (H, W, 3) in [0, 1]; ``app.qimage`` turns it into display
+pixels. Masks are (H, W) float32 in [0, 1] at the photo's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from classic.checks import InvalidInputError, check_image, check_matte, check_same_size
+
+LAYERS = "layers"
+MASK_VIEWS = ("overlay", "on black", "on white", "alpha", "outline")
+COMPARE_VIEWS = ("before", "after", "split")
+VIEW_MODES = (LAYERS, *MASK_VIEWS, *COMPARE_VIEWS)
+RGB = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """Overlay colour and opacity (0–1), outline colour, split position (fraction of the width)."""
+
+    overlay_colour: RGB = (1.0, 0.0, 0.0)
+    overlay_opacity: float = 0.5
+    outline_colour: RGB = (1.0, 1.0, 0.0)
+    split: float = 0.5
+
+
+def overlay(photo: np.ndarray, mask: np.ndarray, colour: RGB, opacity: float) -> np.ndarray:
+    """Tint the photo with ``colour`` where the mask is, at ``opacity`` × mask."""
+    _check_pair(photo, mask)
+    weight = (np.clip(opacity, 0.0, 1.0) * mask)[:, :, None]
+    return (photo + weight * (np.asarray(colour, np.float32) - photo)).astype(np.float32)
+
+
+def on_ground(photo: np.ndarray, mask: np.ndarray, ground: float) -> np.ndarray:
+    """The subject cut out onto a plain grey level ``ground`` (0: black, 1: white): αP + (1 − α)g."""
+    _check_pair(photo, mask)
+    weight = mask[:, :, None]
+    return (weight * photo + (1.0 - weight) * np.float32(ground)).astype(np.float32)
+
+
+def alpha_grey(mask: np.ndarray) -> np.ndarray:
+    """The mask itself as a grey RGB image."""
+    check_matte("mask", mask)
+    return np.repeat(mask[:, :, None], 3, axis=2).astype(np.float32)
+
+
+def outline(photo: np.ndarray, mask: np.ndarray, colour: RGB) -> np.ndarray:
+    """The photo with the mask's boundary (inside pixels of α ≥ 0.5 that touch the outside) in ``colour``."""
+    _check_pair(photo, mask)
+    inside = mask >= 0.5
+    # Pixels past the image border count as inside, so the frame itself is not drawn as an edge.
+    edge = inside & ~ndimage.binary_erosion(inside, border_value=1)
+    result = photo.astype(np.float32, copy=True)
+    result[edge] = colour
+    return result
+
+
+def split(before: np.ndarray, after: np.ndarray, position: float) -> np.ndarray:
+    """Columns left of ``position`` (a fraction of the width, clipped to [0, 1]) from ``before``."""
+    check_image("before", before)
+    check_image("after", after)
+    check_same_size("before", before, "after", after)
+    column = round(float(np.clip(position, 0.0, 1.0)) * before.shape[1])
+    result = after.astype(np.float32, copy=True)
+    result[:, :column] = before[:, :column]
+    return result
+
+
+def render_mask(mode: str, photo: np.ndarray, mask: np.ndarray, options: ViewOptions) -> np.ndarray:
+    """One of ``MASK_VIEWS`` of ``mask`` over ``photo``."""
+    if mode == "overlay":
+        return overlay(photo, mask, options.overlay_colour, options.overlay_opacity)
+    if mode in ("on black", "on white"):
+        return on_ground(photo, mask, 0.0 if mode == "on black" else 1.0)
+    if mode == "alpha":
+        return alpha_grey(mask)
+    if mode == "outline":
+        return outline(photo, mask, options.outline_colour)
+    raise InvalidInputError(f"unknown mask view {mode!r}; choose one of {', '.join(MASK_VIEWS)}")
+
+
+def _check_pair(photo: np.ndarray, mask: np.ndarray) -> None:
+    check_image("photo", photo)
+    check_matte("mask", mask)
+    check_same_size("photo", photo, "mask", mask)
