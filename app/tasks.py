@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from classic.imageio import LoadedImage, read_image, write_image
+from app.export import export_single as export_image  # noqa: F401  (re-exported: the one writer job)
+from classic.imageio import LoadedImage, read_image
 from classic.pipeline import Cutout
 from classic.progress import CancelCallback, ProgressCallback, raise_if_cancelled, wrap_progress
 from engine.pipeline import Pipeline
@@ -77,19 +78,3 @@ def cut_out_and_composite(
         stage = wrap_progress(progress, _CUTOUT_SHARE, 1.0)
     image = pipeline.composite(foreground, background, cutout, progress=stage, is_cancelled=is_cancelled)
     return CompositeResult(cutout, image)
-
-
-def export_image(
-    path: str,
-    image: np.ndarray,
-    *,
-    bit_depth: int = 8,
-    progress: ProgressCallback,
-    is_cancelled: CancelCallback,
-) -> str:
-    """Write ``image`` to ``path`` (format from the extension, written atomically); returns the path."""
-    raise_if_cancelled(is_cancelled)
-    progress(0.0, f"Writing {Path(path).name}")
-    write_image(path, image, bit_depth=bit_depth)
-    progress(1.0, "Written")
-    return path
