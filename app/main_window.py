@@ -229,7 +229,10 @@ class MainWindow(QMainWindow):
         if not self.project.confirm_close():  # Unsaved changes and the user chose Cancel.
             event.ignore()
             return
-        self.jobs.shutdown()
+        # Every worker thread the window owns (its own, the compositing preview's…) must stop before the
+        # window and its QThreads are destroyed.
+        for runner in self.findChildren(JobRunner):
+            runner.shutdown()
         super().closeEvent(event)
 
     def _on_layer_event(self, event: LayerEvent) -> None:
