@@ -31,6 +31,8 @@ THUMBNAIL_SIDE = 200
 # The automatic selection only has to find the subject; the alpha is solved later at a finer scale, so a
 # slightly coarser GrabCut than the interactive one keeps a 1 MP cut-out within 2 s.
 SELECTION_MEGAPIXELS = 0.2
+# A selection smaller than this share of the photo means GrabCut collapsed rather than found a subject.
+MIN_SUBJECT_FRACTION = 0.005
 _BORDER_FRACTION = 0.04
 _BORDER_CLUSTERS = 8
 
@@ -79,6 +81,10 @@ def select_subject(
         progress=wrap_progress(progress, 0.1, 1.0),
         is_cancelled=is_cancelled,
     )
+    if small_mask.mean() < MIN_SUBJECT_FRACTION:
+        # GrabCut can collapse to (nearly) all background when the subject's colours also fill the border
+        # (a dandelion on a meadow); the salient region is then a better answer than nothing.
+        small_mask = probable
     small_mask = _fill_small_holes(_keep_large_components(small_mask))
     if small is image:
         return small_mask

@@ -42,3 +42,14 @@ def test_small_holes_are_filled_and_large_gaps_kept() -> None:
     assert filled[10:12, 10:12].min() == 1.0
     assert filled[25:45, 25:45].max() == 0.0
     assert filled[:5].max() == 0.0  # the outside is not a hole
+
+
+def test_a_collapsed_grabcut_falls_back_to_the_salient_region(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import classic.saliency as saliency
+
+    truth = disc_mask(120, 160, radius=30)
+    image, _, _ = composed(truth)
+    monkeypatch.setattr(saliency, "grabcut", lambda small, **_: np.zeros(small.shape[:2], np.float32))
+    mask = saliency.select_subject(image)
+    iou = ((mask > 0) & (truth > 0)).sum() / ((mask > 0) | (truth > 0)).sum()
+    assert iou > 0.5
