@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 from app import cli_actions
 from app.evaluation.cli import add_evaluate, add_make_compositing_set
+from app.training_cli import add_train
+from app.training_data import add_build_training_set
 from classic.checks import InvalidInputError
 from classic.compositing import COMPOSITING_METHODS
 from classic.matting import MATTING_METHODS
@@ -27,6 +29,8 @@ SUBCOMMANDS = (
     "benchmark",
     "evaluate",
     "make-compositing-set",
+    "train",
+    "build-training-set",
 )
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -43,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_batch(commands)
     add_evaluate(commands)
     add_make_compositing_set(commands)
+    add_build_training_set(commands)
+    add_train(commands)
     return parser
 
 

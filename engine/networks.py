@@ -22,7 +22,7 @@ CLASSIC_ALTERNATIVES = {
     "fusion": "the alpha or laplacian method",
 }
 # The registry names a kind's checkpoint may hold, and how its output becomes values in [0, 1].
-_ACCEPTED = {
+CHECKPOINT_NAMES = {
     "segmentation": ("segmentation",),
     "refinement": ("refinement",),
     "matting": ("matting",),
@@ -65,7 +65,7 @@ class Networks:
             if cached is not None and cached[0] == stamp:
                 return cached[1]
             model, info = load_checkpoint(path, map_location="cpu")
-            if info.name not in _ACCEPTED[kind]:
+            if info.name not in CHECKPOINT_NAMES[kind]:
                 raise CheckpointError(f"{path} holds a {info.name!r} network, not a {kind} network")
             predictor = Predictor(
                 model, device=choice, output=_OUTPUTS[kind], name=f"{kind} network", tiling=tiling

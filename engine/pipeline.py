@@ -18,9 +18,11 @@ stages follow Deep Image Compositing (Zhang et al. 2021):
   blend, the network's colour and boundary corrections at the scale it works at, and where the network
   agrees with the alpha blend the result is exactly the alpha blend.
 
-Networks are loaded lazily, once, from ``engine.weights.installed_weights`` and kept by the Pipeline (and
-by every Pipeline ``with_options`` makes from it); without installed weights a network stage raises
-``NetworkUnavailableError`` naming the classic alternative.
+Networks are loaded lazily, once, from ``engine.weights.installed_weights`` (the model store's active
+version: the one the user selected, else the shipped default) and kept by the Pipeline (and by every
+Pipeline ``with_options`` makes from it) until that file changes, so selecting another version takes
+effect at the next run; without installed weights a network stage raises ``NetworkUnavailableError``
+naming the classic alternative.
 """
 
 from __future__ import annotations
@@ -278,8 +280,10 @@ class Pipeline:
     ) -> np.ndarray:
         """The composite (background's size) of ``cutout``'s subject placed on ``background``.
 
-        Classic methods blend the cut-out's decontaminated colours with its alpha; fusion takes the
-        foreground photo itself and the alpha, and removes the old background's colour on its own.
+        Every method starts from the cut-out's colours (decontaminated unless the options turned that
+        off) and alpha: classic methods blend them; fusion feeds them with the background to the network,
+        which corrects the blend where it shows seams or leftover colour of the old background.
+        ``foreground_photo`` is checked against the alpha's size.
         """
         method = self.options.compositing
         if method != "fusion":
@@ -298,7 +302,7 @@ class Pipeline:
         network = self._network("fusion", progress)
         placement = placement or default_placement(foreground_photo.shape, background.shape)
         progress(0.05, "Placing the subject")
-        placed = place(foreground_photo, placement, background.shape)
+        placed = place(cutout.foreground, placement, background.shape)
         alpha = np.clip(place(cutout.alpha, placement, background.shape), 0.0, 1.0)
         raise_if_cancelled(is_cancelled)
         result = self._fuse(

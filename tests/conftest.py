@@ -15,3 +15,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"development data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def isolated_model_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or changes the user's model versions (``engine.model_store``): an empty store."""
+    folder = tmp_path_factory.mktemp("models")
+    monkeypatch.setenv("COMPOSITOR_MODELS", str(folder))
+    return folder

@@ -27,7 +27,7 @@ METHODS = {
     "feather": f"{_CUT_OUT}, alpha feathered (Gaussian), then alpha blending of the photo's colours",
     "laplacian": f"{_CUT_OUT}, then Laplacian-pyramid blending (Burt & Adelson 1983)",
     "poisson": f"{_CUT_OUT}, then Poisson blending of the pixels with α ≥ 0.5 (cv2.seamlessClone)",
-    "fusion": f"{_CUT_OUT}, then the trained fusion network through engine.pipeline (needs its weights)",
+    "fusion": f"{_CUT_OUT}, colours decontaminated as for alpha, then the trained fusion network",
 }
 METRICS = (
     Metric("psnr_band", "PSNR band (dB)", higher_is_better=True, digits=2),
@@ -69,9 +69,11 @@ def _fusion() -> Predict:
     pipeline.check_networks()  # without installed weights: the refusal, before any work
 
     def predict(inputs: Inputs) -> np.ndarray:
-        # The fusion network takes the photo itself and removes the old background's colour on its own.
-        alpha = estimate_alpha(inputs["fg"], inputs["trimap"], method="closed-form")
-        return pipeline.composite(inputs["fg"], inputs["bg"], cutout_from_alpha(inputs["fg"], alpha))
+        # As the alpha method: closed-form alpha and decontaminated colours, then the network blends.
+        photo = inputs["fg"]
+        alpha = estimate_alpha(photo, inputs["trimap"], method="closed-form")
+        cutout = cutout_from_alpha(estimate_foreground(photo, alpha), alpha)
+        return pipeline.composite(photo, inputs["bg"], cutout)
 
     return predict
 

@@ -17,8 +17,9 @@ combination of two colours in [0, 1], so it stays in range without a final clamp
 (α → 0) the background passes through at full detail instead of being re-synthesised by the decoder; ΔF
 removes the old background's colour from the subject's edge (the halo the paper fights); and α and the
 decontaminated foreground are layers the app can show or export. α is a residual on the input mask m in
-logit space, α = σ(a + logit m), so the network starts near plain alpha blending and learns corrections
-to it. The paper's L1 + perceptual loss is applied to C (training is elsewhere).
+logit space, α = σ(a + logit m), and the head starts at zero, so an untrained network is plain alpha
+blending and training learns corrections to it. The paper's L1 + perceptual loss is applied to C
+(engine/training).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from engine.nets.parts import DECODER_WIDTHS, DEPTHS, WIDTHS, Encoder, Head
 
 FOREGROUND_CHANNELS = 4  # RGB + soft mask
 BACKGROUND_CHANNELS = 3
-_MASK_EPS = 0.01
+_MASK_EPS = 0.001  # a hard mask's logit is ±6.9: 0.1 % of the other layer shows through
 
 
 class FusionLayers(NamedTuple):
@@ -72,8 +73,12 @@ class _FusionNetwork(Network):
         )
         skips = [[channels, *widths] for channels in streams]
         self.decoder = DenseFusionDecoder(skips, decoder_widths, band=band)
-        # One alpha logit and three foreground corrections per pixel.
+        # One alpha logit and three foreground corrections per pixel. The head starts silent, so an
+        # untrained network is plain alpha blending of its inputs and training learns corrections to it.
         self.head = Head(decoder_widths[-1], 4)
+        nn.init.zeros_(self.head.weight)
+        if self.head.bias is not None:
+            nn.init.zeros_(self.head.bias)
 
     def _streams(self, x: torch.Tensor) -> list[torch.Tensor]:
         raise NotImplementedError
@@ -84,7 +89,7 @@ class _FusionNetwork(Network):
         streams = self._streams(x)
         skips = [[s, *encoder(s)] for s, encoder in zip(streams, self.encoders, strict=True)]
         out = self.head(self.decoder(skips))
-        # The mask is clamped so its logit stays finite (±4.6): a hard mask can still be overruled.
+        # The mask is clamped so its logit stays finite (±6.9): a hard mask can still be overruled.
         alpha = torch.sigmoid(out[:, :1] + torch.logit(x[:, 3:4], eps=_MASK_EPS))
         foreground = torch.clamp(x[:, :3] + torch.tanh(out[:, 1:]), 0.0, 1.0)
         composite = alpha * foreground + (1.0 - alpha) * x[:, 4:]

@@ -238,10 +238,22 @@ def test_fusion_reaches_full_resolution_through_its_correction_of_the_alpha_blen
     monkeypatch.setattr(Pipeline, "_network", lambda self, kind, progress: stand_in)
     cutout = cut_out(photo)
     fused = Pipeline(PipelineOptions(compositing="fusion")).composite(photo, background, cutout)
-    blended = composite(photo, cutout.alpha, background, method="alpha")
+    blended = composite(cutout.foreground, cutout.alpha, background, method="alpha")
     # Where the network agrees with the alpha blend, the full-size result is the alpha blend itself.
     np.testing.assert_allclose(fused, np.clip(blended + offset, 0, 1), atol=0.02)
     assert np.mean(np.abs(fused - np.clip(blended + offset, 0, 1))) < 2e-3
+
+
+def test_an_untrained_fusion_network_composites_like_the_alpha_method(weights: Path) -> None:
+    # Its head starts silent and it blends the cut-out's decontaminated colours: training starts from
+    # the alpha method and learns corrections to it.
+    photo, background = disc_photo(), sky(60, 80)
+    cutout = cut_out(photo)
+    assert not np.allclose(cutout.foreground, photo, atol=1e-3)
+    pipeline = Pipeline(PipelineOptions(compositing="fusion", weights_folder=weights, device="cpu"))
+    fused = pipeline.composite(photo, background, cutout)
+    blended = composite(cutout.foreground, cutout.alpha, background, method="alpha")
+    np.testing.assert_allclose(fused, blended, atol=2e-3)
 
 
 # --- the command line -------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Training: data generation (compositions, hard alpha, augmentation), losses and the trainer."""

@@ -1,0 +1,191 @@
+"""Torch datasets of training items, recomposed every epoch and reproducible item by item.
+
+Every random choice for item ``i`` of epoch ``e`` comes from ``np.random.default_rng((seed, e, i))``, so two
+datasets with the same seed give identical tensors whatever the order of access, the number of loader
+workers or a resume in the middle of an epoch. ``set_epoch`` recomposes (a new background, crop, jitter
+and trimap for every item), as Deep Image Matting recomposes its inputs every epoch. The validation split
+holds out whole source files (foregrounds, backgrounds and pairs, chosen by name) and ignores the epoch,
+so its items are the same at every validation.
+
+Items are dicts of float32 CHW tensors in [0, 1]:
+
+- segmentation: image (3), mask (1)
+- refinement: image (3), mask (1), coarse (1)
+- matting: image (3), trimap (1; 0 / 0.5 / 1), alpha (1), foreground (3), background (3)
+- fusion: input (7) = [foreground photo, soft mask, new background], target (3), alpha (1), foreground (3)
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from classic.checks import InvalidInputError
+from engine.tensors import crop_to, image_to_tensor, pad_to_multiple, tensor_to_image
+from engine.training import items
+from engine.training.sources import MAX_SIDE, SourceCache, TrainingSources, find_sources, split_sources
+
+KINDS = ("segmentation", "refinement", "matting", "fusion")
+CROP_MULTIPLE = 32
+
+
+class TrainingDataset(Dataset[dict[str, torch.Tensor]]):
+    """Items of one kind and split; ``set_epoch`` recomposes them (the validation split ignores it)."""
+
+    def __init__(
+        self,
+        kind: str,
+        materials: items.Materials,
+        *,
+        split: str,
+        seed: int,
+        compositions: int,
+        stage1: items.Compositor | None = None,
+    ) -> None:
+        self.kind = kind
+        self.split = split
+        self.seed = seed
+        self.epoch = 0
+        self.materials = materials
+        self.compositions = compositions
+        self._make = _item_maker(kind, compositions, stage1)
+        self._length = compositions + (len(materials.pairs) if kind in ("segmentation", "refinement") else 0)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Recompose the items for ``epoch`` (≥ 0); validation items stay fixed."""
+        if epoch < 0:
+            raise InvalidInputError(f"epoch must be ≥ 0, got {epoch}")
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        if not 0 <= index < self._length:
+            raise IndexError(f"item {index} out of range for a dataset of {self._length}")
+        epoch = 0 if self.split == "val" else self.epoch
+        rng = np.random.default_rng((self.seed, epoch, index))
+        return {name: _to_chw(array) for name, array in self._make(self.materials, index, rng).items()}
+
+    def summary(self) -> dict[str, Any]:
+        """Plain counts for a checkpoint's record: sources of each kind and items per epoch."""
+        return {
+            "kind": self.kind,
+            "split": self.split,
+            "items": self._length,
+            "foregrounds": len(self.materials.foregrounds),
+            "backgrounds": len(self.materials.backgrounds),
+            "pairs": len(self.materials.pairs),
+        }
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Each loader worker starts with an empty cache instead of a pickled copy of the parent's.
+        state = self.__dict__.copy()
+        state["materials"] = replace(self.materials, cache=SourceCache(self.materials.cache.max_bytes))
+        return state
+
+
+def build_dataset(
+    kind: str,
+    data: Path,
+    *,
+    split: str = "train",
+    crop: int = 320,
+    seed: int = 0,
+    val_fraction: float = 0.1,
+    backgrounds_per_foreground: int = 4,
+    hard_alpha_fraction: float = 0.3,
+    stage1: nn.Module | None = None,
+) -> TrainingDataset:
+    """The ``kind`` dataset (one of ``KINDS``) of ``split`` over the training-data folder ``data``.
+
+    Each foreground gives ``backgrounds_per_foreground`` items per epoch; each segmentation pair one.
+    ``crop`` is the items' side in pixels (a multiple of 32). ``stage1``, a trained FusionNet, switches
+    fusion to the easy-to-hard stage (it runs on the CPU in eval mode inside the loader).
+
+    With loader workers, ``set_epoch`` reaches them only if they are started anew each epoch (the
+    default, not ``persistent_workers=True``): each worker holds a pickled copy of the dataset.
+    """
+    if kind not in KINDS:
+        raise InvalidInputError(f"unknown training kind {kind!r}; choose one of {', '.join(KINDS)}")
+    if crop < CROP_MULTIPLE or crop % CROP_MULTIPLE:
+        raise InvalidInputError(f"crop must be a positive multiple of {CROP_MULTIPLE}, got {crop}")
+    if seed < 0:
+        raise InvalidInputError(f"seed must be ≥ 0, got {seed}")
+    if backgrounds_per_foreground < 1:
+        raise InvalidInputError(f"backgrounds_per_foreground must be ≥ 1, got {backgrounds_per_foreground}")
+    if not 0.0 <= hard_alpha_fraction <= 1.0:
+        raise InvalidInputError(f"hard_alpha_fraction must lie in [0, 1], got {hard_alpha_fraction}")
+    if stage1 is not None and kind != "fusion":
+        raise InvalidInputError("a stage-1 network applies to fusion training only")
+    sources = find_sources(Path(data))
+    materials = _materials(sources, split=split, val_fraction=val_fraction, crop=crop)
+    materials.hard_alpha_fraction = hard_alpha_fraction
+    own_foregrounds = kind in ("matting", "fusion") or not sources.foregrounds_from_pairs
+    if kind in ("matting", "fusion") and not sources.foregrounds:
+        raise InvalidInputError(
+            f"{data}: {kind} training needs foregrounds (RGBA PNGs or photos with mattes)"
+        )
+    compositions = len(materials.foregrounds) * backgrounds_per_foreground if own_foregrounds else 0
+    compositor = _Stage1(stage1) if stage1 is not None else None
+    return TrainingDataset(
+        kind, materials, split=split, seed=seed, compositions=compositions, stage1=compositor
+    )
+
+
+def _materials(sources: TrainingSources, *, split: str, val_fraction: float, crop: int) -> items.Materials:
+    def share(values: tuple[Any, ...], names: list[str]) -> list[Any]:
+        return split_sources(values, names, split=split, val_fraction=val_fraction)
+
+    backgrounds = share(sources.backgrounds, [p.name for p in sources.backgrounds])
+    if not backgrounds and split == "val":
+        backgrounds = list(sources.backgrounds)  # a single background photo serves both splits
+    return items.Materials(
+        foregrounds=share(sources.foregrounds, [f.name for f in sources.foregrounds]),
+        backgrounds=backgrounds,
+        pairs=share(sources.pairs, [p.name for p in sources.pairs]),
+        crop=crop,
+        hard_alpha_fraction=0.0,
+        max_side=MAX_SIDE,
+        cache=SourceCache(),
+    )
+
+
+def _item_maker(
+    kind: str, compositions: int, stage1: items.Compositor | None
+) -> Callable[[items.Materials, int, np.random.Generator], items.Item]:
+    if kind == "matting":
+        return items.matting_item
+    if kind == "fusion":
+        return partial(items.fusion_item, stage1=stage1)
+    if kind == "segmentation":
+        return partial(items.segmentation_item, compositions=compositions)
+    return partial(items.refinement_item, compositions=compositions)
+
+
+class _Stage1:
+    """A stage-1 fusion network as a numpy compositor: photo, mask, background → composite (CPU, eval)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.model = copy.deepcopy(model).to("cpu").eval()
+
+    def __call__(self, photo: np.ndarray, mask: np.ndarray, background: np.ndarray) -> np.ndarray:
+        x = torch.cat([image_to_tensor(photo), image_to_tensor(mask), image_to_tensor(background)], dim=1)
+        padded, size = pad_to_multiple(x)
+        with torch.inference_mode():
+            composite = self.model(padded)
+        return np.clip(tensor_to_image(crop_to(composite, size)), 0.0, 1.0)
+
+
+def _to_chw(array: np.ndarray) -> torch.Tensor:
+    planes = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+    return torch.from_numpy(np.ascontiguousarray(planes, dtype=np.float32))

@@ -1,0 +1,256 @@
+"""What training each network means: its shipping config, its input, its loss and its validation metrics.
+
+The shipped networks are trained on a CPU in minutes and must fit in 30 MB together, so they share one
+compact config (``SHIPPING_CONFIG``): the cost of a training step is in the full- and half-resolution
+layers, which stay narrow (16–24 channels), while the stride-8 to stride-32 stages, cheap to run, get
+most of the parameters. Segmentation, refinement and matting networks have ~0.62 M parameters each and
+the two-stream fusion network ~1.2 M: ~12 MB in all (the default configs would take ~44 MB).
+
+Validation uses the project's metrics (``classic.metrics``) on each held-out item: IoU (and error rate)
+for segmentation and refinement, SAD and MSE over the unknown pixels for matting, PSNR over the whole
+crop and over the boundary band for fusion. Each task names its ``primary`` metric, the one that picks
+the best checkpoint, and also reports the input's own score (the coarse mask, plain alpha blending) as a
+baseline to beat.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from classic import metrics
+from classic.checks import InvalidInputError
+from engine.nets import MattingOutput
+from engine.training.losses import FusionLoss, LossValue, fusion_loss, mask_loss, matting_loss
+
+KINDS = ("segmentation", "refinement", "matting", "fusion")
+SHIPPING_CONFIG: dict[str, Any] = {
+    "widths": [16, 24, 48, 96, 160],
+    "depths": [1, 2, 3, 3, 2],
+    "decoder_widths": [96, 48, 24, 16, 16],
+    "expansion": 4,
+}
+# Matting takes photo + trimap only: a closed-form hint channel would cost a matting solve per item.
+_EXTRA_CONFIG: dict[str, dict[str, Any]] = {
+    "matting": {"refine_width": 16, "closed_form_input": False},
+    "fusion": {"band": 8},
+}
+PSNR_CAP = 100.0  # dB; an exact match (inf) counts as this in averages
+
+
+def model_config(kind: str) -> dict[str, Any]:
+    """The constructor arguments of the network trained and shipped for ``kind``."""
+    check_kind(kind)
+    return {**SHIPPING_CONFIG, **_EXTRA_CONFIG.get(kind, {})}
+
+
+def accepted_names(kind: str) -> tuple[str, ...]:
+    """The registry names a checkpoint for ``kind`` may hold (fusion has a single-stream variant)."""
+    return ("fusion", "fusion-single-stream") if check_kind(kind) == "fusion" else (kind,)
+
+
+def check_kind(kind: str) -> str:
+    """``kind`` if it is one of ``KINDS``, else ``InvalidInputError`` listing them."""
+    if kind not in KINDS:
+        raise InvalidInputError(f"unknown network kind {kind!r}; choose one of {', '.join(KINDS)}")
+    return kind
+
+
+def _image(tensor: torch.Tensor) -> np.ndarray:
+    """A ``(C, H, W)`` tensor as float32 ``(H, W, C)`` (or ``(H, W)`` for one channel) clipped to [0, 1]."""
+    array = tensor.detach().float().clamp(0.0, 1.0).cpu().numpy()
+    return np.ascontiguousarray(array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0))
+
+
+def _trimap(tensor: torch.Tensor) -> np.ndarray:
+    """A trimap tensor ``(1, H, W)`` snapped to exactly 0 / 0.5 / 1, as ``(H, W)`` float32."""
+    return (np.round(_image(tensor) * 2.0) / 2.0).astype(np.float32)
+
+
+def _capped(value: float) -> float:
+    return min(value, PSNR_CAP) if not math.isnan(value) else value
+
+
+class Task:
+    """One network kind's training: ``network_input``, ``loss`` and per-item ``item_metrics``.
+
+    ``primary`` is the metric that selects the best checkpoint; ``higher_is_better`` its direction.
+    ``loss_description`` says which loss was used (saved in the checkpoint).
+    """
+
+    kind = ""
+    model_name = ""
+    primary = ""
+    fallback = ""  # scored instead when no item has the primary metric
+    higher_is_better = True
+    loss_description = ""
+
+    def to(self, device: torch.device) -> Task:
+        """Move any loss modules to ``device``; returns self."""
+        return self
+
+    def network_input(self, batch: dict[str, torch.Tensor], in_channels: int) -> torch.Tensor:
+        raise NotImplementedError
+
+    def loss(self, output: Any, batch: dict[str, torch.Tensor]) -> LossValue:
+        raise NotImplementedError
+
+    def item_metrics(self, output: Any, batch: dict[str, torch.Tensor]) -> list[dict[str, float]]:
+        """Metrics of every item of the batch (``output`` is the network's eval-mode output)."""
+        raise NotImplementedError
+
+    def score(self, metrics: dict[str, float]) -> float | None:
+        """The primary metric of a validation result (or the fallback), None when it has neither."""
+        return metrics.get(self.primary, metrics.get(self.fallback))
+
+    def better(self, value: float, best: float | None) -> bool:
+        """True when ``value`` of the primary metric beats ``best`` (None: nothing to beat yet)."""
+        if best is None or math.isnan(best):
+            return not math.isnan(value)
+        return value > best if self.higher_is_better else value < best
+
+
+class SegmentationTask(Task):
+    kind = model_name = "segmentation"
+    primary = "iou"
+    loss_description = "bce + soft iou"
+
+    def network_input(self, batch: dict[str, torch.Tensor], in_channels: int) -> torch.Tensor:
+        return batch["image"]
+
+    def loss(self, output: Any, batch: dict[str, torch.Tensor]) -> LossValue:
+        return mask_loss(output, batch["mask"])
+
+    def item_metrics(self, output: Any, batch: dict[str, torch.Tensor]) -> list[dict[str, float]]:
+        results = []
+        for logits, mask in zip(output, batch["mask"], strict=True):
+            predicted, truth = _image(torch.sigmoid(logits)), _image(mask)
+            results.append(
+                {"iou": metrics.iou(predicted, truth), "error_rate": metrics.error_rate(predicted, truth)}
+            )
+        return results
+
+
+class RefinementTask(SegmentationTask):
+    kind = model_name = "refinement"
+
+    def network_input(self, batch: dict[str, torch.Tensor], in_channels: int) -> torch.Tensor:
+        return torch.cat([batch["image"], batch["coarse"]], dim=1)
+
+    def item_metrics(self, output: Any, batch: dict[str, torch.Tensor]) -> list[dict[str, float]]:
+        results = super().item_metrics(output, batch)
+        for result, coarse, mask in zip(results, batch["coarse"], batch["mask"], strict=True):
+            result["coarse_iou"] = metrics.iou(_image(coarse), _image(mask))
+        return results
+
+
+class MattingTask(Task):
+    kind = model_name = "matting"
+    primary = "sad"
+    higher_is_better = False
+    loss_description = "0.5 × alpha + 0.5 × compositional (charbonnier over unknown), raw + refined"
+
+    def network_input(self, batch: dict[str, torch.Tensor], in_channels: int) -> torch.Tensor:
+        planes = [batch["image"], batch["trimap"]]
+        if in_channels == 5:
+            if "closed_form" not in batch:
+                raise InvalidInputError(
+                    "this matting network takes a closed-form alpha hint, which the training data lacks"
+                )
+            planes.append(batch["closed_form"])
+        return torch.cat(planes, dim=1)
+
+    def loss(self, output: Any, batch: dict[str, torch.Tensor]) -> LossValue:
+        return matting_loss(output, batch)
+
+    def item_metrics(self, output: Any, batch: dict[str, torch.Tensor]) -> list[dict[str, float]]:
+        assert isinstance(output, MattingOutput)
+        results = []
+        for alpha, trimap_tensor, truth in zip(
+            output.refined_alpha, batch["trimap"], batch["alpha"], strict=True
+        ):
+            trimap = _trimap(trimap_tensor)
+            # As the pipeline and the paper's evaluation: known pixels are pasted from the trimap.
+            predicted = np.where(trimap == 0.5, _image(alpha), trimap).astype(np.float32)
+            truth_array = _image(truth)
+            results.append(
+                {
+                    "sad": metrics.sad(predicted, truth_array, trimap),
+                    "mse": metrics.mse(predicted, truth_array, trimap),
+                }
+            )
+        return results
+
+
+class FusionTask(Task):
+    kind = model_name = "fusion"
+    primary = "psnr_band"
+    fallback = "psnr"
+
+    def __init__(self, vgg16: Path | None = None) -> None:
+        self._vgg16 = vgg16
+        self._criterion: FusionLoss | None = None
+
+    @property
+    def criterion(self) -> FusionLoss:
+        """The fusion loss, built on first use (validation alone never loads VGG-16)."""
+        if self._criterion is None:
+            self._criterion = fusion_loss(self._vgg16)
+        return self._criterion
+
+    @property
+    def loss_description(self) -> str:  # type: ignore[override]
+        return self.criterion.description
+
+    def to(self, device: torch.device) -> Task:
+        self.criterion.to(device)
+        return self
+
+    def network_input(self, batch: dict[str, torch.Tensor], in_channels: int) -> torch.Tensor:
+        return batch["input"]
+
+    def loss(self, output: Any, batch: dict[str, torch.Tensor]) -> LossValue:
+        value: LossValue = self.criterion(output, batch["target"], batch["alpha"])
+        return value
+
+    def item_metrics(self, output: Any, batch: dict[str, torch.Tensor]) -> list[dict[str, float]]:
+        results = []
+        items = zip(output, batch["target"], batch["alpha"], batch["input"], strict=True)
+        for composite, target, alpha, inputs in items:
+            mask = inputs[3:4]
+            blended = mask * inputs[:3] + (1.0 - mask) * inputs[4:7]  # plain alpha blending: the baseline
+            truth = _image(target)
+            result = {"psnr": _capped(metrics.psnr(_image(composite), truth))}
+            trimap = _edge_trimap(alpha)
+            if (trimap == 0.5).any():
+                result["psnr_band"] = _capped(metrics.psnr_in_band(_image(composite), truth, trimap))
+                result["psnr_band_alpha_blend"] = _capped(
+                    metrics.psnr_in_band(_image(blended), truth, trimap)
+                )
+            results.append(result)
+        return results
+
+
+def _edge_trimap(alpha: torch.Tensor) -> np.ndarray:
+    """A trimap ``(H, W)`` whose unknown pixels are the alpha's edge: soft pixels and both sides of a step.
+
+    The evaluation's band is this unknown region dilated by 7 px (``classic.metrics.boundary_band``); an
+    edge-based unknown region also gives hard clip-art alphas a band.
+    """
+    alpha = alpha.detach().float()[None]
+    edge = (F.max_pool2d(alpha, 3, 1, 1) + F.max_pool2d(-alpha, 3, 1, 1) > 0.01)[0, 0].cpu().numpy()
+    return np.where(edge, 0.5, np.round(_image(alpha[0]))).astype(np.float32)
+
+
+def task_for(kind: str, *, vgg16: Path | None = None) -> Task:
+    """The task of network ``kind``; fusion looks for VGG-16 weights at ``vgg16`` (else the usual places)."""
+    check_kind(kind)
+    if kind == "fusion":
+        return FusionTask(vgg16)
+    tasks: dict[str, type[Task]] = {"segmentation": SegmentationTask, "refinement": RefinementTask}
+    return tasks.get(kind, MattingTask)()

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Fetch and prepare the training data the shipped networks are trained on, into OUT (default
+# ../training-data): the shared foregrounds and backgrounds (when ../shared/data exists), 600 clip-art
+# cut-outs from openclipart-png and the Debian wallpaper packages, downloaded with apt-get download (no
+# root needed). Extra arguments go to `main.py build-training-set`. Never commit the result.
+#   scripts/fetch-training-data.sh [OUT] [--clipart N] [--seed S]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-../training-data}"
+shift || true
+shared=()
+if [ -d ../shared/data ]; then shared=(--shared ../shared/data); fi
+exec .venv/bin/python main.py build-training-set --out "$out" "${shared[@]}" --clipart 600 --wallpapers "$@"

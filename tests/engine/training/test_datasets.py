@@ -1,0 +1,187 @@
+"""Training datasets on a tiny synthetic folder: item layout, determinism, the split, the stage-1 path."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from classic.checks import InvalidInputError
+from engine.registry import create_model
+from engine.training.datasets import KINDS, build_dataset
+
+CROP = 64
+CHANNELS = {
+    "segmentation": {"image": 3, "mask": 1},
+    "refinement": {"image": 3, "mask": 1, "coarse": 1},
+    "matting": {"image": 3, "trimap": 1, "alpha": 1, "foreground": 3, "background": 3},
+    "fusion": {"input": 7, "target": 3, "alpha": 1, "foreground": 3},
+}
+
+
+def assert_same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_items_have_the_contract_layout(training_folder: Path, kind: str) -> None:
+    dataset = build_dataset(kind, training_folder, crop=CROP, hard_alpha_fraction=0.5)
+    assert len(dataset) == 2 * 4  # two training foregrounds (one held out) × 4 backgrounds each
+    for index in range(3):
+        item = dataset[index]
+        assert {name: tensor.shape[0] for name, tensor in item.items()} == CHANNELS[kind]
+        for name, tensor in item.items():
+            assert tensor.dtype == torch.float32 and tensor.shape[1:] == (CROP, CROP), name
+            assert float(tensor.min()) >= 0.0 and float(tensor.max()) <= 1.0, name
+
+
+def test_masks_are_binary_and_match_the_image(training_folder: Path) -> None:
+    dataset = build_dataset("refinement", training_folder, crop=CROP)
+    for index in range(len(dataset)):
+        item = dataset[index]
+        assert set(torch.unique(item["mask"]).tolist()) <= {0.0, 1.0}
+        assert 0 < float(item["mask"].mean()) < 1
+        assert not torch.equal(item["coarse"], item["mask"]) or index > 0
+
+
+def test_matting_trimap_and_composite(training_folder: Path) -> None:
+    dataset = build_dataset("matting", training_folder, crop=CROP, hard_alpha_fraction=1.0)
+    for index in range(len(dataset)):
+        item = dataset[index]
+        alpha, trimap = item["alpha"], item["trimap"]
+        assert set(torch.unique(trimap).tolist()) <= {0.0, 0.5, 1.0}
+        fractional = (alpha > 0) & (alpha < 1)
+        assert fractional.any()
+        assert bool(torch.all(trimap[fractional] == 0.5))
+        composite = alpha * item["foreground"] + (1 - alpha) * item["background"]
+        torch.testing.assert_close(item["image"], composite, rtol=0, atol=1e-5)
+
+
+def test_fusion_target_is_the_subject_on_the_new_background(training_folder: Path) -> None:
+    dataset = build_dataset("fusion", training_folder, crop=CROP)
+    for index in range(len(dataset)):
+        item = dataset[index]
+        alpha, new = item["alpha"], item["input"][4:]
+        torch.testing.assert_close(
+            item["target"], alpha * item["foreground"] + (1 - alpha) * new, rtol=0, atol=1e-5
+        )
+        # The photo shows the subject on another background than the target's.
+        outside = (alpha == 0).expand(3, -1, -1)
+        assert not torch.allclose(item["input"][:3][outside], new[outside])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_same_seed_same_items_new_epoch_new_items(training_folder: Path, kind: str) -> None:
+    first = build_dataset(kind, training_folder, crop=CROP, seed=3)
+    second = build_dataset(kind, training_folder, crop=CROP, seed=3)
+    # Access order does not matter: each item has its own generator.
+    for index in reversed(range(4)):
+        assert_same(first[index], second[index])
+    first.set_epoch(1)
+    assert not torch.equal(first[0][next(iter(CHANNELS[kind]))], second[0][next(iter(CHANNELS[kind]))])
+    second.set_epoch(1)
+    assert_same(first[2], second[2])
+    other_seed = build_dataset(kind, training_folder, crop=CROP, seed=4)
+    assert not torch.equal(other_seed[0][next(iter(CHANNELS[kind]))], second[0][next(iter(CHANNELS[kind]))])
+
+
+def test_validation_items_ignore_the_epoch(training_folder: Path) -> None:
+    val = build_dataset("matting", training_folder, split="val", crop=CROP)
+    before = val[1]
+    val.set_epoch(5)
+    assert_same(before, val[1])
+
+
+def test_train_and_val_hold_disjoint_sources(training_folder: Path) -> None:
+    train = build_dataset("matting", training_folder, split="train", crop=CROP)
+    val = build_dataset("matting", training_folder, split="val", crop=CROP)
+    train_fg = {f.name for f in train.materials.foregrounds}
+    val_fg = {f.name for f in val.materials.foregrounds}
+    assert train_fg.isdisjoint(val_fg) and train_fg | val_fg == {"fg0", "fg1", "fg2"}
+    assert len(val_fg) == 1 and len(val) == 4
+    train_bg = set(train.materials.backgrounds)
+    val_bg = set(val.materials.backgrounds)
+    assert train_bg.isdisjoint(val_bg) and len(train_bg | val_bg) == 2
+    assert val.summary()["foregrounds"] == 1 and train.summary()["items"] == 8
+
+
+def test_a_pickled_dataset_gives_the_same_items(training_folder: Path) -> None:
+    dataset = build_dataset("fusion", training_folder, crop=CROP, seed=1)
+    dataset.set_epoch(2)
+    expected = dataset[3]
+    clone = pickle.loads(pickle.dumps(dataset))
+    assert len(clone.materials.cache) == 0  # a worker starts with its own, empty cache
+    assert_same(expected, clone[3])
+
+
+def test_batches_through_a_data_loader(training_folder: Path) -> None:
+    dataset = build_dataset("matting", training_folder, crop=CROP)
+    batch = next(iter(DataLoader(dataset, batch_size=4)))
+    assert batch["image"].shape == (4, 3, CROP, CROP) and batch["trimap"].shape == (4, 1, CROP, CROP)
+
+
+def test_pairs_only_folder_trains_every_kind(pairs_folder: Path) -> None:
+    segmentation = build_dataset("segmentation", pairs_folder, crop=CROP)
+    assert len(segmentation) == 2  # the pairs themselves: no compositions of borrowed foregrounds
+    assert segmentation[0]["image"].shape == (3, CROP, CROP)
+    # Matting borrows the pairs as foregrounds and, with no backgrounds/, draws procedural ones.
+    matting = build_dataset("matting", pairs_folder, crop=CROP, backgrounds_per_foreground=2)
+    assert len(matting) == 4
+    item = matting[1]
+    assert item["image"].shape == (3, CROP, CROP) and float(item["background"].std()) > 0
+
+
+class _Grey(nn.Module):
+    """A stand-in stage-1 network that paints everything mid-grey, so its composites are recognisable."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.full_like(x[:, :3], 0.5)
+
+
+def test_stage1_composites_become_the_foreground_photos(training_folder: Path) -> None:
+    dataset = build_dataset("fusion", training_folder, crop=CROP, stage1=_Grey())
+    photos = [dataset[index]["input"][:3] for index in range(len(dataset))]
+    # A grey photo decontaminates to grey: those items came from stage 1.
+    from_stage1 = [bool(torch.all((photo - 0.5).abs() < 1e-3)) for photo in photos]
+    assert any(from_stage1) and not all(from_stage1)
+    for index in range(len(dataset)):
+        item = dataset[index]
+        alpha = item["alpha"]
+        torch.testing.assert_close(
+            item["target"], alpha * item["foreground"] + (1 - alpha) * item["input"][4:], rtol=0, atol=1e-5
+        )
+
+
+def test_stage1_with_a_tiny_fusion_network(training_folder: Path) -> None:
+    torch.manual_seed(0)
+    stage1 = create_model(
+        "fusion", widths=[4, 4, 4, 4, 4], depths=[1, 1, 1, 1, 1], decoder_widths=[4, 4, 4, 4, 4]
+    )
+    stage1.train()
+    dataset = build_dataset("fusion", training_folder, crop=CROP, seed=2, stage1=stage1)
+    items = [dataset[index] for index in range(2)]
+    again = build_dataset("fusion", training_folder, crop=CROP, seed=2, stage1=stage1)
+    for index, item in enumerate(items):
+        assert item["input"].shape == (7, CROP, CROP)
+        assert float(item["input"].min()) >= 0.0 and float(item["input"].max()) <= 1.0
+        assert_same(item, again[index])
+    assert stage1.training  # the dataset runs its own eval-mode copy, the caller's model is untouched
+
+
+def test_bad_arguments_are_refused(training_folder: Path) -> None:
+    with pytest.raises(InvalidInputError, match="unknown training kind"):
+        build_dataset("colourise", training_folder)
+    with pytest.raises(InvalidInputError, match="multiple of 32"):
+        build_dataset("matting", training_folder, crop=50)
+    with pytest.raises(InvalidInputError, match="fusion training only"):
+        build_dataset("matting", training_folder, stage1=_Grey())
+    with pytest.raises(InvalidInputError, match="seed"):
+        build_dataset("matting", training_folder, seed=-1)
+    with pytest.raises(InvalidInputError, match="split"):
+        build_dataset("matting", training_folder, split="test")
