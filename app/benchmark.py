@@ -1,6 +1,7 @@
 """Speed and peak memory of the classic operations at 1 MP and 24 MP (``python main.py benchmark``), and
 of the engine's: each network (untrained weights: speed does not depend on training) at 320², 640² and
 1 MP, and the whole automatic ``engine.pipeline.Pipeline`` (classic defaults) at 1 MP and 24 MP.
+``--editor`` measures the editor's responsiveness instead (``app.responsiveness``).
 
 Each (operation, size) runs in a fresh process so that its peak resident memory (``ru_maxrss``) belongs
 to it alone; the figure includes the process's own inputs (photo, background) and the Python runtime.
@@ -186,11 +187,22 @@ def _parser() -> argparse.ArgumentParser:
         help=f"write the results as Markdown (default: {DEFAULT_PATH} after a run without --only)",
     )
     parser.add_argument("--no-write", action="store_true", help="only print the table")
+    parser.add_argument(
+        "--editor",
+        action="store_true",
+        help="measure the editor's responsiveness instead (brush dabs, stroke to preview, GUI-thread stalls "
+        f"during a job, undo memory) and write its section of {DEFAULT_PATH.name} (see app.responsiveness)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.editor:
+        from app.responsiveness import run_editor_benchmarks  # Qt only for this run
+
+        page = None if args.no_write else Path(args.write or DEFAULT_PATH)
+        return run_editor_benchmarks(write=page, command=_command(argv))
     names = args.only.split(",") if args.only else [*_operations(), *ENGINE_SIZES]
     print(
         f"# Classic benchmark on {platform.processor() or platform.machine()}, "
@@ -209,12 +221,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     target = args.write or (None if args.only else str(DEFAULT_PATH))
     if target and not args.no_write:
-        words = argv if argv is not None else sys.argv[2:]
-        command = shlex.join(["python", "main.py", "benchmark", *words])
+        command = _command(argv)
         written = {title: rows for title, rows in sections.items() if rows}
         write_benchmarks(Path(target), written, command=command, notes={CLASSIC: _NOTE, ENGINE: _ENGINE_NOTE})
         print(f"written to {target}", file=sys.stderr)
     return 0
+
+
+def _command(argv: list[str] | None) -> str:
+    words = argv if argv is not None else sys.argv[2:]
+    return shlex.join(["python", "main.py", "benchmark", *words])
 
 
 def _runs(names: list[str], sizes: str | None) -> list[tuple[str, str]]:

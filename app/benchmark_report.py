@@ -1,17 +1,28 @@
 """``docs/BENCHMARKS.md``: the machine, then one table of median time and peak memory per benchmark
-section (classic operations now; engine and editor benchmarks add their own sections)."""
+section (classic and engine operations), and the editor's responsiveness section, which
+``python main.py benchmark --editor`` writes on its own without touching the others."""
 
 from __future__ import annotations
 
 import os
+import re
+import statistics
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from app.machine import machine_markdown
+import numpy as np
+
+from app.machine import describe_machine, machine_markdown
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+EDITOR = "Editor responsiveness"
+# Sections another command writes, each saying how and when it was made: a rewrite of the page keeps them.
+SELF_CONTAINED_SECTIONS = (EDITOR,)
+
+Statistic = Literal["median", "p95", "p99", "max"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,67 @@ class BenchmarkRow:
     size: str
     seconds: float
     peak_mib: float
+
+
+@dataclass(frozen=True)
+class EditorTiming:
+    """One editor measurement: milliseconds over ``samples`` runs, and the target it is held to.
+
+    ``target_ms`` applies to ``statistic`` (a dab's p95, a stroke's median, a stall's max); None for a
+    figure without a target.
+    """
+
+    measure: str
+    size: str
+    samples: int
+    median_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    peak_mib: float = 0.0
+    target_ms: float | None = None
+    statistic: Statistic = "max"
+
+    @classmethod
+    def of(
+        cls,
+        measure: str,
+        size: str,
+        samples_ms: Sequence[float],
+        *,
+        target_ms: float | None = None,
+        statistic: Statistic = "max",
+    ) -> EditorTiming:
+        """Summarise ``samples_ms`` (at least one, in milliseconds)."""
+        values = np.asarray(samples_ms, dtype=np.float64)
+        if values.size == 0:
+            raise ValueError(f"no samples for {measure!r}")
+        p95, p99 = np.percentile(values, [95, 99])
+        return cls(
+            measure, size, int(values.size), statistics.median(values.tolist()), float(p95), float(p99),
+            float(values.max()), target_ms=target_ms, statistic=statistic,
+        )  # fmt: skip
+
+    def value(self, statistic: Statistic) -> float:
+        return {"median": self.median_ms, "p95": self.p95_ms, "p99": self.p99_ms, "max": self.max_ms}[
+            statistic
+        ]
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the target statistic is within the target (None without a target)."""
+        return None if self.target_ms is None else self.value(self.statistic) <= self.target_ms
+
+
+@dataclass(frozen=True)
+class UndoMemoryRow:
+    """What one stroke's undo step holds: its bounding box's two patches (before) or the changed tiles."""
+
+    stroke: str
+    box: str
+    tiles: int
+    before_mib: float
+    after_mib: float
 
 
 def benchmarks_markdown(
@@ -41,6 +113,43 @@ def benchmarks_markdown(
     return "\n\n".join(parts) + "\n"
 
 
+def editor_markdown(
+    timings: Sequence[EditorTiming], memory: Sequence[UndoMemoryRow], *, command: str, note: str = ""
+) -> str:
+    """The body of the editor section: provenance, note, the timing table and the undo-memory table."""
+    machine = describe_machine()
+    lines = [
+        f"Written by `{command}` on {machine['date']} ({machine['CPU']}, {machine['cores']} cores)."
+        + (f" {note}" if note else ""),
+        "",
+        "| measure | size | n | median ms | p95 ms | p99 ms | max ms | target | met | peak MiB |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|---:|",
+    ]
+    lines += [_timing_line(t) for t in timings]
+    if memory:
+        lines += [
+            "",
+            "Undo memory per stroke: before, the stroke's bounding box with its old and new float32 patches; "
+            "now, only the tiles of that box the stroke changed.",
+            "",
+            "| stroke | bounding box | tiles kept | before MiB | now MiB |",
+            "|---|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {m.stroke} | {m.box} | {m.tiles} | {m.before_mib:.2f} | {m.after_mib:.2f} |" for m in memory
+        ]
+    return "\n".join(lines)
+
+
+def _timing_line(t: EditorTiming) -> str:
+    target = "" if t.target_ms is None else f"{t.statistic} ≤ {t.target_ms:g} ms"
+    met = {None: "", True: "yes", False: "**no**"}[t.met]
+    return (
+        f"| {t.measure} | {t.size} | {t.samples} | {t.median_ms:.1f} | {t.p95_ms:.1f} | {t.p99_ms:.1f} "
+        f"| {t.max_ms:.1f} | {target} | {met} | {t.peak_mib:.0f} |"
+    )
+
+
 def write_benchmarks(
     path: Path,
     sections: Mapping[str, Sequence[BenchmarkRow]],
@@ -48,12 +157,49 @@ def write_benchmarks(
     command: str,
     notes: Mapping[str, str] | None = None,
 ) -> None:
-    """Write ``benchmarks_markdown`` to ``path`` atomically (its folder is created if needed)."""
+    """Write ``benchmarks_markdown`` to ``path`` atomically (its folder is created if needed), keeping the
+    page's ``SELF_CONTAINED_SECTIONS``."""
+    text = benchmarks_markdown(sections, command=command, notes=notes)
+    old = _split_sections(path.read_text(encoding="utf-8"))[1] if path.exists() else {}
+    preamble, new = _split_sections(text)
+    for title in SELF_CONTAINED_SECTIONS:
+        if title in old and title not in new:
+            new[title] = old[title]
+    _write_atomically(path, _join_sections(preamble, new))
+
+
+def write_section(path: Path, title: str, body: str) -> None:
+    """Put section ``## title`` with ``body`` into the page at ``path``, replacing one of that title and
+    keeping every other section; a missing page is started with a heading and the machine."""
+    if path.exists():
+        preamble, sections = _split_sections(path.read_text(encoding="utf-8"))
+    else:
+        preamble, sections = "# Benchmarks\n", {"Machine": machine_markdown()}
+    sections[title] = body
+    _write_atomically(path, _join_sections(preamble, sections))
+
+
+def _split_sections(text: str) -> tuple[str, dict[str, str]]:
+    """The text before the first ``## `` heading, and each section's title → body (in page order)."""
+    parts = re.split(r"^## ", text, flags=re.MULTILINE)
+    sections = {}
+    for part in parts[1:]:
+        title, _newline, body = part.partition("\n")
+        sections[title.strip()] = body.strip("\n")
+    return parts[0], sections
+
+
+def _join_sections(preamble: str, sections: Mapping[str, str]) -> str:
+    parts = [preamble.strip("\n"), *(f"## {title}\n\n{body}" for title, body in sections.items())]
+    return "\n\n".join(parts) + "\n"
+
+
+def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(benchmarks_markdown(sections, command=command, notes=notes))
+            stream.write(text)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

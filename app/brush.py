@@ -9,6 +9,7 @@ are ``(x, y)`` = (column, row); pixel ``(r, c)`` lies at distance ``hypot(c - x,
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -161,16 +162,22 @@ def _blurred(mask: np.ndarray, region: Region, size: float) -> np.ndarray:
     return blurred[top : top + region.bottom - region.top, left : left + region.right - region.left]
 
 
+Painter = Callable[[np.ndarray, float, float, Brush], Region]
+"""Paints one dab on an array in place, ``(array, x, y, brush) -> touched region``, as ``apply_dab``."""
+
+
 class Stroke:
     """Dabs along the pointer's path on one mask, spaced ``SPACING * size`` apart.
 
     It saves each 64 px tile of the mask before its first dab touches it, so ``finish`` can hand back
-    the stroke's bounding box with the old and new patches without copying the whole mask.
+    the stroke's bounding box with the old and new patches without copying the whole mask. ``paint``
+    lays each dab; other painters (trimap bands, hint labels) paint arrays of other kinds and dtypes.
     """
 
-    def __init__(self, mask: np.ndarray, brush: Brush) -> None:
+    def __init__(self, mask: np.ndarray, brush: Brush, paint: Painter = apply_dab) -> None:
         self.mask = mask
         self.brush = brush
+        self._paint = paint
         self.region = EMPTY
         self._saved: dict[tuple[int, int], np.ndarray] = {}
         self._last: tuple[float, float] | None = None
@@ -194,15 +201,22 @@ class Stroke:
         self._last = (x, y)
         return dirty
 
-    def finish(self) -> tuple[Region, np.ndarray, np.ndarray]:
-        """The stroke's bounding box and the mask's patches there before and after it."""
+    def finish(self, *, copy: bool = True) -> tuple[Region, np.ndarray, np.ndarray]:
+        """The stroke's bounding box and the mask's patches there before and after it.
+
+        With ``copy`` False the after patch is a read-only view of the mask, not a copy: it saves copying
+        a box that can be the whole mask, for a caller that keeps only parts of it at once (as
+        ``StrokeCommand`` does), and it follows the mask's later changes.
+        """
         window = self.region.window
-        new = self.mask[window].copy()
-        old = new.copy()
+        current = self.mask[window]
+        old = current.copy()
         for (row, col), tile in self._saved.items():
             part = Region(row, col, row + tile.shape[0], col + tile.shape[1]).intersection(self.region)
             if not part.empty:
                 old[_shifted(part, self.region).window] = tile[_shifted(part, Region(row, col, 0, 0)).window]
+        new = current.copy() if copy else current.view()
+        new.flags.writeable = copy
         return self.region, old, new
 
     def _dab(self, x: float, y: float, brush: Brush) -> Region:
@@ -210,7 +224,7 @@ class Stroke:
         if region.empty:
             return EMPTY
         self._save_tiles(region)
-        touched = apply_dab(self.mask, x, y, brush)
+        touched = self._paint(self.mask, x, y, brush)
         self.region = self.region.union(touched)
         return touched
 

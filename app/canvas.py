@@ -7,10 +7,12 @@ the user zooms.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPixmap, QResizeEvent, QWheelEvent
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPixmap, QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView, QStyleOptionGraphicsItem, QWidget
 
 from app.qimage import array_to_qimage
 
@@ -19,6 +21,7 @@ MAX_ZOOM = 32.0
 ZOOM_STEP = 1.25
 _GROUND = QColor(72, 72, 72)
 _HINT = "Drop a foreground photo and a background photo here,\nor use File ▸ Open Foreground…"
+Overlay = Callable[[QPainter], None]
 
 
 def wheel_zoom_factor(angle_delta: int, *, step: float = ZOOM_STEP) -> float:
@@ -31,6 +34,55 @@ def clamp_zoom_factor(zoom: float, factor: float) -> float:
     return min(max(zoom * factor, MIN_ZOOM), MAX_ZOOM) / zoom
 
 
+class PictureItem(QGraphicsItem):
+    """The shown image: a pixmap only this item holds, so a dab can paint into it in place.
+
+    ``QGraphicsPixmapItem`` shares its pixmap with whoever asks for it: painting on it copies all of it,
+    and setting it back repaints the whole item. Here ``paint_patch`` paints into the one pixmap and
+    repaints only the patch's rectangle, so a dab's cost does not grow with the viewport.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pixmap = QPixmap()
+        self._smooth = False
+
+    def pixmap(self) -> QPixmap:
+        """The shown pixmap (null when there is none); painting on it bypasses ``paint_patch``'s update."""
+        return self._pixmap
+
+    def set_pixmap(self, pixmap: QPixmap) -> None:
+        """Show ``pixmap`` (a null one: nothing)."""
+        if pixmap.size() != self._pixmap.size():
+            self.prepareGeometryChange()
+        self._pixmap = pixmap
+        self.update()
+
+    def set_smooth(self, smooth: bool) -> None:
+        """Filter the pixmap when it is scaled (else show sharp pixels)."""
+        if smooth != self._smooth:
+            self._smooth = smooth
+            self.update()
+
+    def paint_patch(self, left: int, top: int, patch: QImage) -> None:
+        """Paint ``patch`` over the pixmap with its top-left corner at pixel (``left``, ``top``)."""
+        painter = QPainter(self._pixmap)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        painter.drawImage(QPoint(left, top), patch)
+        painter.end()
+        self.update(QRectF(left, top, patch.width(), patch.height()))
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._pixmap.rect())
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        # The view clips the painter to the exposed region, so a dab's repaint draws only its part.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth)
+        painter.drawPixmap(QPoint(0, 0), self._pixmap)
+
+
 class Canvas(QGraphicsView):
     """Shows one image; ``zoom`` is screen pixels per image pixel (1.0 is 100 %)."""
 
@@ -39,10 +91,11 @@ class Canvas(QGraphicsView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._scene = QGraphicsScene(self)
-        self._item = QGraphicsPixmapItem()
+        self._item = PictureItem()
         self._scene.addItem(self._item)
         self.setScene(self._scene)
         self._fitted, self._fit_enlarges = True, False
+        self._overlay: Overlay | None = None
         self.setBackgroundBrush(_GROUND)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         # Zoom anchoring is done by hand in ``zoom_by``; Qt's own anchor reads the global cursor.
@@ -71,7 +124,7 @@ class Canvas(QGraphicsView):
         """Show an RGB image or a matte; refits when the size changes, else keeps the zoom and scroll."""
         old_size = self.image_size
         pixmap = QPixmap() if image is None else QPixmap.fromImage(array_to_qimage(image))
-        self._item.setPixmap(pixmap)
+        self._item.set_pixmap(pixmap)
         self._scene.setSceneRect(QRectF(pixmap.rect()))
         if self._fitted:
             self._fit(enlarge=self._fit_enlarges)
@@ -84,14 +137,26 @@ class Canvas(QGraphicsView):
         if not self.has_image or image[region].size == 0:
             return
         rows, cols = region
-        pixmap = self._item.pixmap()
-        # Take the pixmap out of the item first: painting on a shared pixmap would copy all of it.
-        self._item.setPixmap(QPixmap())
-        painter = QPainter(pixmap)
-        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-        painter.drawImage(QPoint(cols.start or 0, rows.start or 0), array_to_qimage(image[region]))
-        painter.end()
-        self._item.setPixmap(pixmap)
+        self._item.paint_patch(cols.start or 0, rows.start or 0, array_to_qimage(image[region]))
+
+    def set_overlay(self, overlay: Overlay | None) -> None:
+        """Have ``overlay(painter)`` draw over the image in viewport pixels on every repaint (None: stop).
+
+        For marks that keep their size on screen whatever the zoom, such as placement handles.
+        """
+        self._overlay = overlay
+        self.viewport().update()
+
+    def scene_to_viewport(self, x: float, y: float) -> tuple[float, float]:
+        """Where scene point (x, y) (image pixels) is in the viewport, sub-pixel exact."""
+        point = self.viewportTransform().map(QPointF(x, y))
+        return point.x(), point.y()
+
+    def viewport_to_scene(self, position: QPointF) -> tuple[float, float]:
+        """The scene point (image pixels) under viewport ``position``, sub-pixel exact."""
+        to_scene, _invertible = self.viewportTransform().inverted()
+        point = to_scene.map(position)
+        return point.x(), point.y()
 
     def fit_to_window(self) -> None:
         """Scale so the whole image fills the view (Ctrl+0); follows window resizes until the next zoom."""
@@ -137,6 +202,14 @@ class Canvas(QGraphicsView):
         if self._fitted:
             self._fit(enlarge=self._fit_enlarges)
 
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        super().drawForeground(painter, rect)
+        if self._overlay is not None:
+            painter.save()
+            painter.resetTransform()  # From scene to viewport pixels.
+            self._overlay(painter)
+            painter.restore()
+
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if not self.has_image:
@@ -147,9 +220,5 @@ class Canvas(QGraphicsView):
 
     def _zoom_updated(self) -> None:
         # Smooth filtering when shrinking; sharp pixels when inspecting edges up close.
-        smooth = self.zoom < 1.0
-        mode = (
-            Qt.TransformationMode.SmoothTransformation if smooth else Qt.TransformationMode.FastTransformation
-        )
-        self._item.setTransformationMode(mode)
+        self._item.set_smooth(self.zoom < 1.0)
         self.zoom_changed.emit(self.zoom)

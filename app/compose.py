@@ -141,12 +141,39 @@ def compose_preview(
     )
 
 
-def compose_full_resolution(document: Document, settings: CompositingSettings) -> np.ndarray:
+def compose_full_resolution(
+    document: Document,
+    settings: CompositingSettings,
+    *,
+    pipeline: Pipeline | None = None,
+    progress: ProgressCallback = no_progress,
+    is_cancelled: CancelCallback = never_cancelled,
+) -> np.ndarray:
     """The composite at the background's full size, for export; needs both photos and a cut-out."""
     photo, background = document.layers.get("foreground"), document.layers.get("background")
-    if photo is None or background is None or document.cutout is None:
+    cutout = shown_cutout(document)
+    if photo is None or background is None or cutout is None:
         raise InvalidInputError("compositing needs a foreground photo, a background photo and a cut-out")
-    return compose(photo, background, document.cutout, settings)
+    return compose(
+        photo,
+        background,
+        cutout,
+        settings,
+        pipeline=pipeline,
+        progress=progress,
+        is_cancelled=is_cancelled,
+    )
+
+
+def shown_cutout(document: Document) -> Cutout | None:
+    """The document's cut-out with the mask and alpha the layers show: a brush may have painted on copies."""
+    cutout = document.cutout
+    if cutout is None:
+        return None
+    mask, alpha = document.layers.get("segmentation mask"), document.layers.get("alpha")
+    if alpha is None or mask is None or (alpha.shape, mask.shape) != (cutout.alpha.shape, cutout.mask.shape):
+        return cutout
+    return replace(cutout, mask=mask, alpha=alpha)
 
 
 def _shrink(array: np.ndarray, factor: float) -> np.ndarray:

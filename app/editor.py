@@ -8,6 +8,7 @@ two side by side at the split position.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -54,20 +55,28 @@ class Editor(QObject):
         self.opacity_field.setToolTip("Overlay view: opacity of the mask colour")
         self.overlay_colour = QAction("Overlay &Colour…", window)
         self.overlay_colour.triggered.connect(lambda _checked=False: self.ask_overlay_colour())
+        self.outline_colour = QAction("Outline Co&lour…", window)
+        self.outline_colour.triggered.connect(lambda _checked=False: self.ask_outline_colour())
         self.before_after = QAction("&Before / After", window)
         self.before_after.setShortcut("Y")
         self.before_after.triggered.connect(lambda _checked=False: self.toggle_before_after())
         self.move_mode = QAction("&Move Subject", window)
         self.move_mode.setCheckable(True)
         self.move_mode.setShortcut("M")
-        self.move_mode.setToolTip("Drag on the composite: move; Shift-drag: scale; Ctrl/Alt-drag: rotate")
+        self.move_mode.setToolTip(
+            "Drag the subject to move it, a corner handle to scale it (Alt: about its centre) and the round "
+            "handle to rotate it (Shift: 15° steps)"
+        )
         self.move_mode.toggled.connect(self._on_move_mode)
-        self.drag = PlacementDrag(window.canvas, self.current_placement, self.apply_placement, self._ratio)
+        self.drag = PlacementDrag(
+            window.canvas, self.current_placement, self.apply_placement, self._ratio, self._subject_size
+        )
         self._lay_out()
         self.view_combo.currentTextChanged.connect(lambda _text: self.render())
         self.split_field.valueChanged.connect(lambda _value: self._options_changed())
         self.opacity_field.valueChanged.connect(lambda _value: self._options_changed())
         self.placement_panel.placement_changed.connect(self.compositing_panel.set_placement)
+        self.placement_panel.placement_changed.connect(lambda _placement: self.drag.refresh())
         self.compositing_panel.settings_changed.connect(lambda _settings: self._show_after())
         self.compositing_panel.preview_ready.connect(self._on_preview)
         # The toolbar's method and the panel's are one choice.
@@ -94,9 +103,9 @@ class Editor(QObject):
         toolbar.addWidget(self.split_field)
         toolbar.addWidget(QLabel(" Opacity: "))
         toolbar.addWidget(self.opacity_field)
-        toolbar.addActions([self.overlay_colour, self.before_after, self.move_mode])
+        toolbar.addActions([self.overlay_colour, self.outline_colour, self.before_after, self.move_mode])
         view_menu = window.menuBar().addMenu("&Editor")
-        view_menu.addActions([self.before_after, self.move_mode, self.overlay_colour])
+        view_menu.addActions([self.before_after, self.move_mode, self.overlay_colour, self.outline_colour])
 
     @property
     def mode(self) -> str:
@@ -109,15 +118,29 @@ class Editor(QObject):
         self.set_mode("before" if self.mode == "after" else "after")
 
     def ask_overlay_colour(self) -> None:
-        red, green, blue = (round(255 * c) for c in self.options.overlay_colour)
-        colour = QColorDialog.getColor(QColor(red, green, blue), self._window, "Overlay Colour")
-        if colour.isValid():
-            self.set_overlay_colour((colour.redF(), colour.greenF(), colour.blueF()))
+        colour = self._ask_colour(self.options.overlay_colour, "Overlay Colour")
+        if colour is not None:
+            self.set_overlay_colour(colour)
+
+    def ask_outline_colour(self) -> None:
+        colour = self._ask_colour(self.options.outline_colour, "Outline Colour")
+        if colour is not None:
+            self.set_outline_colour(colour)
+
+    def _ask_colour(
+        self, current: tuple[float, float, float], title: str
+    ) -> tuple[float, float, float] | None:
+        red, green, blue = (round(255 * c) for c in current)
+        colour = QColorDialog.getColor(QColor(red, green, blue), self._window, title)
+        return (colour.redF(), colour.greenF(), colour.blueF()) if colour.isValid() else None
 
     def set_overlay_colour(self, colour: tuple[float, float, float]) -> None:
-        self.options = ViewOptions(
-            colour, self.options.overlay_opacity, self.options.outline_colour, self.options.split
-        )
+        self.options = replace(self.options, overlay_colour=colour)
+        self.render()
+
+    def set_outline_colour(self, colour: tuple[float, float, float]) -> None:
+        """The colour of the outline view's boundary line (the overlay view has its own)."""
+        self.options = replace(self.options, outline_colour=colour)
         self.render()
 
     def current_placement(self) -> Placement | None:
@@ -210,6 +233,13 @@ class Editor(QObject):
         background = self._window.layers.get("background")
         width = self._window.canvas.image_size[0]
         return 1.0 if background is None or width == 0 else background.shape[1] / width
+
+    def _subject_size(self) -> tuple[int, int] | None:
+        """The foreground's (width, height) while the canvas shows the background's frame, for the handles."""
+        photo = self._window.layers.get("foreground")
+        if photo is None or self.mode not in COMPARE_VIEWS or not self._window.canvas.has_image:
+            return None
+        return photo.shape[1], photo.shape[0]
 
     def _on_move_mode(self, on: bool) -> None:
         self.drag.enabled = on

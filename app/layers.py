@@ -43,12 +43,14 @@ class Layer:
 
 @dataclass(frozen=True)
 class LayerEvent:
-    """``region`` (rows, cols) is set when only that part of the layer's image changed, in place."""
+    """``region`` (rows, cols) is set when only that part of the layer's image changed, in place;
+    ``drawn`` when the canvas already shows that change (a brush stroke's dabs drew themselves)."""
 
     kind: EventKind
     name: str
     row: int
     region: tuple[slice, slice] | None = None
+    drawn: bool = False
 
 
 LayerListener = Callable[[LayerEvent], None]
@@ -125,6 +127,13 @@ class LayerStack:
         image[region] = patch
         self._notify("changed", name, region=region)
 
+    def changed_in_place(self, name: str, region: tuple[slice, slice], *, drawn: bool = False) -> None:
+        """Tell listeners that ``region`` (rows, cols) of layer ``name``'s image was changed in place by
+        its owner (a brush stroke), without copying anything; ``drawn``: the canvas already shows it."""
+        if name not in self._layers:
+            raise KeyError(f"no {name} layer to have changed")
+        self._notify("changed", name, region=region, drawn=drawn)
+
     def remove(self, *names: str) -> None:
         """Remove the named layers that are present; absent names are ignored."""
         for name in names:
@@ -141,9 +150,15 @@ class LayerStack:
             self._notify("changed", name)
 
     def _notify(
-        self, kind: EventKind, name: str, row: int | None = None, *, region: tuple[slice, slice] | None = None
+        self,
+        kind: EventKind,
+        name: str,
+        row: int | None = None,
+        *,
+        region: tuple[slice, slice] | None = None,
+        drawn: bool = False,
     ) -> None:
-        event = LayerEvent(kind, name, self.row_of(name) if row is None else row, region)
+        event = LayerEvent(kind, name, self.row_of(name) if row is None else row, region, drawn)
         for listener in list(self._listeners):
             listener(event)
 

@@ -8,29 +8,36 @@ job and return whether they did; the outcome arrives later through ``jobs``' sig
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtCore import QMimeData, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QListView, QMainWindow, QMessageBox
 
 from app.canvas import Canvas
-from app.commands import UNDO_LIMIT
+from app.compose import shown_cutout
 from app.document import Document
 from app.editor import Editor
 from app.files import assign_dropped, is_image_path, with_export_extension
+from app.hint_controller import HintController
 from app.job_panel import JobPanel
 from app.jobs import JobRunner
 from app.layers import LayerEvent, LayerListModel
 from app.painting import PaintController
 from app.project_actions import ProjectActions
-from app.project_controller import ProjectController
+from app.project_controller import ProjectController, project_among
+from app.refine_edge import RefineEdge
 from app.settings import Settings
-from app.tasks import cut_out_and_composite, cut_out_subject, export_image, load_photos
+from app.stroke_jobs import StrokeJobs
+from app.tasks import compose_and_export, cut_out_and_composite, cut_out_subject, export_image, load_photos
+from app.tool_settings import ToolSettings
+from app.tools_menu import ToolsMenu
 from app.touch_up_controller import AlphaTouchUp
 from app.window_actions import WindowActions
 from classic.imageio import LoadedImage
@@ -38,7 +45,16 @@ from engine.pipeline import COMPOSITING_METHODS, Pipeline, PipelineOptions
 
 APP_NAME = "Compositor"
 DEFAULT_METHOD = "alpha"
+# Imported lazily by jobs. On the worker thread the first import holds the GIL for most of a second
+# (numba loads pymatting's compiled code) and stalls the GUI: import them while the window is built.
+PRELOADED_MODULES = ("pymatting",)
 _log = logging.getLogger(__name__)
+
+
+def preload_job_modules() -> None:
+    """Import ``PRELOADED_MODULES`` on this (the GUI) thread; only the first call in a process costs."""
+    for name in PRELOADED_MODULES:
+        importlib.import_module(name)
 
 
 class MainWindow(QMainWindow):
@@ -49,6 +65,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self) -> None:
         super().__init__()
+        preload_job_modules()  # Before the window shows, not while a job runs.
         self.document = Document()
         self.layers = self.document.layers
         self.jobs = JobRunner(self)
@@ -75,15 +92,20 @@ class MainWindow(QMainWindow):
         self._lay_out()
         self.editor = Editor(self)  # View modes, compositing and placement docks.
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self.painter = PaintController(
             self.canvas, self.layers, self.undo_stack, is_busy=lambda: self.jobs.is_busy, parent=self
         )
         self.painter.tool_changed.connect(lambda text: self.statusBar().showMessage(text, 3_000))
         self.painter.install(self)
+        self.tool_settings = ToolSettings(self.settings, self.painter.tool, self.undo_stack)
+        self.tool_settings.apply()  # Brush defaults and the undo limit.
         self.touch_up = AlphaTouchUp(self)
+        stroke_jobs = StrokeJobs(self)
+        self.refine_edge = RefineEdge(self, stroke_jobs)
+        self.hints = HintController(self, stroke_jobs)
         self.project = ProjectController(self)
         self.project_actions = ProjectActions(self, self.settings)
+        self.tools_menu = ToolsMenu(self)  # Fine-tune, build a training set, evaluate a model.
         self.layers.connect(self._on_layer_event)
         # Lambdas look the handlers up at call time, so tests can replace ``show_error``.
         self.job_panel.failed.connect(lambda message: self.show_error(message))
@@ -172,6 +194,7 @@ class MainWindow(QMainWindow):
             method=self.method_combo.currentText(),
             cutout=cutout,
             pipeline=self.pipeline,
+            settings=self.editor.compositing_panel.settings(),  # Edge, feather, placement… as previewed.
         )
 
     def export_composite(self, path: str, *, bit_depth: int | None = None) -> bool:
@@ -181,12 +204,21 @@ class MainWindow(QMainWindow):
             self.show_error("There is no composite to export yet: run Composite first.")
             return False
         path = with_export_extension(path)
+        foreground, background = self.layers.get("foreground"), self.layers.get("background")
+        cutout = shown_cutout(self.document)
+        if foreground is None or background is None or cutout is None:
+            work = partial(export_image, path, image)  # A composite without its cut-out goes out as it is.
+        else:  # Composed again at full resolution with the compositing panel's current settings.
+            settings = replace(
+                self.editor.compositing_panel.settings(), method=self.method_combo.currentText()
+            )
+            work = partial(
+                compose_and_export, path, foreground, background, cutout, settings, pipeline=self.pipeline
+            )
         return self.job_panel.run(
             f"Exporting {Path(path).name}",
             lambda written: self.statusBar().showMessage(f"Exported the composite to {written}", 10_000),
-            export_image,
-            path,
-            image,
+            work,
             bit_depth=self.document.background_bit_depth if bit_depth is None else bit_depth,
         )
 
@@ -203,16 +235,27 @@ class MainWindow(QMainWindow):
         files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
         return [path for path in files if is_image_path(path)]
 
+    @staticmethod
+    def dropped_project(mime: QMimeData) -> str | None:
+        """The first dragged project (a .zip, a project folder or its project.json), or None."""
+        return project_among(url.toLocalFile() for url in mime.urls() if url.isLocalFile())
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         self.dragMoveEvent(event)
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self.dropped_paths(event.mimeData()):
+        if self.dropped_paths(event.mimeData()) or self.dropped_project(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        project = self.dropped_project(event.mimeData())
+        if project is not None:
+            event.acceptProposedAction()
+            # After the drop has finished: opening may ask about unsaved changes in a modal dialog.
+            QTimer.singleShot(0, self, lambda: self.project.open_dropped(project))
+            return
         paths = self.dropped_paths(event.mimeData())
         if paths:
             event.acceptProposedAction()
@@ -224,6 +267,7 @@ class MainWindow(QMainWindow):
             self.pipeline = self.pipeline.with_options(**self.settings.pipeline_changes())
             self.device_label.setText(self.pipeline.device().device.type.upper())
         self.method_combo.setCurrentText(self.settings.get("compositing/method"))
+        self.tool_settings.apply()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.project.confirm_close():  # Unsaved changes and the user chose Cancel.
@@ -243,8 +287,9 @@ class MainWindow(QMainWindow):
         if image is not self._shown:
             self._shown = image
             self.canvas.set_image(image)
-        elif image is not None and event.region is not None and top is self.layers.layer(event.name):
-            self.canvas.update_region(image, event.region)  # Painted in place (undo, redo, re-solve).
+        elif event.region is not None and not event.drawn and top is not None and top.name == event.name:
+            # Painted in place (undo, redo, re-solve); a stroke's dabs (``drawn``) drew themselves.
+            self.canvas.update_region(top.image, event.region)
         self._refresh()
 
     def _refresh(self) -> None:

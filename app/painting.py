@@ -5,25 +5,54 @@ refined mask or alpha), a left drag paints on it; otherwise, or while Space is h
 Dabs change the layer's array in place and redraw only their dirty rectangle; the release pushes a
 ``StrokeCommand`` holding the stroke's bounding box. The maths is in ``app.brush``, the tool's state in
 ``app.tools``.
+
+The other brushes (refine edge R, GrabCut hints G, quick select W) paint through a ``StrokeHandler``
+registered for their kind, which says what a drag paints on and what its release starts.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QMouseEvent, QTabletEvent, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QUndoView
 
-from app.brush import BrushMode, Stroke
+from app.brush import BrushMode, Region, Stroke
 from app.canvas import Canvas
 from app.commands import StrokeCommand
 from app.layers import LayerEvent, LayerStack
-from app.tools import BrushTool
+from app.tools import BrushTool, ToolKind
 
 PAINTABLE_LAYERS = frozenset({"segmentation mask", "refined mask", "alpha"})
+_TOOLS: tuple[tuple[str, str, ToolKind], ...] = (
+    ("Re&fine Edge Brush", "R", "refine edge"),
+    ("&GrabCut Hints (X: foreground / background)", "G", "grabcut"),
+    ("&Quick Select Scribbles (X: foreground / background)", "W", "quick select"),
+)
+
+
+class StrokeHandler(Protocol):
+    """What a brush other than the mask brush paints on, and what its finished stroke starts."""
+
+    def target(self, tool: BrushTool) -> str | None:
+        """The name of what a drag would paint on now, or None when this tool cannot paint."""
+        ...
+
+    def begin(self, tool: BrushTool) -> Stroke | None:
+        """A stroke on the target's array (None: nothing to paint on after all)."""
+        ...
+
+    def painted(self, stroke: Stroke, dirty: Region) -> None:
+        """Redraw ``dirty`` after a dab."""
+        ...
+
+    def finish(self, stroke: Stroke) -> None:
+        """The stroke is done: push its undo step, start its job."""
+        ...
 
 
 class PaintController(QObject):
@@ -45,6 +74,8 @@ class PaintController(QObject):
         self.canvas, self.layers, self.undo_stack = canvas, layers, undo_stack
         self.tool = BrushTool()
         self._is_busy = is_busy
+        self._handlers: dict[ToolKind, StrokeHandler] = {}
+        self._handler: StrokeHandler | None = None  # The one painting the current stroke, if any.
         self._stroke: Stroke | None = None
         self._stroke_layer = ""
         self._space_held = False
@@ -56,10 +87,34 @@ class PaintController(QObject):
         canvas.installEventFilter(self)
         layers.connect(self._on_layer_event)
 
+    def set_handler(self, kind: ToolKind, handler: StrokeHandler) -> None:
+        """Let ``handler`` paint for the ``kind`` brush (all but the mask brush need one)."""
+        self._handlers[kind] = handler
+        self._sync_drag_mode()
+
     def target(self) -> str | None:
-        """The layer a drag would paint on: the shown layer when it is a mask, else None."""
+        """What a drag would paint on: for the mask brush the shown layer when it is a mask, else None."""
+        if self.tool.kind != "mask":
+            handler = self._handlers.get(self.tool.kind)
+            return None if handler is None else handler.target(self.tool)
         shown = self.layers.top_visible()
         return shown.name if shown is not None and shown.name in PAINTABLE_LAYERS else None
+
+    def track(self, name: str, image: np.ndarray) -> None:
+        """Note that the history refers to ``image`` of layer ``name``: replacing it clears the history."""
+        self._known[name] = weakref.ref(image)
+
+    def writable(self, name: str) -> np.ndarray | None:
+        """Layer ``name``'s image, made writable (copied) when it is not, and tracked; None when absent."""
+        image = self.layers.get(name)
+        if image is None:
+            return None
+        if not image.flags.writeable:
+            image = image.copy()
+            self.track(name, image)  # Before the replacement's event, which would clear the history.
+            self.layers.set_image(name, image)
+        self.track(name, image)
+        return image
 
     @property
     def paints_on_drag(self) -> bool:
@@ -67,6 +122,10 @@ class PaintController(QObject):
 
     def activate(self, mode: BrushMode) -> None:
         self.tool.activate(mode)
+        self._tool_changed()
+
+    def activate_kind(self, kind: ToolKind) -> None:
+        self.tool.activate_kind(kind)
         self._tool_changed()
 
     def deactivate(self) -> None:
@@ -95,10 +154,11 @@ class PaintController(QObject):
             ("&Brush (add to mask)", "B", lambda: self.activate("add")),
             ("&Eraser (subtract from mask)", "E", lambda: self.activate("subtract")),
             ("S&mooth Mask", "Shift+B", lambda: self.activate("smooth")),
-            ("Swap Add / Subtract", "X", self.swap),
+            ("Swap Add / Subtract (Hints: Foreground / Background)", "X", self.swap),
             ("&Hand (pan)", "H", self.deactivate),
             ("Smaller Brush", "[", lambda: self.resize_brush(False)),
             ("Larger Brush", "]", lambda: self.resize_brush(True)),
+            *((text, key, lambda kind=kind: self.activate_kind(kind)) for text, key, kind in _TOOLS),
         ):
             action = QAction(text, window)
             action.setShortcut(QKeySequence(shortcut))
@@ -166,13 +226,16 @@ class PaintController(QObject):
         if self._is_busy():  # A job may be reading the masks on the worker thread.
             self.tool_changed.emit("Wait for the running job to finish before painting")
             return True
-        mask = self.layers.get(name)
-        assert mask is not None
-        if not mask.flags.writeable:
-            mask = mask.copy()
-            self._known[name] = weakref.ref(mask)
-            self.layers.set_image(name, mask)
-        self._stroke, self._stroke_layer = Stroke(mask, self.tool.brush()), name
+        self._handler = self._handlers.get(self.tool.kind) if self.tool.kind != "mask" else None
+        if self._handler is not None:
+            stroke = self._handler.begin(self.tool)
+        else:
+            mask = self.writable(name)
+            assert mask is not None
+            stroke = Stroke(mask, self.tool.brush())
+        if stroke is None:
+            return True
+        self._stroke, self._stroke_layer = stroke, name
         self._paint_to(event.position())
         return True
 
@@ -182,7 +245,11 @@ class PaintController(QObject):
         scene = to_scene.map(position)  # Sub-pixel exact, unlike mapToScene's whole viewport pixels.
         # Scene point (c + 0.5, r + 0.5) is the centre of pixel (r, c).
         dirty = self._stroke.move_to(scene.x() - 0.5, scene.y() - 0.5, self._pressure)
-        if not dirty.empty:
+        if dirty.empty:
+            return
+        if self._handler is not None:
+            self._handler.painted(self._stroke, dirty)
+        else:
             self.canvas.update_region(self._stroke.mask, dirty.window)
 
     def _finish(self) -> None:
@@ -191,16 +258,21 @@ class PaintController(QObject):
         self._stroke = None
         if stroke.region.empty:
             return
-        bbox, old, new = stroke.finish()
-        self._known[name] = weakref.ref(stroke.mask)
+        if self._handler is not None:
+            self._handler.finish(stroke)
+            return
+        bbox, old, new = stroke.finish(copy=False)  # The command copies only the tiles it keeps.
+        self.track(name, stroke.mask)
         self.undo_stack.push(StrokeCommand(self.layers, name, bbox, old, new))
-        self.layers.set_region(name, bbox.window, new)  # Tells the layer panel and the window.
+        # The dabs painted the layer's own image and drew themselves on the canvas: tell the layer panel
+        # and the window without copying the box back or redrawing it (0.05-0.6 s for a 24 MP box).
+        self.layers.changed_in_place(name, bbox.window, drawn=True)
         self.stroke_finished.emit(name, bbox)
 
     def _on_layer_event(self, event: LayerEvent) -> None:
         if event.kind in ("inserting", "removing"):
             return
-        if event.name in PAINTABLE_LAYERS and event.region is None:
+        if event.name in PAINTABLE_LAYERS | self._known.keys() and event.region is None:
             image = self.layers.get(event.name)
             known = self._known.get(event.name)
             if known is not None and known() is not image:

@@ -31,7 +31,7 @@ class PlacementPanel(QWidget):
         super().__init__(parent)
         self.x_field = _spin(-100_000.0, 100_000.0, 10.0, 1, " px")
         self.y_field = _spin(-100_000.0, 100_000.0, 10.0, 1, " px")
-        self.scale_field = _spin(0.01, 20.0, 0.05, 3, " ×")
+        self.scale_field = _spin(0.01, 20.0, 0.05, 4, " ×")  # 4 places: 0.001 of a big photo is pixels.
         self.rotation_field = _spin(-360.0, 360.0, 1.0, 1, " °")
         self.flip_field = QCheckBox("Flip horizontally")
         self.scale_field.setValue(1.0)

@@ -1,11 +1,15 @@
 """The window's project: save and open, the modified mark, autosave to a recovery file, and the questions
 asked on close and after a crash.
 
-Saving writes on the GUI thread (a few 16-bit PNG files: well under a second for photo-sized layers, and
-a save on close must finish before the window goes). Opening runs as a job. Autosave is a single-shot
-``QTimer`` restarted by every layer change; when it fires the document is written to the recovery project
-(a .zip in ``recovery_folder()``), also on the GUI thread, which is cheap for the same reason. A clean
-close removes the recovery file, so one found at start means the last session crashed.
+Saving writes on the GUI thread (a save on close must finish before the window goes). Opening runs as a
+job. Autosave is a single-shot ``QTimer`` restarted by every layer change; when it fires the document is
+written to the recovery project (a .zip in ``recovery_folder()``) by a job on the controller's own
+``JobRunner``, so it neither blocks the GUI (writing 24 MP layers takes seconds) nor waits for or cancels
+the window's jobs. The GUI thread only takes a snapshot: the mattes that changed since the last one are
+copied, everything else is shared (see ``session.snapshot``). One autosave runs at a time; a change while
+it runs is saved after it. ``save_project`` replaces the recovery file only when it is complete, so the
+file is never half written. A clean close cancels a running autosave, waits for it to stop and removes
+the recovery file, so one found at start means the last session crashed.
 
 The questions are ``ask_*`` attributes (callables) that tests replace.
 """
@@ -14,15 +18,25 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QStandardPaths, QTimer
+import numpy as np
+from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from app.jobs import JobRunner
 from app.layers import LayerEvent
-from app.session import ProjectError, ProjectState, load_project, restore, save_project, snapshot
+from app.session import (
+    ProjectError,
+    ProjectState,
+    load_project,
+    project_location,
+    restore,
+    save_project,
+    snapshot,
+)
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -43,6 +57,15 @@ def recovery_folder() -> Path:
         return Path(override)
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     return Path(base) / "recovery"
+
+
+def project_among(paths: Iterable[str]) -> str | None:
+    """The first of ``paths`` (dropped files or folders) that names a project, as the path to open."""
+    for path in paths:
+        found = project_location(path)
+        if found is not None:
+            return str(found)
+    return None
 
 
 def _ask_close(parent: QWidget) -> CloseAnswer:
@@ -68,7 +91,12 @@ def _ask_save_path(parent: QWidget, suggestion: str) -> str:
 
 
 class ProjectController(QObject):
-    """Tracks whether the window's document changed since it was saved, and saves, opens and recovers."""
+    """Tracks whether the window's document changed since it was saved, and saves, opens and recovers.
+
+    ``autosaved`` is emitted when an autosave has been written, with the recovery file's path.
+    """
+
+    autosaved = Signal(str)
 
     def __init__(self, window: MainWindow, *, recovery_path: Path | None = None) -> None:
         super().__init__(window)
@@ -85,7 +113,16 @@ class ProjectController(QObject):
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
         self.autosave_timer.timeout.connect(self.autosave)
+        self._saver = JobRunner(self)  # Autosaves only: the window's own jobs never wait for one.
+        self._saver.finished.connect(self._on_autosaved)
+        self._saver.failed.connect(lambda message: self._autosave_ended(f"autosave failed: {message}"))
+        self._saver.cancelled.connect(lambda: self._autosave_ended(None))
+        self._again = False  # A change came while an autosave was running.
+        self._kept: dict[str, np.ndarray] = {}  # Copies of mattes unchanged since the last autosave.
         window.document.layers.connect(self._on_layer_event)
+        editor = getattr(window, "editor", None)
+        if editor is not None:  # Where the subject goes is part of the project too.
+            editor.placement_panel.placement_changed.connect(lambda _placement: self._changed())
 
     @property
     def modified(self) -> bool:
@@ -97,8 +134,18 @@ class ProjectController(QObject):
         self._modified = value
         self._window.setWindowModified(value)
 
+    @property
+    def autosaving(self) -> bool:
+        """True while an autosave is being written."""
+        return self._saver.is_busy
+
     def _on_layer_event(self, event: LayerEvent) -> None:
-        if self._restoring or event.kind in ("inserting", "removing"):
+        if event.kind not in ("inserting", "removing"):
+            self._kept.pop(event.name, None)  # Changed: the next autosave copies it again.
+            self._changed()
+
+    def _changed(self) -> None:
+        if self._restoring:
             return
         self.modified = True
         self.autosave_timer.start()  # Restarts: the write waits for a pause in the changes.
@@ -123,6 +170,10 @@ class ProjectController(QObject):
         path = self.ask_save_path(self._window, self.path or self._suggestion())
         return self.save(path) if path else False
 
+    def open_dropped(self, path: str) -> bool:
+        """Open a project dropped on the window, after asking about unsaved changes."""
+        return self.confirm_discard() and self.open(path)
+
     def open(self, path: str) -> bool:
         """Open the project at ``path`` as a job; the document is replaced when it has been read."""
         return self._window.job_panel.run(
@@ -134,8 +185,12 @@ class ProjectController(QObject):
         try:
             restore(self._window.document, state)
             editor = getattr(self._window, "editor", None)
-            if state.placement is not None and editor is not None:
-                editor.apply_placement(state.placement)
+            if editor is not None:  # The project's placement, or the default one when it has none.
+                if editor.compositing_panel.settings().placement != state.placement:
+                    editor.compositing_panel.set_placement(state.placement)
+                placement = editor.current_placement()
+                if placement is not None:
+                    editor.placement_panel.set_placement(placement, notify=False)
             undo_stack = getattr(self._window, "undo_stack", None)
             if undo_stack is not None:  # Its commands hold patches of the layers just replaced.
                 undo_stack.clear()
@@ -144,20 +199,44 @@ class ProjectController(QObject):
         self.path, self.modified = path, path is None
         self.autosave_timer.stop()
 
-    def _snapshot(self) -> ProjectState:
-        state = snapshot(self._window.document)
+    def _snapshot(self, kept: dict[str, np.ndarray] | None = None) -> ProjectState:
+        state = snapshot(self._window.document, kept=kept)
         editor = getattr(self._window, "editor", None)  # Placement lives in the editor's panel.
         state.placement = None if editor is None else editor.current_placement()
         return state
 
-    def autosave(self) -> None:
-        """Write the document to the recovery project now (nothing when it has not changed)."""
+    def autosave(self) -> bool:
+        """Start writing the document to the recovery project on the autosave job; False when it has not
+        changed, or when an autosave is running already (this one then follows it)."""
         if not self.modified:
-            return
-        try:
-            save_project(self._snapshot(), self.recovery_path)
-        except (ProjectError, OSError) as error:
-            _log.warning("autosave failed: %s", error)
+            return False
+        if self._saver.is_busy:
+            self._again = True
+            return False
+        try:  # The snapshot copies only the mattes changed since the last one: cheap on the GUI thread.
+            self._saver.submit(save_project, self._snapshot(kept=self._kept), self.recovery_path)
+        except RuntimeError:  # The window is closing: its job threads have stopped.
+            return False
+        return True
+
+    def _on_autosaved(self, path: str) -> None:
+        if not self.modified:  # Saved or opened while the autosave ran: nothing is left to recover.
+            self.remove_recovery()
+        self.autosaved.emit(path)
+        self._autosave_ended(None)
+
+    def _autosave_ended(self, warning: str | None) -> None:
+        if warning is not None:
+            _log.warning("%s", warning)
+        if self._again:
+            self._again = False
+            self.autosave()
+
+    def stop_autosave(self) -> None:
+        """Cancel a running autosave and wait until it has stopped; no autosave starts after this."""
+        self.autosave_timer.stop()
+        self._again = False
+        self._saver.shutdown()
 
     def offer_recovery(self) -> bool:
         """At start: if a recovery project survived a crash, ask and restore it. True if restored."""
@@ -188,7 +267,7 @@ class ProjectController(QObject):
         """``confirm_discard``, and when the window may close, the recovery file goes (a clean close)."""
         if not self.confirm_discard():
             return False
-        self.autosave_timer.stop()
+        self.stop_autosave()  # Before the file goes: a running autosave could write it again.
         self.remove_recovery()
         return True
 

@@ -13,11 +13,45 @@ from PySide6.QtGui import QImage
 
 from classic.checks import InvalidInputError
 
+# Values converted per block: 1 MiB of float32 scratch stays in the cache, where whole-image temporaries
+# (three of 288 MB for a 24 MP photo) cost more in page faults than in arithmetic (0.1-1 s against 30 ms).
+_BLOCK_VALUES = 1 << 18
 
-def to_display_bytes(array: np.ndarray) -> np.ndarray:
-    """Map floats in [0, 1] to uint8 by rounding to the nearest level; out-of-range values are clipped."""
-    scaled = np.rint(np.clip(np.asarray(array, dtype=np.float32), 0.0, 1.0) * 255.0)
-    return np.ascontiguousarray(scaled.astype(np.uint8))
+
+def to_display_bytes(array: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """Map floats in [0, 1] to uint8 by rounding to the nearest level (halves to even, as ``np.rint``);
+    out-of-range values are clipped.
+
+    ``out``: a uint8 array of ``array``'s shape to write into (it may be a strided view, such as the
+    rows of a ``QImage``); by default a new contiguous one. Returns ``out``.
+    """
+    values = np.asarray(array, dtype=np.float32)
+    if out is None:
+        out = np.empty(values.shape, np.uint8)
+    elif out.shape != values.shape or out.dtype != np.uint8:
+        raise InvalidInputError(f"cannot write a {values.shape} image into a {out.dtype} {out.shape} array")
+    if values.ndim == 0 or values.shape[0] == 0:
+        out[...] = np.rint(np.clip(values, 0.0, 1.0) * np.float32(255.0))
+        return out
+    rows = max(1, _BLOCK_VALUES // max(1, values[0].size))
+    for top in range(0, values.shape[0], rows):
+        block = np.clip(values[top : top + rows], 0.0, 1.0)
+        np.multiply(block, np.float32(255.0), out=block)
+        np.rint(block, out=block)
+        out[top : top + rows] = block  # Exact: whole numbers in [0, 255].
+    return out
+
+
+def _new_qimage(
+    height: int, width: int, channels: int, image_format: QImage.Format
+) -> tuple[QImage, np.ndarray]:
+    """A new ``QImage`` and a writable (H, W, channels) uint8 view of its pixels, row padding skipped."""
+    image = QImage(width, height, image_format)
+    if image.isNull():  # An empty image has no pixel buffer to view.
+        return image, np.empty((height, width, channels), np.uint8)
+    stride = image.bytesPerLine()  # Rows start on 4-byte boundaries.
+    view = np.ndarray((height, width, channels), np.uint8, image.bits(), strides=(stride, channels, 1))
+    return image, view
 
 
 def rgb_to_qimage(rgb: np.ndarray) -> QImage:
@@ -25,9 +59,10 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise InvalidInputError(f"expected an RGB image of shape (H, W, 3), got shape {rgb.shape}")
     height, width = rgb.shape[:2]
-    pixels = to_display_bytes(rgb)
-    # The wrapper borrows ``pixels``; ``copy()`` gives an image that owns its (32-bit aligned) rows.
-    return QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+    # Converted straight into the image's own rows: no intermediate buffer and no copy.
+    image, pixels = _new_qimage(height, width, 3, QImage.Format.Format_RGB888)
+    to_display_bytes(rgb, out=pixels)
+    return image
 
 
 def matte_to_qimage(matte: np.ndarray) -> QImage:
@@ -35,8 +70,9 @@ def matte_to_qimage(matte: np.ndarray) -> QImage:
     if matte.ndim != 2:
         raise InvalidInputError(f"expected a single-channel (H, W) matte, got shape {matte.shape}")
     height, width = matte.shape
-    pixels = to_display_bytes(matte)
-    return QImage(pixels.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+    image, pixels = _new_qimage(height, width, 1, QImage.Format.Format_Grayscale8)
+    to_display_bytes(matte, out=pixels[..., 0])
+    return image
 
 
 def array_to_qimage(array: np.ndarray) -> QImage:

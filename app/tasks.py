@@ -9,12 +9,13 @@ so networks load once and stay loaded between jobs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from app.export import export_single as export_image  # noqa: F401  (re-exported: the one writer job)
+from app.compose import CompositingSettings, compose
+from app.export import export_single as export_image
 from classic.imageio import LoadedImage, read_image
 from classic.pipeline import Cutout
 from classic.progress import CancelCallback, ProgressCallback, raise_if_cancelled, wrap_progress
@@ -22,6 +23,8 @@ from engine.pipeline import Pipeline
 
 # Share of a composite job's progress bar spent on the cut-out when it has to run first.
 _CUTOUT_SHARE = 0.8
+# Share of an export job's progress bar spent compositing before the file is written.
+_COMPOSE_SHARE = 0.85
 
 
 def load_photos(
@@ -59,6 +62,7 @@ def cut_out_and_composite(
     method: str,
     cutout: Cutout | None = None,
     pipeline: Pipeline | None = None,
+    settings: CompositingSettings | None = None,
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> CompositeResult:
@@ -67,6 +71,8 @@ def cut_out_and_composite(
     Classic methods use the cut-out's decontaminated foreground colours and its alpha, so the old
     background does not bleed into the new one along the subject's edge; ``fusion`` takes the photo
     and the alpha. ``pipeline`` (default: a new one) supplies the other stages and the loaded networks.
+    ``settings`` (the compositing panel's: edge shift, feather, smoothing, decontamination, placement)
+    are applied at full resolution, with ``method`` in place of theirs; None composes as the pipeline does.
     """
     pipeline = (pipeline or Pipeline()).with_options(compositing=method)
     pipeline.check_networks()  # a missing network fails now, not after the cut-out
@@ -76,5 +82,48 @@ def cut_out_and_composite(
             foreground, progress=wrap_progress(progress, 0.0, _CUTOUT_SHARE), is_cancelled=is_cancelled
         )
         stage = wrap_progress(progress, _CUTOUT_SHARE, 1.0)
-    image = pipeline.composite(foreground, background, cutout, progress=stage, is_cancelled=is_cancelled)
+    if settings is None:
+        image = pipeline.composite(foreground, background, cutout, progress=stage, is_cancelled=is_cancelled)
+    else:
+        chosen = replace(settings, method=method)
+        image = compose(
+            foreground,
+            background,
+            cutout,
+            chosen,
+            pipeline=pipeline,
+            progress=stage,
+            is_cancelled=is_cancelled,
+        )
     return CompositeResult(cutout, image)
+
+
+def compose_and_export(
+    path: str,
+    foreground: np.ndarray,
+    background: np.ndarray,
+    cutout: Cutout,
+    settings: CompositingSettings,
+    *,
+    bit_depth: int = 8,
+    pipeline: Pipeline | None = None,
+    progress: ProgressCallback,
+    is_cancelled: CancelCallback,
+) -> str:
+    """Compose at the background's full resolution with ``settings`` and write the result to ``path``."""
+    image = compose(
+        foreground,
+        background,
+        cutout,
+        settings,
+        pipeline=pipeline,
+        progress=wrap_progress(progress, 0.0, _COMPOSE_SHARE),
+        is_cancelled=is_cancelled,
+    )
+    return export_image(
+        path,
+        image,
+        bit_depth=bit_depth,
+        progress=wrap_progress(progress, _COMPOSE_SHARE, 1.0),
+        is_cancelled=is_cancelled,
+    )

@@ -4,6 +4,9 @@ OpenCV's GrabCut fits two 5-component full-covariance GMMs and alternates compon
 learning and a min-cut. It is O(pixels) per iteration, so a 24 MP photo is first brought down to about
 0.3 MP; the resulting mask returns to full resolution through guided upsampling, and the user's hints are
 enforced again at full resolution. OpenCV's GMM initialisation is random: ``seed`` makes runs repeatable.
+
+``grabcut_with_hints`` is the editor's re-run: it starts from the current segmentation mask and the
+hints the user brushed, and can keep every pixel farther than ``reach`` from a hint as it was.
 """
 
 from __future__ import annotations
@@ -77,6 +80,85 @@ def grabcut(
     else:
         mask = (guided_upsample(small_mask, small, image) >= 0.5).astype(np.float32)
     return _enforce_hints(mask, foreground_hints, background_hints)
+
+
+def grabcut_with_hints(
+    image: np.ndarray,
+    mask: np.ndarray,
+    foreground_hints: np.ndarray,
+    background_hints: np.ndarray,
+    *,
+    reach: float | None = None,
+    iterations: int = 5,
+    working_megapixels: float = WORKING_MEGAPIXELS,
+    seed: int = 0,
+    progress: ProgressCallback = no_progress,
+    is_cancelled: CancelCallback = never_cancelled,
+) -> np.ndarray:
+    """Re-run GrabCut on ``image`` (H, W, 3) from a segmentation ``mask`` (H, W) in [0, 1] and hints.
+
+    The mask's pixels ≥ 0.5 start as probable foreground, the rest as probable background; hinted
+    pixels (bool or float (H, W), nonzero: brushed) are fixed to their label and keep it in the result.
+    With ``reach`` (pixels), only pixels within ``reach`` of a hint may change: farther ones are fixed
+    to their current label during the min-cut (the colour models still learn from the whole photo) and
+    are returned exactly as ``mask`` has them, so a hint never disturbs a distant part of the edge.
+    Returns float32 (H, W): 0 / 1 within reach, ``mask``'s values elsewhere.
+    """
+    check_image("image", image)
+    check_matte("mask", mask)
+    check_same_size("image", image, "mask", mask)
+    hints = []
+    for name, brushed in (("foreground hints", foreground_hints), ("background hints", background_hints)):
+        check_same_size("image", image, name, brushed)
+        hints.append(np.asarray(brushed) != 0)
+    foreground, background = hints
+    if not (foreground.any() or background.any()):
+        raise InvalidInputError("GrabCut needs at least one foreground or background hint")
+    if reach is not None and reach < 0:
+        raise InvalidInputError(f"the hints' reach must be ≥ 0 pixels, got {reach}")
+    small = downscale(image, working_megapixels)
+    labels = _initial_labels(image, small.shape, None, mask, foreground, background)
+    near = None
+    if reach is not None:
+        near, towards_foreground = _neighbourhood(foreground, background, reach)
+        _reset_near_hints(labels, near, towards_foreground)
+    small_mask = _run_grabcut(small, labels, iterations, seed, progress, is_cancelled)
+    if small is image:
+        result = small_mask
+    else:
+        result = (guided_upsample(small_mask, small, image) >= 0.5).astype(np.float32)
+    if near is not None:
+        result = np.where(near, result, mask).astype(np.float32)
+    return _enforce_hints(result, foreground, background)
+
+
+def _neighbourhood(
+    foreground: np.ndarray, background: np.ndarray, reach: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bool (H, W) maps: pixels within ``reach`` of a hint, and those nearer a foreground hint."""
+    # distanceTransform measures the distance to the nearest zero pixel: make the hints the zeros.
+    to_foreground, to_background = (
+        cv2.distanceTransform((~hints).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        if hints.any()
+        else np.full(hints.shape, np.inf, np.float32)
+        for hints in (foreground, background)
+    )
+    return np.minimum(to_foreground, to_background) <= reach, to_foreground < to_background
+
+
+def _reset_near_hints(labels: np.ndarray, near: np.ndarray, towards_foreground: np.ndarray) -> None:
+    """Near the hints, start from the nearest hint's label; farther away, fix the mask's label.
+
+    A hint says the mask is wrong around it: its neighbourhood starts as probably the hint's label, so
+    the colour models learn from what the user pointed at and the min-cut decides afresh there.
+    """
+    size = (labels.shape[1], labels.shape[0])
+    near_small = resize_to(near.astype(np.float32), size) >= 0.5
+    foreground_small = resize_to(towards_foreground.astype(np.float32), size) >= 0.5
+    free = near_small & np.isin(labels, (cv2.GC_PR_FGD, cv2.GC_PR_BGD))
+    labels[free] = np.where(foreground_small[free], cv2.GC_PR_FGD, cv2.GC_PR_BGD)
+    labels[~near_small & (labels == cv2.GC_PR_FGD)] = cv2.GC_FGD
+    labels[~near_small & (labels == cv2.GC_PR_BGD)] = cv2.GC_BGD
 
 
 def _initial_labels(

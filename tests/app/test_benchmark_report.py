@@ -1,13 +1,24 @@
-"""``docs/BENCHMARKS.md``: the writer on a tiny fake result, and ``main.py benchmark --write``."""
+"""``docs/BENCHMARKS.md``: the writer on a tiny fake result, ``main.py benchmark --write``, and the editor's
+section written beside the others."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from app import benchmark
-from app.benchmark_report import BenchmarkRow, benchmarks_markdown, write_benchmarks
+from app.benchmark_report import (
+    EDITOR,
+    BenchmarkRow,
+    EditorTiming,
+    UndoMemoryRow,
+    benchmarks_markdown,
+    editor_markdown,
+    write_benchmarks,
+    write_section,
+)
 
 ROWS = [
     BenchmarkRow("matte closed-form", "1MP", 1.234, 456.7),
@@ -55,3 +66,39 @@ def test_a_partial_run_does_not_overwrite_the_docs_unless_asked(
     assert benchmark.main(["--sizes", "1MP", "--only", "composite alpha"]) == 0
     assert benchmark.main(["--sizes", "1MP", "--no-write"]) == 0
     assert calls == []
+
+
+def test_editor_timing_summarises_and_judges_its_statistic() -> None:
+    timing = EditorTiming.of("dab", "24MP", [1.0, 2.0, 3.0, 100.0], target_ms=16.0, statistic="median")
+    assert (timing.samples, timing.median_ms, timing.max_ms) == (4, 2.5, 100.0)
+    assert timing.p95_ms > 3.0 and timing.met is True
+    assert replace(timing, statistic="max").met is False
+    assert EditorTiming.of("release", "24MP", [5.0]).met is None
+    with pytest.raises(ValueError):
+        EditorTiming.of("nothing", "1MP", [])
+
+
+def test_editor_section_is_added_replaced_and_kept_by_a_classic_rewrite(tmp_path: Path) -> None:
+    page = tmp_path / "BENCHMARKS.md"
+    write_benchmarks(page, {"Classic operations": ROWS}, command="python main.py benchmark")
+    timings = [EditorTiming.of("dab", "24MP", [3.0, 4.0], target_ms=16.0, statistic="p95")]
+    memory = [UndoMemoryRow("diagonal", "6000x4000", 154, 183.1, 19.0)]
+    write_section(page, EDITOR, editor_markdown(timings, memory, command="first", note="N."))
+    write_section(page, EDITOR, editor_markdown(timings, memory, command="second"))
+    text = page.read_text()
+    assert text.count(f"## {EDITOR}") == 1 and "`second`" in text and "`first`" not in text
+    assert "| dab | 24MP | 2 | 3.5 |" in text and "| p95 ≤ 16 ms | yes |" in text
+    assert "| diagonal | 6000x4000 | 154 | 183.10 | 19.00 |" in text
+    assert "| matte closed-form | 1MP | 1.23 | 457 |" in text  # the classic section is untouched
+    write_benchmarks(page, {"Classic operations": ROWS[:1]}, command="python main.py benchmark")
+    rewritten = page.read_text()
+    assert f"## {EDITOR}\n\nWritten by `second`" in rewritten and "| composite alpha |" not in rewritten
+    assert rewritten.index("## Machine") < rewritten.index("## Classic operations") < rewritten.index(EDITOR)
+
+
+def test_editor_section_starts_a_missing_page(tmp_path: Path) -> None:
+    page = tmp_path / "docs" / "BENCHMARKS.md"
+    write_section(page, EDITOR, "body")
+    text = page.read_text()
+    assert text.startswith("# Benchmarks\n\n## Machine\n\n- **CPU**: ")
+    assert text.endswith(f"## {EDITOR}\n\nbody\n")

@@ -115,6 +115,22 @@ def test_stroke_patches_undo_and_redo_exactly() -> None:
     assert np.array_equal(mask, painted)
 
 
+def test_finish_without_copying_gives_a_read_only_view_of_the_mask() -> None:
+    mask = np.random.default_rng(1).random((20, 20), dtype=np.float32)
+    original = mask.copy()
+    stroke = Stroke(mask, Brush(size=6, hardness=0.5))
+    for x, y in ((4, 4), (14, 12)):
+        stroke.move_to(x, y)
+    region, old, new = stroke.finish(copy=False)
+    copied = stroke.finish()
+    assert region == copied[0]
+    np.testing.assert_array_equal(old, copied[1])
+    np.testing.assert_array_equal(old, original[region.window])
+    np.testing.assert_array_equal(new, copied[2])
+    assert np.shares_memory(new, mask) and not new.flags.writeable
+    assert not np.shares_memory(copied[2], mask) and copied[2].flags.writeable
+
+
 def test_stroke_saves_tiles_across_a_large_mask() -> None:
     mask = np.zeros((300, 300), np.float32)
     stroke = Stroke(mask, Brush(size=20))

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QPaintEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -102,3 +102,36 @@ def test_panning_is_a_hand_drag(canvas: Canvas) -> None:
     assert canvas.dragMode() == Canvas.DragMode.ScrollHandDrag
     canvas.set_image(None)
     assert not canvas.has_image
+
+
+class PaintSpy(QObject):
+    """Records the rectangles the viewport is asked to repaint."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rects: list[QRect] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QPaintEvent):
+            self.rects.append(event.rect())
+        return False
+
+
+def test_a_region_update_repaints_only_its_rectangle(canvas: Canvas, qtbot: QtBot) -> None:
+    mask = np.zeros((300, 400), np.float32)
+    canvas.set_image(mask)
+    canvas.actual_size()
+    qtbot.wait(20)  # The first full paint is done.
+    spy = PaintSpy()
+    canvas.viewport().installEventFilter(spy)
+    mask[100:110, 150:170] = 1.0  # A dab, as the brush paints it in place.
+    canvas.update_region(mask, (slice(100, 110), slice(150, 170)))
+    qtbot.waitUntil(lambda: bool(spy.rects))
+    painted = spy.rects[0]
+    for rect in spy.rects[1:]:
+        painted = painted.united(rect)
+    dab = canvas.mapFromScene(QRectF(150, 100, 20, 10)).boundingRect()
+    assert painted.contains(dab)
+    assert painted.width() <= dab.width() + 8 and painted.height() <= dab.height() + 8  # Not the viewport.
+    shown = canvas._item.pixmap().toImage()
+    assert shown.pixelColor(160, 105).red() == 255 and shown.pixelColor(160, 95).red() == 0

@@ -7,7 +7,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app import compositing_panel
-from app.compose import CompositingSettings, compose, compose_full_resolution, compose_preview
+from app.compose import CompositingSettings, compose, compose_full_resolution, compose_preview, shown_cutout
 from app.compositing_panel import CompositingPanel, available_methods
 from app.document import Document
 from classic.checks import InvalidInputError
@@ -87,3 +87,12 @@ def test_panel_controls_recompose_the_preview(qtbot: QtBot, photos: SyntheticPho
         assert not np.array_equal(moved.args[0], copied.args[0])
     finally:
         panel.shutdown()
+
+
+def test_full_resolution_uses_the_alpha_the_layers_show(photos: SyntheticPhotos) -> None:
+    document = _document(photos)
+    assert document.cutout is not None
+    erased = np.zeros_like(document.cutout.alpha)  # A copy painted out, as a brush on a read-only alpha does.
+    document.layers.set_image("alpha", erased)
+    assert shown_cutout(document).alpha is erased  # type: ignore[union-attr]
+    np.testing.assert_allclose(compose_full_resolution(document, CompositingSettings()), photos.background)

@@ -48,6 +48,23 @@ def test_events_come_before_and_after_each_change() -> None:
     ]
 
 
+def test_a_change_made_in_place_is_announced_without_touching_the_image() -> None:
+    stack = LayerStack()
+    image = matte()
+    stack.set_image("alpha", image)
+    events: list[LayerEvent] = []
+    stack.connect(events.append)
+    image[1:3, 2:5] = 1.0  # A brush painted the layer's own array.
+    painted = image.copy()
+    stack.changed_in_place("alpha", (slice(1, 3), slice(2, 5)), drawn=True)
+    assert events == [LayerEvent("changed", "alpha", 0, (slice(1, 3), slice(2, 5)), drawn=True)]
+    assert stack.get("alpha") is image and np.array_equal(image, painted)
+    stack.set_region("alpha", (slice(0, 1), slice(0, 1)), np.ones((1, 1), np.float32))
+    assert not events[-1].drawn  # Written by the stack: the canvas has not drawn it yet.
+    with pytest.raises(KeyError, match="trimap"):
+        stack.changed_in_place("trimap", (slice(0, 1), slice(0, 1)))
+
+
 def test_visibility_picks_the_layer_on_top() -> None:
     stack = LayerStack()
     stack.set_image("foreground", rgb())
@@ -70,7 +87,8 @@ def test_wrong_images_are_refused() -> None:
         stack.set_image("sky", rgb())
 
 
-def test_model_rows_follow_the_stack(qtmodeltester: ModelTester) -> None:
+def test_model_rows_follow_the_stack(qtmodeltester: ModelTester, qtbot: QtBot) -> None:
+    # ``qtbot``: the thumbnails are pixmaps, which need the QApplication (qtmodeltester makes none).
     stack = LayerStack()
     model = LayerListModel(stack)
     qtmodeltester.check(model)

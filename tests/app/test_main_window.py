@@ -161,3 +161,49 @@ def test_status_bar_shows_where_the_networks_run(window: MainWindow) -> None:
     device = window.pipeline.device()
     assert window.device_label.text() == device.device.type.upper()
     assert device.reason in window.device_label.toolTip()
+
+
+def test_a_stroke_is_drawn_by_its_dabs_not_again_on_release(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QPointF
+
+    mask = np.zeros((60, 80), np.float32)
+    window.layers.set_image("segmentation mask", mask)
+    window.painter.activate("add")
+    window.painter.tool.size, window.painter.tool.hardness = 9.0, 1.0
+    redrawn: list[tuple[slice, slice]] = []
+    update_region = window.canvas.update_region
+
+    def record(image: np.ndarray, region: tuple[slice, slice]) -> None:
+        redrawn.append(region)
+        update_region(image, region)
+
+    monkeypatch.setattr(window.canvas, "update_region", record)
+    viewport, left = window.canvas.viewport(), Qt.MouseButton.LeftButton
+    points = [window.canvas.mapFromScene(QPointF(x + 0.5, 30.5)) for x in (10, 30, 50, 70)]
+    qtbot.mousePress(viewport, left, pos=points[0])
+    for point in points[1:]:
+        qtbot.mouseMove(viewport, point)
+    by_dabs = len(redrawn)
+    qtbot.mouseRelease(viewport, left, pos=points[-1])
+    assert window.undo_stack.count() == 1 and mask[30, 10] == 1.0 and mask[30, 70] == 1.0
+    assert by_dabs == len(points) and len(redrawn) == by_dabs  # The release drew nothing more.
+    assert window.canvas._item.pixmap().toImage().pixelColor(40, 30).red() == 255
+    redrawn.clear()
+    window.undo_stack.undo()  # Undo is not drawn by a brush: the canvas redraws what it changed.
+    assert not mask.any() and redrawn
+    assert window.canvas._item.pixmap().toImage().pixelColor(40, 30).red() == 0
+
+
+def test_job_modules_are_imported_before_any_job(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import app.main_window as main_window
+
+    assert "pymatting" in main_window.PRELOADED_MODULES  # Imported by the cut-out's matting.
+    monkeypatch.setattr(main_window, "PRELOADED_MODULES", ("colorsys",))  # Tiny and not imported yet.
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert "colorsys" in sys.modules and not window.jobs.is_busy

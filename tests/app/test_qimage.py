@@ -78,3 +78,26 @@ def test_thumbnail_fits_the_size() -> None:
     assert (thumbnail.width(), thumbnail.height()) == (48, 16)
     small = thumbnail_qimage(np.zeros((10, 20), np.float32), 48)
     assert (small.width(), small.height()) == (20, 10)
+
+
+def test_display_bytes_match_rounding_of_the_whole_image_across_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import app.qimage as qimage
+
+    monkeypatch.setattr(qimage, "_BLOCK_VALUES", 7)  # Many blocks, one not a whole number of rows.
+    rng = np.random.default_rng(3)
+    rgb = rng.uniform(-0.1, 1.1, (11, 5, 3)).astype(np.float32)
+    rgb[0, :, 0] = (np.arange(5) + 0.5) / np.float32(255.0)  # Halfway between two levels.
+    expected = np.rint(np.clip(rgb, 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
+    np.testing.assert_array_equal(to_display_bytes(rgb), expected)
+    strided = np.zeros((11, 10, 3), np.uint8)[:, ::2]  # A view with gaps between pixels.
+    assert to_display_bytes(rgb, out=strided) is strided
+    np.testing.assert_array_equal(strided, expected)
+    with pytest.raises(InvalidInputError, match="cannot write"):
+        to_display_bytes(rgb, out=np.zeros((11, 5), np.uint8))
+
+
+def test_images_of_no_pixels_convert() -> None:
+    assert rgb_to_qimage(np.zeros((0, 4, 3), np.float32)).isNull()
+    assert matte_to_qimage(np.zeros((3, 0), np.float32)).isNull()

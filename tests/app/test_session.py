@@ -270,7 +270,8 @@ def test_saving_removes_the_recovery_file(qtbot: QtBot, tmp_path: Path) -> None:
     window = MainWindow()
     qtbot.addWidget(window)
     restore(window.document, snapshot(edited_document()))
-    window.project.autosave()
+    with qtbot.waitSignal(window.project.autosaved, timeout=10_000):  # Written on the autosave job.
+        assert window.project.autosave()
     assert window.project.recovery_path.exists()
     assert window.project.save(str(tmp_path / "saved"))
     assert not window.project.recovery_path.exists()
@@ -280,8 +281,8 @@ def test_saving_removes_the_recovery_file(qtbot: QtBot, tmp_path: Path) -> None:
 def test_unchanged_document_is_not_autosaved(qtbot: QtBot) -> None:
     window = MainWindow()
     qtbot.addWidget(window)
-    window.project.autosave()
-    assert not window.project.recovery_path.exists()
+    assert not window.project.autosave()
+    assert not window.project.autosaving and not window.project.recovery_path.exists()
 
 
 def test_file_menu_has_the_project_entries(qtbot: QtBot) -> None:
@@ -296,3 +297,82 @@ def test_file_menu_has_the_project_entries(qtbot: QtBot) -> None:
     assert actions.save.shortcut() == QKeySequence(QKeySequence.StandardKey.Save)
     assert actions.open_project.shortcut() == QKeySequence("Ctrl+O")
     assert window.menu_actions.open_foreground.shortcut() != actions.open_project.shortcut()
+
+
+def _drop(window: MainWindow, paths: list[str]) -> bool:
+    """Drag ``paths`` over the window and drop them; returns whether the drag was accepted."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(path) for path in paths])
+    position, copy = QPointF(window.canvas.geometry().center()), Qt.DropAction.CopyAction
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(position, copy, mime, left, none)
+    QApplication.sendEvent(window, enter)
+    QApplication.sendEvent(window, QDropEvent(position, copy, mime, left, none))
+    return enter.isAccepted()
+
+
+def test_project_location_of_dropped_files(tmp_path: Path) -> None:
+    from app.session import project_location
+
+    folder = Path(save_project(snapshot(edited_document()), tmp_path / "folder project"))
+    archive = Path(save_project(snapshot(edited_document()), tmp_path / "p.zip"))
+    assert project_location(folder) == folder
+    assert project_location(folder / MANIFEST) == folder
+    assert project_location(archive) == archive
+    assert project_location(folder / "alpha.png") is None
+    assert project_location(tmp_path) is None  # A folder without a project.json
+    assert project_location(tmp_path / "missing.zip") is None
+
+
+@pytest.mark.parametrize("kind", ["zip", "folder", "manifest"])
+def test_dropping_a_project_opens_it(qtbot: QtBot, tmp_path: Path, kind: str) -> None:
+    document = edited_document()
+    saved = Path(save_project(snapshot(document), tmp_path / ("p.zip" if kind == "zip" else "p")))
+    dropped = saved / MANIFEST if kind == "manifest" else saved
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.jobs.finished, timeout=30_000):
+        assert _drop(window, [str(dropped)])
+    assert_same(document, window.document)
+    assert window.project.path == str(saved) and not window.project.modified
+
+
+def test_dropping_a_project_asks_about_unsaved_changes(qtbot: QtBot, tmp_path: Path) -> None:
+    saved = save_project(snapshot(edited_document()), tmp_path / "p.zip")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.document.set_background(np.zeros((8, 8, 3), np.float32))
+    asked: list[QWidget] = []
+
+    def cancel(parent: QWidget) -> QMessageBox.StandardButton:
+        asked.append(parent)
+        return QMessageBox.StandardButton.Cancel
+
+    window.project.ask_close = cancel
+    assert _drop(window, [saved])
+    qtbot.waitUntil(lambda: asked == [window], timeout=5_000)
+    assert not window.jobs.is_busy and window.layers.names() == ["background"]
+    window.project.ask_close = lambda parent: QMessageBox.StandardButton.Discard  # Let the window close.
+
+
+def test_a_placement_change_marks_the_project_modified_and_autosaves(qtbot: QtBot, tmp_path: Path) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.project.save(str(tmp_path / "p.zip"))  # Nothing is unsaved now.
+    restore(window.document, snapshot(edited_document()))
+    assert window.project.save(str(tmp_path / "p.zip"))
+    assert not window.project.modified and not window.isWindowModified()
+    window.project.autosave_timer.setInterval(10)
+    window.editor.placement_panel.x_field.setValue(7.0)  # Only the placement changes.
+    assert window.project.modified and window.isWindowModified()
+    recovery = window.project.recovery_path
+    qtbot.waitUntil(recovery.exists, timeout=5_000)
+    assert load_project(recovery).placement == window.editor.current_placement()
+    recovered = load_project(recovery).placement
+    assert recovered is not None and recovered.x == 7.0

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
-from app.tasks import cut_out_and_composite, export_image, load_photos
+from app.compose import CompositingSettings, compose
+from app.tasks import compose_and_export, cut_out_and_composite, export_image, load_photos
 from classic.checks import InvalidInputError
 from classic.imageio import read_image
+from classic.pipeline import Cutout
+from classic.placement import Placement
 from classic.progress import Cancelled
 
 if TYPE_CHECKING:
@@ -105,3 +109,66 @@ def test_export_image_writes_16_bit_png(tmp_path: Path, photos: SyntheticPhotos)
     written = read_image(target)
     assert written.bit_depth == 16
     np.testing.assert_allclose(written.rgb, photos.background, atol=1 / 65535)
+
+
+def _disc_cutout(photo: np.ndarray) -> Cutout:
+    red = (photo[..., 0] > 0.8).astype(np.float32)
+    return Cutout(red, red, red, photo.copy())
+
+
+def test_composite_with_the_panel_settings(photos: SyntheticPhotos) -> None:
+    cutout = _disc_cutout(photos.foreground)
+    settings = CompositingSettings(method="copy", edge_shift=3.0, placement=Placement(x=5.0, y=2.0))
+    result = cut_out_and_composite(
+        photos.foreground,
+        photos.background,
+        method="feather",
+        cutout=cutout,
+        settings=settings,
+        progress=Recorder(),
+        is_cancelled=never,
+    )
+    # The toolbar's method wins over the settings' own; everything else is the settings'.
+    expected = compose(photos.foreground, photos.background, cutout, replace(settings, method="feather"))
+    np.testing.assert_array_equal(result.image, expected)
+    plain = cut_out_and_composite(
+        photos.foreground,
+        photos.background,
+        method="feather",
+        cutout=cutout,
+        progress=Recorder(),
+        is_cancelled=never,
+    )
+    assert np.abs(plain.image - result.image).max() > 0.3  # The shift and the placement show.
+
+
+def test_compose_and_export_writes_the_full_resolution_composite(
+    tmp_path: Path, photos: SyntheticPhotos
+) -> None:
+    cutout, progress = _disc_cutout(photos.foreground), Recorder()
+    settings = CompositingSettings(method="feather", feather_radius=4.0, edge_shift=-2.0)
+    target = str(tmp_path / "out.png")
+    written = compose_and_export(
+        target,
+        photos.foreground,
+        photos.background,
+        cutout,
+        settings,
+        bit_depth=16,
+        progress=progress,
+        is_cancelled=never,
+    )
+    assert written == target and progress.fractions[-1] == 1.0
+    assert progress.fractions == sorted(progress.fractions)
+    expected = compose(photos.foreground, photos.background, cutout, settings)
+    np.testing.assert_allclose(read_image(target).rgb, expected, atol=1e-4)
+    with pytest.raises(Cancelled):
+        compose_and_export(
+            target,
+            photos.foreground,
+            photos.background,
+            cutout,
+            settings,
+            progress=Recorder(),
+            is_cancelled=lambda: True,
+        )

@@ -8,9 +8,11 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from pytestqt.qtbot import QtBot
 
 from app.brush import Region
-from app.commands import ResolveCommand, StrokeCommand
+from app.commands import StrokeCommand
 from app.main_window import MainWindow
-from app.touch_up import resolve_alpha
+from app.patch_command import PatchCommand
+from app.touch_up import recoloured, resolve_alpha, resolve_band
+from classic.checks import InvalidInputError
 from classic.pipeline import Cutout
 from tests.app.conftest import disc_photo
 
@@ -75,10 +77,11 @@ def test_a_stroke_on_the_segmentation_mask_resolves_the_alpha(qtbot: QtBot) -> N
     alpha = window.layers.get("alpha")
     assert alpha is not None
     commands = [window.undo_stack.command(i) for i in range(window.undo_stack.count())]
-    assert [type(command) for command in commands] == [StrokeCommand, ResolveCommand]
+    assert [type(command) for command in commands] == [StrokeCommand, PatchCommand]
     resolved = commands[1]
-    assert isinstance(resolved, ResolveCommand)
-    region = resolved.bbox
+    assert isinstance(resolved, PatchCommand) and resolved.text() == "Re-solve alpha"
+    assert resolved.names == ["alpha", "trimap"]  # the band the alpha was solved from goes in too
+    region = resolved.region("alpha")
     assert region.left <= 76 and region.right >= 87 and region.top <= 42 and region.bottom >= 49
     assert alpha[45, 77] > 0.9  # inside the subject, by the stroke
     assert alpha[45, region.right - 1] < 0.1  # beyond the painted edge
@@ -113,3 +116,53 @@ def test_a_composite_is_remade_from_the_touched_up_alpha(qtbot: QtBot) -> None:
     composite = window.layers.get("composite")
     assert composite is not None and composite[45, 77].sum() > 0.5  # the subject's red shows there now
     assert window.painter.target() == "segmentation mask"  # the canvas stays on the mask being edited
+
+
+def test_resolve_band_solves_the_painted_band_and_keeps_untouched_known_pixels() -> None:
+    photo, mask = disc_photo(60, 60, radius=15), disc_mask(60, 60, 15)
+    trimap = mask.copy()
+    alpha = mask.copy()
+    alpha[:, 40:] = 0.0  # wrong on the disc's right side
+    alpha[5, 5] = 0.25  # an odd value on a known pixel the stroke does not touch
+    stroke = Region(22, 38, 38, 50)
+    before = trimap[stroke.window].copy()
+    trimap[stroke.window] = 0.5  # the refine brush painted the box unknown…
+    trimap[30, 49] = 0.0  # …except one pixel it restored to background
+    changed = trimap[stroke.window] != before
+    patch = resolve_band(
+        photo, trimap, alpha, Region(0, 0, 60, 60), np.zeros((60, 60), bool),
+        progress=lambda _f, _m: None, is_cancelled=lambda: False,
+    )  # fmt: skip
+    assert patch.alpha[5, 5] == 0.25  # known and unchanged: kept as it was
+    patch = resolve_band(
+        photo, trimap, alpha, stroke, changed, progress=lambda _f, _m: None, is_cancelled=lambda: False
+    )
+    assert patch.region == stroke and patch.alpha.shape == (16, 12) and patch.trimap is None
+    truth = mask[stroke.window]
+    assert np.abs(patch.alpha - truth).max() < 0.05  # the photo's edge, not the wrong alpha
+    with pytest.raises(InvalidInputError, match="box"):
+        resolve_band(
+            photo, trimap, alpha, stroke, changed[:3],
+            progress=lambda _f, _m: None, is_cancelled=lambda: False,
+        )  # fmt: skip
+
+
+def test_recoloured_removes_the_old_background_from_the_touched_edge_only() -> None:
+    # A red disc on blue with a soft edge: the photo's edge pixels are purple, the subject's colour is red.
+    height, width = 60, 80
+    rows, cols = np.mgrid[0:height, 0:width]
+    distance = np.hypot(rows - 30, cols - 40)
+    alpha = np.clip(20.5 - distance, 0, 1).astype(np.float32)
+    red, blue = np.array([1, 0, 0], np.float32), np.array([0, 0, 1], np.float32)
+    photo = (alpha[..., None] * red + (1 - alpha[..., None]) * blue).astype(np.float32)
+    region = Region(20, 50, 40, 70)  # across the disc's right edge
+    result = recoloured(photo, photo, alpha, region)
+    edge = (alpha > 0.2) & (alpha < 0.8)
+    inside = np.zeros_like(edge)
+    inside[region.window] = True
+    assert (edge & inside).any()
+    # Where the edge was touched the blue is gone; elsewhere the colours are the input's, exactly.
+    assert result[edge & inside][:, 2].max() < 0.2 < photo[edge & inside][:, 2].min()
+    far = np.ones_like(edge)
+    far[15:45, 45:75] = False
+    np.testing.assert_array_equal(result[far], photo[far])

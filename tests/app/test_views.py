@@ -56,3 +56,13 @@ def test_render_mask_dispatches_and_rejects_unknown() -> None:
         render_mask("sepia", PHOTO, MASK, options)
     with pytest.raises(InvalidInputError):
         overlay(PHOTO, MASK[:2], (1.0, 0.0, 0.0), 0.5)
+
+
+def test_outline_view_uses_the_chosen_colour() -> None:
+    blue = (0.0, 0.25, 1.0)
+    result = render_mask(
+        "outline", PHOTO, MASK, ViewOptions(outline_colour=blue, overlay_colour=(1.0, 0.0, 0.0))
+    )
+    marked = np.all(result == np.asarray(blue, np.float32), axis=2)
+    assert np.array_equal(marked, np.array([[0, 1, 1, 0], [0, 1, 1, 1], [0, 0, 0, 0]], bool))
+    assert np.array_equal(result[~marked], PHOTO[~marked])  # Everything else is the photo.

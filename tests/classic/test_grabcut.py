@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from classic.checks import InvalidInputError
-from classic.grabcut import Rect, grabcut
+from classic.grabcut import Rect, grabcut, grabcut_with_hints
 from classic.progress import Cancelled
-from tests.classic.synthetic import composed, disc_mask
+from tests.classic.synthetic import composed, disc_mask, textured
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -76,3 +77,66 @@ def test_benchmark_rectangles_on_the_dev_set(shared_data: Path) -> None:
         valid = truth != 128
         scores.append(_iou(mask[valid], (truth[valid] == 255).astype(np.float32)))
     assert min(scores) > 0.9  # measured 0.97–0.99 on these three
+
+
+def _two_regions(size: int = 20) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A noisy green ground with a red block (the subject) and a blue block; bool masks of the blocks."""
+    image = textured(size, size, (0.2, 0.6, 0.3), 1)
+    red, blue = np.zeros((size, size), bool), np.zeros((size, size), bool)
+    red[4:16, 2:9], blue[5:15, 12:18] = True, True
+    image[red] = textured(size, size, (0.85, 0.2, 0.15), 2)[red]
+    image[blue] = textured(size, size, (0.2, 0.25, 0.85), 3)[blue]
+    return image, red, blue
+
+
+def test_a_background_hint_flips_the_region_it_lies_in() -> None:
+    image, red, blue = _two_regions()
+    mask = (red | blue).astype(np.float32)  # the blue block wrongly included
+    hint, none = np.zeros_like(red), np.zeros_like(red)
+    hint[9:11, 14:16] = True  # four pixels in the blue block's middle
+    result = grabcut_with_hints(image, mask, none, hint, reach=6.0, seed=0)
+    assert result.dtype == np.float32 and result.shape == mask.shape
+    assert not result[blue].any()  # all 60 pixels, not only the 4 hinted
+    assert result[red].all() and not result[~(red | blue)].any()
+    # Plain GrabCut from the same start keeps all but the hinted pixels: the reach is what flips it.
+    plain = grabcut_with_hints(image, mask, none, hint, seed=0)
+    assert np.count_nonzero(plain[blue]) == blue.sum() - hint.sum()
+
+
+def test_a_foreground_hint_adds_a_missed_region() -> None:
+    image, red, blue = _two_regions()
+    hint, none = np.zeros_like(red), np.zeros_like(red)
+    hint[9:11, 14:16] = True
+    cv2.setRNGSeed(5)
+    result = grabcut_with_hints(image, red.astype(np.float32), hint, none, reach=6.0, seed=0)
+    assert result[blue].all() and result[red].all() and not result[~(red | blue)].any()
+    cv2.setRNGSeed(99)  # OpenCV's global generator does not matter: ``seed`` sets it.
+    again = grabcut_with_hints(image, red.astype(np.float32), hint, none, reach=6.0, seed=0)
+    np.testing.assert_array_equal(result, again)
+
+
+def test_pixels_beyond_the_reach_keep_the_mask_exactly() -> None:
+    image, red, blue = _two_regions()
+    mask = (red | blue).astype(np.float32)
+    mask[red] = 0.7  # soft values, which a GrabCut result (0 / 1) could not reproduce
+    mask[0, 0] = 0.3
+    hint, none = np.zeros_like(red), np.zeros_like(red)
+    hint[9:11, 14:16] = True
+    result = grabcut_with_hints(image, mask, none, hint, reach=6.0, seed=0)
+    rows, cols = np.mgrid[0:20, 0:20]
+    far = np.hypot(rows - 9.5, cols - 14.5) > 8.0  # well beyond 6 px of every hinted pixel
+    np.testing.assert_array_equal(result[far], mask[far])
+    assert set(np.unique(result[~far]).tolist()) <= {0.0, float(np.float32(0.7)), 1.0}
+
+
+def test_grabcut_with_hints_checks_its_input() -> None:
+    image, red, _ = _two_regions()
+    mask, none = red.astype(np.float32), np.zeros_like(red)
+    with pytest.raises(InvalidInputError, match="at least one"):
+        grabcut_with_hints(image, mask, none, none)
+    with pytest.raises(InvalidInputError, match="reach"):
+        grabcut_with_hints(image, mask, red, none, reach=-1.0)
+    with pytest.raises(InvalidInputError):
+        grabcut_with_hints(image, mask[:10], red, none)
+    with pytest.raises(Cancelled):
+        grabcut_with_hints(image, mask, red, none, is_cancelled=lambda: True)

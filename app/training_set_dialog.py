@@ -1,0 +1,133 @@
+"""Tools → Build Training Set…: ``python main.py build-training-set`` as a dialog. Gathers foregrounds and
+backgrounds (a shared data folder, clip-art and wallpapers from Debian packages) into a training-data
+folder, as a job on the dialog's own ``JobRunner`` with progress and Cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import training_data
+from app.job_panel import JobPanel
+from app.jobs import JobRunner
+
+
+class TrainingSetDialog(QDialog):
+    """Output folder, optional shared data folder, clip-art count, wallpapers; Build; the counts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Build Training Set")
+        self.runner = JobRunner(self)
+        self.summary: training_data.BuildSummary | None = None
+        self.out = QLineEdit()
+        self.out.setPlaceholderText("The training-data folder (created; files already there are kept)")
+        self.shared = QLineEdit()
+        self.shared.setPlaceholderText("Optional: a folder with foregrounds/ and backgrounds/ to copy")
+        self.clipart = QSpinBox()
+        self.clipart.setRange(0, 100_000)
+        self.clipart.setToolTip("Clip-art cut-outs to add from the openclipart-png package (downloaded)")
+        self.wallpapers = QCheckBox("Add desktop wallpapers as backgrounds (downloaded packages)")
+        self.build_button = QPushButton("Build")
+        self.build_button.clicked.connect(self.start)
+        self.job_panel = JobPanel(self.runner, self)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.job_panel.failed.connect(self.status.setText)
+        self.job_panel.notice.connect(self.status.setText)
+        for outcome in (self.runner.finished, self.runner.failed, self.runner.cancelled):
+            outcome.connect(lambda *_: self.build_button.setEnabled(True))
+
+        form = QFormLayout()
+        form.addRow("Output folder:", self._with_browse(self.out, "Training-Data Folder"))
+        form.addRow("Shared data:", self._with_browse(self.shared, "Shared Data Folder"))
+        form.addRow("Clip-art:", self.clipart)
+        form.addRow("", self.wallpapers)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.build_button)
+        run_row.addWidget(self.job_panel, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(run_row)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+
+    def _with_browse(self, edit: QLineEdit, title: str) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(lambda: self._browse(edit, title))
+        layout.addWidget(edit, 1)
+        layout.addWidget(browse)
+        return row
+
+    def _browse(self, edit: QLineEdit, title: str) -> None:
+        folder = QFileDialog.getExistingDirectory(self, title, edit.text())
+        if folder:
+            edit.setText(folder)
+
+    def options(self) -> training_data.BuildOptions | None:
+        """The command's options from the fields, or None (with the reason shown) when incomplete."""
+        out, shared = self.out.text().strip(), self.shared.text().strip()
+        if not out:
+            self.status.setText("Choose the output folder first.")
+            return None
+        if not shared and not self.clipart.value() and not self.wallpapers.isChecked():
+            self.status.setText("Choose at least one source: shared data, clip-art or wallpapers.")
+            return None
+        return training_data.BuildOptions(
+            out=Path(out).expanduser(),
+            shared=Path(shared).expanduser() if shared else None,
+            clipart=self.clipart.value(),
+            wallpapers=self.wallpapers.isChecked(),
+        )
+
+    def start(self) -> bool:
+        """Start building; False when the fields are incomplete or a build runs."""
+        options = self.options()
+        if options is None:
+            return False
+        self.summary = None
+        self.status.setText(f"Building the training set in {options.out}")
+        # Looked up at call time, so tests can replace the command's function.
+        started = self.job_panel.run(
+            "Building the training set", self._on_done, training_data.build_training_set, options
+        )
+        self.build_button.setEnabled(not started)
+        return started
+
+    def _on_done(self, summary: training_data.BuildSummary) -> None:
+        self.summary = summary
+        megabytes = summary.size_bytes / 2**20
+        self.status.setText(
+            f"{self.out.text()} now holds {summary.foregrounds} foregrounds and {summary.backgrounds} "
+            f"backgrounds ({megabytes:.0f} MB): the --data folder of `python main.py train`."
+        )
+
+    def done(self, code: int) -> None:
+        self.runner.shutdown()  # Cancels a running build and waits for it to return.
+        super().done(code)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Also reached when a hidden dialog is closed, which does not go through ``done``.
+        self.runner.shutdown()
+        super().closeEvent(event)
