@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.evaluation.cli import TASKS, task_named
+from app.folder_field import folder_field
 from app.job_panel import JobPanel
 from app.jobs import JobRunner
 from app.model_chooser import ModelChooser
@@ -81,9 +81,9 @@ class EvaluateDialog(QDialog):
         form = QFormLayout()
         form.addRow("Task:", self.task)
         form.addRow("Model:", self.model)
-        form.addRow("Data:", self._with_browse(self.data, "Benchmark Folder"))
+        form.addRow("Data:", folder_field(self.data, "Benchmark Folder"))
         form.addRow("Methods:", self.methods)
-        form.addRow("Report folder:", self._with_browse(self.out, "Report Folder"))
+        form.addRow("Report folder:", folder_field(self.out, "Report Folder"))
         run_row = QHBoxLayout()
         run_row.addWidget(self.start_button)
         run_row.addWidget(self.job_panel, 1)
@@ -96,21 +96,6 @@ class EvaluateDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-
-    def _with_browse(self, edit: QLineEdit, title: str) -> QWidget:
-        row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(lambda: self._browse(edit, title))
-        layout.addWidget(edit, 1)
-        layout.addWidget(browse)
-        return row
-
-    def _browse(self, edit: QLineEdit, title: str) -> None:
-        folder = QFileDialog.getExistingDirectory(self, title, edit.text())
-        if folder:
-            edit.setText(folder)
 
     def _on_task(self, task: str) -> None:
         self.model.set_kind(TASK_NETWORKS[task][0])

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import training_data
+from app.folder_field import folder_field
 from app.job_panel import JobPanel
 from app.jobs import JobRunner
 
@@ -54,8 +54,8 @@ class TrainingSetDialog(QDialog):
             outcome.connect(lambda *_: self.build_button.setEnabled(True))
 
         form = QFormLayout()
-        form.addRow("Output folder:", self._with_browse(self.out, "Training-Data Folder"))
-        form.addRow("Shared data:", self._with_browse(self.shared, "Shared Data Folder"))
+        form.addRow("Output folder:", folder_field(self.out, "Training-Data Folder"))
+        form.addRow("Shared data:", folder_field(self.shared, "Shared Data Folder"))
         form.addRow("Clip-art:", self.clipart)
         form.addRow("", self.wallpapers)
         run_row = QHBoxLayout()
@@ -69,21 +69,6 @@ class TrainingSetDialog(QDialog):
         layout.addWidget(self.status)
         layout.addStretch(1)
         layout.addWidget(buttons)
-
-    def _with_browse(self, edit: QLineEdit, title: str) -> QWidget:
-        row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(lambda: self._browse(edit, title))
-        layout.addWidget(edit, 1)
-        layout.addWidget(browse)
-        return row
-
-    def _browse(self, edit: QLineEdit, title: str) -> None:
-        folder = QFileDialog.getExistingDirectory(self, title, edit.text())
-        if folder:
-            edit.setText(folder)
 
     def options(self) -> training_data.BuildOptions | None:
         """The command's options from the fields, or None (with the reason shown) when incomplete."""
