@@ -23,3 +23,13 @@ def isolated_model_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     folder = tmp_path_factory.mktemp("models")
     monkeypatch.setenv("COMPOSITOR_MODELS", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def no_installed_weights(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Tests see no installed network weights unless they install some (``$COMPOSITOR_WEIGHTS``), so the
+    classic defaults and the refusals are tested whatever ``resources/weights`` ships; the shipped files
+    have their own test (tests/engine/test_shipped_weights.py)."""
+    folder = tmp_path_factory.mktemp("weights")
+    monkeypatch.setenv("COMPOSITOR_WEIGHTS", str(folder))
+    return folder
