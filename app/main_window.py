@@ -20,6 +20,7 @@ from PySide6.QtCore import QMimeData, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QListView, QMainWindow, QMessageBox
 
+from app.brush_toolbar import BrushToolbar
 from app.canvas import Canvas
 from app.compose import shown_cutout
 from app.document import Document
@@ -106,6 +107,9 @@ class MainWindow(QMainWindow):
         self.project = ProjectController(self)
         self.project_actions = ProjectActions(self, self.settings)
         self.tools_menu = ToolsMenu(self)  # Fine-tune, build a training set, evaluate a model.
+        self.addToolBarBreak()
+        self.brush_toolbar = BrushToolbar(self.painter, self)
+        self.addToolBar(self.brush_toolbar)
         self.layers.connect(self._on_layer_event)
         # Lambdas look the handlers up at call time, so tests can replace ``show_error``.
         self.job_panel.failed.connect(lambda message: self.show_error(message))
@@ -268,6 +272,7 @@ class MainWindow(QMainWindow):
             self.device_label.setText(self.pipeline.device().device.type.upper())
         self.method_combo.setCurrentText(self.settings.get("compositing/method"))
         self.tool_settings.apply()
+        self.brush_toolbar.sync()  # The new defaults show in its fields.
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.project.confirm_close():  # Unsaved changes and the user chose Cancel.

@@ -25,7 +25,7 @@ from app.brush import BrushMode, Region, Stroke
 from app.canvas import Canvas
 from app.commands import StrokeCommand
 from app.layers import LayerEvent, LayerStack
-from app.tools import BrushTool, ToolKind
+from app.tools import MAX_SIZE, MIN_SIZE, BrushTool, ToolKind
 
 PAINTABLE_LAYERS = frozenset({"segmentation mask", "refined mask", "alpha"})
 _TOOLS: tuple[tuple[str, str, ToolKind], ...] = (
@@ -126,6 +126,16 @@ class PaintController(QObject):
 
     def activate_kind(self, kind: ToolKind) -> None:
         self.tool.activate_kind(kind)
+        self._tool_changed()
+
+    def set_brush(
+        self, *, size: float | None = None, hardness: float | None = None, opacity: float | None = None
+    ) -> None:
+        """Change the brush's size (px), hardness and opacity (0–1); None keeps a value."""
+        tool = self.tool
+        tool.size = tool.size if size is None else min(MAX_SIZE, max(MIN_SIZE, float(size)))
+        tool.hardness = tool.hardness if hardness is None else min(1.0, max(0.0, float(hardness)))
+        tool.opacity = tool.opacity if opacity is None else min(1.0, max(0.0, float(opacity)))
         self._tool_changed()
 
     def deactivate(self) -> None:
