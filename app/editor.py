@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QColorDialog, QComboBox, QDockWidget, QDoubleSpinB
 from app.compositing_panel import CompositingPanel
 from app.layers import MATTE_LAYERS, LayerEvent
 from app.placement_drag import PlacementDrag
+from app.placement_history import PlacementHistory
 from app.placement_panel import PlacementPanel
 from app.views import COMPARE_VIEWS, LAYERS, MASK_VIEWS, VIEW_MODES, ViewOptions, render_mask, split
 from classic.placement import Placement, default_placement
@@ -75,6 +76,11 @@ class Editor(QObject):
         self.view_combo.currentTextChanged.connect(lambda _text: self.render())
         self.split_field.valueChanged.connect(lambda _value: self._options_changed())
         self.opacity_field.valueChanged.connect(lambda _value: self._options_changed())
+        # First, so it still sees the old placement: each gesture becomes one undo step.
+        self.placement_history = PlacementHistory(
+            self.placement_panel, self.current_placement, self.apply_placement,
+            lambda: getattr(window, "undo_stack", None), self,
+        )  # fmt: skip
         self.placement_panel.placement_changed.connect(self.compositing_panel.set_placement)
         self.placement_panel.placement_changed.connect(lambda _placement: self.drag.refresh())
         self.compositing_panel.settings_changed.connect(lambda _settings: self._show_after())
