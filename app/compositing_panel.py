@@ -82,6 +82,22 @@ class CompositingPanel(QWidget):
             placement=self._placement,
         )
 
+    def set_settings(self, settings: CompositingSettings) -> None:
+        """Show ``settings`` (all but the placement) in the fields and recompose once."""
+        fields = (self.method, self.edge_shift, self.feather, self.smoothing, self.decontamination)
+        for widget in fields:
+            widget.blockSignals(True)
+        try:
+            self.method.setCurrentText(settings.method)
+            self.edge_shift.setValue(settings.edge_shift)
+            self.feather.setValue(settings.feather_radius or 0.0)
+            self.smoothing.setValue(settings.smoothing)
+            self.decontamination.setValue(settings.decontamination)
+        finally:
+            for widget in fields:
+                widget.blockSignals(False)
+        self._changed()
+
     def set_placement(self, placement: Placement | None) -> None:
         """Use ``placement`` (None: the default placement) and recompose."""
         self._placement = placement

@@ -16,6 +16,7 @@ The questions are ``ask_*`` attributes (callables) that tests replace.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -26,6 +27,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from app.compose import CompositingSettings
 from app.jobs import JobRunner
 from app.layers import LayerEvent
 from app.session import (
@@ -123,6 +125,7 @@ class ProjectController(QObject):
         editor = getattr(window, "editor", None)
         if editor is not None:  # Where the subject goes is part of the project too.
             editor.placement_panel.placement_changed.connect(lambda _placement: self._changed())
+            editor.compositing_panel.settings_changed.connect(lambda _settings: self._changed())
 
     @property
     def modified(self) -> bool:
@@ -191,6 +194,8 @@ class ProjectController(QObject):
                 placement = editor.current_placement()
                 if placement is not None:
                     editor.placement_panel.set_placement(placement, notify=False)
+                # The project's compositing settings, or the defaults for one saved without them.
+                editor.compositing_panel.set_settings(state.compositing or CompositingSettings())
             undo_stack = getattr(self._window, "undo_stack", None)
             if undo_stack is not None:  # Its commands hold patches of the layers just replaced.
                 undo_stack.clear()
@@ -203,6 +208,8 @@ class ProjectController(QObject):
         state = snapshot(self._window.document, kept=kept)
         editor = getattr(self._window, "editor", None)  # Placement lives in the editor's panel.
         state.placement = None if editor is None else editor.current_placement()
+        if editor is not None:
+            state.compositing = dataclasses.replace(editor.compositing_panel.settings(), placement=None)
         return state
 
     def autosave(self) -> bool:

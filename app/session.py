@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from app.compose import CompositingSettings
 from app.document import PHOTO_ROLES, Document
 from app.layers import LAYER_ORDER, MATTE_LAYERS
 from classic.checks import InvalidInputError
@@ -60,6 +61,7 @@ class ProjectState:
     background_bit_depth: int = 8
     foreground_colours: np.ndarray | None = None
     placement: Placement | None = None
+    compositing: CompositingSettings | None = None  # The panel's settings; placement is kept above.
 
 
 def snapshot(document: Document, *, kept: MutableMapping[str, np.ndarray] | None = None) -> ProjectState:
@@ -191,6 +193,11 @@ def save_project(
         ],
         "foreground_colours": _file_name(_COLOURS) if state.foreground_colours is not None else None,
         "placement": None if state.placement is None else dataclasses.asdict(state.placement),
+        "compositing": None
+        if state.compositing is None
+        else {
+            key: value for key, value in dataclasses.asdict(state.compositing).items() if key != "placement"
+        },
     }
     parent = target.parent if str(target.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
@@ -266,6 +273,7 @@ def _load_folder(
         state.foreground_colours = _read_layer(folder / manifest["foreground_colours"], _COLOURS, shown)
     _check_sizes(state, shown)
     state.placement = _read_placement(manifest.get("placement"), shown)
+    state.compositing = _read_compositing(manifest.get("compositing"), shown)
     progress(1.0, "Read")
     return state
 
@@ -341,3 +349,16 @@ def _read_placement(entry: object, shown: Path) -> Placement | None:
         return Placement(**entry)
     except (AssertionError, TypeError, InvalidInputError) as error:
         raise ProjectError(f"{shown}: the placement in {MANIFEST} is unusable ({error})") from None
+
+
+def _read_compositing(entry: object, shown: Path) -> CompositingSettings | None:
+    """The saved compositing settings; None for projects saved before they were kept (defaults apply)."""
+    if entry is None:
+        return None
+    try:
+        assert isinstance(entry, dict) and "placement" not in entry
+        return CompositingSettings(**entry)
+    except (AssertionError, TypeError, InvalidInputError) as error:
+        raise ProjectError(
+            f"{shown}: the compositing settings in {MANIFEST} are unusable ({error})"
+        ) from None
