@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -29,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from app.evaluation.cli import TASKS, task_named
 from app.folder_field import folder_field
+from app.job_dialog import JobDialog
 from app.job_panel import JobPanel
-from app.jobs import JobRunner
 from app.model_chooser import ModelChooser
 from app.model_evaluation import (
     TASK_NETWORKS,
@@ -42,14 +41,13 @@ from app.model_evaluation import (
 from engine.model_store import SHIPPED_DEFAULT, ModelStore
 
 
-class EvaluateDialog(QDialog):
+class EvaluateDialog(JobDialog):
     """Task, model, data folder, methods and report folder; Evaluate; the summary and the report's path."""
 
     def __init__(self, parent: QWidget | None = None, *, store: ModelStore | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Evaluate Model")
         self.store = store or ModelStore()
-        self.runner = JobRunner(self)
         self.evaluation: ModelEvaluation | None = None
         self.task = QComboBox()
         self.task.addItems(list(TASKS))
@@ -158,12 +156,3 @@ class EvaluateDialog(QDialog):
     def open_report(self) -> None:
         if self.evaluation is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.evaluation.report)))
-
-    def done(self, code: int) -> None:
-        self.runner.shutdown()  # Cancels a running evaluation and waits for it to return.
-        super().done(code)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        # Also reached when a hidden dialog is closed, which does not go through ``done``.
-        self.runner.shutdown()
-        super().closeEvent(event)

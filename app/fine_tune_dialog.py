@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -35,8 +33,8 @@ from PySide6.QtWidgets import (
 from app.fine_tune import FineTuneRequest, FineTuneResult, describe_step, fine_tune, improved
 from app.fine_tune_plot import LossPlot
 from app.fine_tune_source import SourcePicker
+from app.job_dialog import JobDialog
 from app.job_panel import JobPanel
-from app.jobs import JobRunner
 from app.model_chooser import ModelChooser
 from app.session import ProjectState
 from classic.checks import InvalidInputError
@@ -52,7 +50,7 @@ class _StepBridge(QObject):
     stepped = Signal(int, object)  # The run's number, a TrainProgress.
 
 
-class FineTuneDialog(QDialog):
+class FineTuneDialog(JobDialog):
     """Source, network and steps; Start / Cancel; the loss; before/after scores; save; the model chooser."""
 
     def __init__(
@@ -67,7 +65,6 @@ class FineTuneDialog(QDialog):
         self.setWindowTitle("Fine-tune on My Images")
         self.store = store or ModelStore()
         self.device = device
-        self.runner = JobRunner(self)
         self.trained: FineTuneResult | None = None
         self._run = 0
         self._base = ""
@@ -245,18 +242,9 @@ class FineTuneDialog(QDialog):
         label = SHIPPED_DEFAULT if version is None else version.label
         self.status.setText(f"The {kind} network in use is now the {label}.")
 
-    def done(self, code: int) -> None:
-        self._stop()
-        super().done(code)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        # Also reached when a hidden dialog is closed, which does not go through ``done``.
-        self._stop()
-        super().closeEvent(event)
-
-    def _stop(self) -> None:
+    def stop(self) -> None:
         """The job thread and the working folder go with the dialog (a running job is cancelled first)."""
-        self.runner.shutdown()
+        super().stop()
         if self._work is not None:
             self._work.cleanup()
             self._work = None

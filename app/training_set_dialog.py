@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -23,17 +21,16 @@ from PySide6.QtWidgets import (
 
 from app import training_data
 from app.folder_field import folder_field
+from app.job_dialog import JobDialog
 from app.job_panel import JobPanel
-from app.jobs import JobRunner
 
 
-class TrainingSetDialog(QDialog):
+class TrainingSetDialog(JobDialog):
     """Output folder, optional shared data folder, clip-art count, wallpapers; Build; the counts."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Build Training Set")
-        self.runner = JobRunner(self)
         self.summary: training_data.BuildSummary | None = None
         self.out = QLineEdit()
         self.out.setPlaceholderText("The training-data folder (created; files already there are kept)")
@@ -107,12 +104,3 @@ class TrainingSetDialog(QDialog):
             f"{self.out.text()} now holds {summary.foregrounds} foregrounds and {summary.backgrounds} "
             f"backgrounds ({megabytes:.0f} MB): the --data folder of `python main.py train`."
         )
-
-    def done(self, code: int) -> None:
-        self.runner.shutdown()  # Cancels a running build and waits for it to return.
-        super().done(code)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        # Also reached when a hidden dialog is closed, which does not go through ``done``.
-        self.runner.shutdown()
-        super().closeEvent(event)
