@@ -83,8 +83,12 @@ def save_checkpoint(
     trained_on: str,
     metrics: dict[str, float],
     extra: dict[str, Any] | None = None,
+    half: bool = False,
 ) -> None:
     """Write ``model``'s weights and description to ``path`` atomically (temporary file, then rename).
+
+    ``half`` stores floating-point tensors as float16 (half the file; ``load_checkpoint`` copies them
+    into the float32 network), for shipped weights.
 
     ``config`` defaults to ``model.config``. The checkpoint is checked to be loadable before anything
     is written: ``name`` must map to ``type(model)`` and ``config`` must rebuild a network with the same
@@ -106,7 +110,10 @@ def save_checkpoint(
         plain_metrics = {str(key): float(value) for key, value in metrics.items()}
     except (TypeError, ValueError, AttributeError):
         raise CheckpointError(f"metrics must map names to numbers, got {metrics!r}") from None
-    state_dict = {key: tensor.detach().to("cpu").clone() for key, tensor in model.state_dict().items()}
+    state_dict = {
+        key: tensor.detach().to("cpu", torch.float16 if half and tensor.is_floating_point() else None).clone()
+        for key, tensor in model.state_dict().items()
+    }
     try:
         problem = _mismatch(create_model(name, **config).state_dict(), state_dict)
     except InvalidInputError as error:

@@ -3,9 +3,21 @@
 Zhang et al., "Deep Image Compositing" (WACV 2021) use any salient-object or portrait segmentation model,
 then a mask refinement network of the same architecture whose input adds the raw mask as a fourth channel
 (trained on crops with cross-entropy; run in two stages, at 320×320 and again at 640×640, by the
-inference service). Both are built here as one encoder–decoder family: a MobileNetV2-style encoder
-(strides 2 to 32), a U-Net decoder whose finest skip is the input itself (so refined edges can follow the
-photo's pixels), and a 1×1 head producing one logit plane.
+inference service). Both are built here as one encoder–decoder family: an encoder (strides 2 to 32), a
+U-Net decoder and a 1×1 head producing one logit plane.
+
+Two encoders exist (``encoder`` in the config, so a checkpoint says which it holds):
+
+- ``"mobilenet"``: the project's MobileNetV2-style ``engine.nets.parts.Encoder``, sized by ``widths``,
+  ``depths`` and ``expansion``, trained from random weights (checkpoints from before the choice existed
+  have no ``encoder`` key and load as this one);
+- ``"efficientnet-lite0"``: EfficientNet-Lite0's stages (``engine.nets.efficientnet``), whose ImageNet
+  weights the trainer loads before training (``load_pretrained_encoder``); ``widths``, ``depths`` and
+  ``expansion`` do not apply.
+
+``decoder_widths`` has five levels (strides 16, 8, 4, 2, 1: the finest skip is the input itself, so edges
+can follow the photo's pixels) or four (strides 16 to 2: the logits are upsampled bilinearly to the input
+size, which halves a training step's cost and suits a whole-subject mask).
 """
 
 from __future__ import annotations
@@ -14,9 +26,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
+from classic.checks import InvalidInputError
 from engine.nets.base import Network, check_positive, check_widths
+from engine.nets.efficientnet import EfficientNetLite0Features
 from engine.nets.parts import DECODER_WIDTHS, DEPTHS, WIDTHS, Decoder, Encoder, Head
+
+ENCODERS = ("mobilenet", "efficientnet-lite0")
 
 
 class SegmentationNet(Network):
@@ -26,36 +43,67 @@ class SegmentationNet(Network):
     multiples of 32. ``forward`` returns logits ``(N, 1, H, W)`` (train with binary cross-entropy on
     logits); ``predict`` returns the subject probability ``sigmoid(logits)`` in [0, 1].
 
-    ``widths`` and ``depths`` are the encoder's channels and blocks at strides 2, 4, 8, 16, 32;
-    ``decoder_widths`` the decoder's channels at strides 16, 8, 4, 2, 1; ``expansion`` the inverted
-    residuals' expansion ratio. The defaults have 2.2 M parameters (0.66 GMAC at 320×320).
+    ``encoder`` is one of ``ENCODERS``. For ``"mobilenet"``, ``widths`` and ``depths`` are the encoder's
+    channels and blocks at strides 2, 4, 8, 16, 32 and ``expansion`` the inverted residuals' expansion
+    ratio (the defaults have 2.2 M parameters, 0.66 GMAC at 320×320); for ``"efficientnet-lite0"`` they
+    must be left out. ``decoder_widths`` are the decoder's channels at strides 16, 8, 4, 2 (and 1).
     """
 
     def __init__(
         self,
         in_channels: int = 3,
-        widths: Sequence[int] = WIDTHS,
-        depths: Sequence[int] = DEPTHS,
+        widths: Sequence[int] | None = None,
+        depths: Sequence[int] | None = None,
         decoder_widths: Sequence[int] = DECODER_WIDTHS,
-        expansion: int = 4,
+        expansion: int | None = None,
+        encoder: str = "mobilenet",
     ) -> None:
+        if encoder not in ENCODERS:
+            raise InvalidInputError(f"unknown encoder {encoder!r}; choose one of {', '.join(ENCODERS)}")
+        decoder_widths = tuple(decoder_widths)
+        levels = len(decoder_widths) if len(decoder_widths) in (4, 5) else 5
         config: dict[str, Any] = {
             "in_channels": check_positive("in_channels", in_channels),
-            "widths": check_widths("widths", widths, 5),
-            "depths": check_widths("depths", depths, 5),
-            "decoder_widths": check_widths("decoder_widths", decoder_widths, 5),
-            "expansion": check_positive("expansion", expansion),
+            "decoder_widths": check_widths("decoder_widths", decoder_widths, levels),
+            "encoder": encoder,
         }
+        if encoder == "mobilenet":
+            config |= {
+                "widths": check_widths("widths", WIDTHS if widths is None else widths, 5),
+                "depths": check_widths("depths", DEPTHS if depths is None else depths, 5),
+                "expansion": check_positive("expansion", 4 if expansion is None else expansion),
+            }
+        else:
+            given = [
+                name for name, v in (("widths", widths), ("depths", depths), ("expansion", expansion)) if v
+            ]
+            if given:
+                raise InvalidInputError(
+                    f"the {encoder} encoder has a fixed shape: leave out {', '.join(given)}"
+                )
         super().__init__(in_channels, config)
-        self.encoder = Encoder(in_channels, widths, depths=depths, expansion=expansion)
-        self.decoder = Decoder([in_channels, *widths], decoder_widths)
+        self.encoder: Encoder | EfficientNetLite0Features
+        if encoder == "mobilenet":
+            self.encoder = Encoder(
+                in_channels, config["widths"], depths=config["depths"], expansion=config["expansion"]
+            )
+        else:
+            self.encoder = EfficientNetLite0Features(in_channels)
+        self.full_resolution = levels == 5
+        skips = (
+            [in_channels, *self.encoder.out_channels] if self.full_resolution else self.encoder.out_channels
+        )
+        self.decoder = Decoder(skips, decoder_widths)
         self.head = Head(decoder_widths[-1], 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(N, 1, H, W)`` for ``x`` of shape ``(N, in_channels, H, W)``."""
         self.check_input(x)
         features = self.encoder(x)
-        logits: torch.Tensor = self.head(self.decoder([x, *features]))
+        skips = [x, *features] if self.full_resolution else features
+        logits: torch.Tensor = self.head(self.decoder(skips))
+        if not self.full_resolution:
+            logits = F.interpolate(logits, size=x.shape[-2:], mode="bilinear", align_corners=False)
         return logits
 
     def _prediction(self, output: Any) -> torch.Tensor:
@@ -73,9 +121,17 @@ class RefinementNet(SegmentationNet):
     def __init__(
         self,
         in_channels: int = 4,
-        widths: Sequence[int] = WIDTHS,
-        depths: Sequence[int] = DEPTHS,
+        widths: Sequence[int] | None = None,
+        depths: Sequence[int] | None = None,
         decoder_widths: Sequence[int] = DECODER_WIDTHS,
-        expansion: int = 4,
+        expansion: int | None = None,
+        encoder: str = "mobilenet",
     ) -> None:
-        super().__init__(in_channels, widths, depths, decoder_widths, expansion)
+        super().__init__(in_channels, widths, depths, decoder_widths, expansion, encoder)
+
+
+def load_pretrained_encoder(model: SegmentationNet, state_dict: dict[str, torch.Tensor]) -> None:
+    """Put ImageNet weights into ``model``'s EfficientNet-Lite0 encoder (extra input planes start at 0)."""
+    if not isinstance(model.encoder, EfficientNetLite0Features):
+        raise InvalidInputError("only the efficientnet-lite0 encoder has pretrained weights")
+    model.encoder.load_pretrained(state_dict)

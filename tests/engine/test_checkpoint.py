@@ -47,12 +47,35 @@ def test_round_trip_keeps_the_description(tmp_path: Path) -> None:
     model, info = load_checkpoint(_saved(tmp_path), expected_name="segmentation")
     assert type(model).__name__ == "SegmentationNet" and not model.training
     assert info.name == "segmentation" and info.class_name == "SegmentationNet"
-    assert info.config == {"in_channels": 3, "expansion": 4, **TINY}
+    assert info.config == {"in_channels": 3, "expansion": 4, "encoder": "mobilenet", **TINY}
     assert info.trained_on == "DUTS-TR" and info.metrics == {"iou": 0.9} and info.extra == {"epochs": 3}
     assert info.format_version == FORMAT_VERSION and info.torch_version == str(torch.__version__)
     data = torch.load(tmp_path / "net.pt", weights_only=True)
     assert set(data) >= {"format_version", "name", "class", "config", "trained_on", "metrics"}
     assert [p.name for p in tmp_path.iterdir()] == ["net.pt"]  # no temporary file left behind
+
+
+def test_checkpoints_from_before_the_encoder_choice_load_as_mobilenet(tmp_path: Path) -> None:
+    path = _saved(tmp_path)
+    data = torch.load(path, weights_only=True)
+    del data["config"]["encoder"]  # as every checkpoint written before the encoder was recorded
+    torch.save(data, path)
+    model, info = load_checkpoint(path)
+    assert "encoder" not in info.config and model.config["encoder"] == "mobilenet"
+
+
+def test_half_precision_storage_loads_as_float32(tmp_path: Path) -> None:
+    path = tmp_path / "half.pt"
+    torch.manual_seed(0)
+    model = create_model("segmentation", **TINY)
+    save_checkpoint(path, model, name="segmentation", trained_on="", metrics={}, half=True)
+    stored = torch.load(path, weights_only=True)["state_dict"]
+    assert stored["head.weight"].dtype == torch.float16
+    assert stored["encoder.stages.0.0.1.num_batches_tracked"].dtype == torch.int64
+    loaded, _ = load_checkpoint(path)
+    weight = loaded.state_dict()["head.weight"]
+    assert weight.dtype == torch.float32
+    torch.testing.assert_close(weight, model.state_dict()["head.weight"], atol=1e-3, rtol=1e-3)
 
 
 def test_missing_file(tmp_path: Path) -> None:

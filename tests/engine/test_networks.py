@@ -16,7 +16,14 @@ from engine.nets import FusionNet, MattingNet, MattingOutput, Network, SingleStr
 from engine.registry import MODELS, create_model
 from engine.tensors import crop_to, pad_to_multiple
 
-NAMES = list(MODELS)
+# Registry names, and configurations of them worth their own run (the pretrained-encoder family).
+EFFICIENTNET = {"encoder": "efficientnet-lite0", "decoder_widths": [64, 32, 24, 16]}
+VARIANTS = {
+    **{name: (name, {}) for name in MODELS},
+    "segmentation-efficientnet": ("segmentation", EFFICIENTNET),
+    "refinement-efficientnet": ("refinement", EFFICIENTNET),
+}
+NAMES = list(VARIANTS)
 DEVICES = [
     "cpu",
     pytest.param(
@@ -32,10 +39,13 @@ OUTPUT_CHANNELS = {
     "fusion": (3,),
     "fusion-single-stream": (3,),
 }
-LOGITS = {"segmentation", "refinement"}
+OUTPUT_CHANNELS |= {"segmentation-efficientnet": (1,), "refinement-efficientnet": (1,)}
+LOGITS = {"segmentation", "refinement", "segmentation-efficientnet", "refinement-efficientnet"}
 PARAMETER_LIMITS = {
     "segmentation": 5_000_000,
     "refinement": 5_000_000,
+    "segmentation-efficientnet": 5_000_000,
+    "refinement-efficientnet": 5_000_000,
     "matting": 5_000_000,
     "fusion": 10_000_000,
     "fusion-single-stream": 5_000_000,
@@ -44,7 +54,8 @@ PARAMETER_LIMITS = {
 
 def _model(name: str, seed: int = 0) -> Network:
     torch.manual_seed(seed)
-    model = create_model(name)
+    registered, config = VARIANTS[name]
+    model = create_model(registered, **config)
     assert isinstance(model, Network)
     return model
 
@@ -115,10 +126,11 @@ def test_checkpoint_round_trip_gives_identical_outputs(name: str, device: str, t
     model = _model(name)
     _warm_batch_norm(model)
     path = tmp_path / f"{name}.pt"
-    save_checkpoint(path, model, name=name, trained_on="noise", metrics={"loss": 0.5})
-    loaded, info = load_checkpoint(path, map_location=device, expected_name=name)
+    registered = VARIANTS[name][0]
+    save_checkpoint(path, model, name=registered, trained_on="noise", metrics={"loss": 0.5})
+    loaded, info = load_checkpoint(path, map_location=device, expected_name=registered)
     assert type(loaded) is type(model) and not loaded.training
-    assert info.name == name and info.config == model.config and info.metrics == {"loss": 0.5}
+    assert info.name == registered and info.config == model.config and info.metrics == {"loss": 0.5}
     assert all(p.device.type == device for p in loaded.parameters())
     x = _input(model)
     with torch.no_grad():
@@ -167,7 +179,7 @@ def test_parameter_count_and_plain_config(name: str) -> None:
     assert sum(p.numel() for p in model.parameters()) <= PARAMETER_LIMITS[name]
     config = model.config
     assert json.loads(json.dumps(config)) == config
-    rebuilt = create_model(name, **config)
+    rebuilt = create_model(VARIANTS[name][0], **config)
     assert {k: v.shape for k, v in rebuilt.state_dict().items()} == {
         k: v.shape for k, v in model.state_dict().items()
     }
