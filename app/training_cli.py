@@ -58,6 +58,11 @@ def add_train(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     parser.add_argument("--val-fraction", type=float, default=DEFAULTS.val_fraction, help="held-out sources")
     parser.add_argument("--stage1", help="fusion: a stage-1 fusion checkpoint (easy-to-hard stage 2)")
     parser.add_argument("--vgg16", help="fusion: VGG-16 ImageNet weights for the perceptual loss")
+    parser.add_argument(
+        "--no-pretrained",
+        action="store_true",
+        help="start an EfficientNet-Lite0 encoder from random weights, not ImageNet's (no download)",
+    )
     parser.set_defaults(run=run_train)
 
 
@@ -80,6 +85,7 @@ def _options(args: argparse.Namespace) -> TrainOptions:
         workers=args.workers,
         stage1=Path(args.stage1) if args.stage1 else None,
         vgg16=Path(args.vgg16) if args.vgg16 else None,
+        pretrained=not args.no_pretrained,
     )
 
 

@@ -3,8 +3,10 @@
 Writes the layout ``engine.training.sources`` reads: ``OUT/foregrounds/*.png`` (RGBA cut-outs, long side
 ≤ 1000 px, the size training decodes at), ``OUT/backgrounds/*.jpg`` (long side ≤ 1600 px), and
 ``OUT/licences/`` with the packages' copyright files and a PROVENANCE.md. Sources: the shared data's
-foregrounds/ and backgrounds/ (``--shared``; its development sets are never read), clip-art from
-openclipart-png (``--clipart N``) and desktop wallpapers (``--wallpapers``), fetched with apt-get download.
+foregrounds/ and backgrounds/ (``--shared``; its development sets are never read), its real photos with
+hand masks and its unlabelled photos labelled by a teacher network (``--real``, ``--teacher``; see
+``app.training_real``), clip-art from openclipart-png (``--clipart N``) and desktop wallpapers
+(``--wallpapers``), fetched with apt-get download.
 Every cut-out passes ``foreground_problem``; every background ``background_problem`` and a duplicate
 check. Existing files in OUT are kept, so a second run adds to a folder. Nothing here may be committed.
 """
@@ -22,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from app import training_packages as packages
+from app.training_real import copy_real_sets, label_unlabelled
 from classic.checks import InvalidInputError
 from classic.imageio import READ_EXTENSIONS, read_image, write_image
 from classic.progress import (
@@ -33,6 +36,7 @@ from classic.progress import (
     wrap_progress,
 )
 from classic.resize import resize_to
+from engine.teacher import TEACHERS, load_teacher
 from engine.training.sources import MAX_SIDE, check_not_dev_set, fit_rgba
 
 BACKGROUND_MAX_SIDE = 1600
@@ -48,6 +52,8 @@ class BuildOptions:
     clipart: int = 0
     wallpapers: bool = False
     seed: int = 0
+    real: bool = False
+    teacher: str | None = None
 
 
 class BuildSummary(NamedTuple):
@@ -93,14 +99,34 @@ def build_training_set(
             raise InvalidInputError(f"{options.shared}: no such shared data folder")
     if options.clipart < 0:
         raise InvalidInputError(f"--clipart must be ≥ 0, got {options.clipart}")
+    if (options.real or options.teacher) and options.shared is None:
+        raise InvalidInputError("--real and --teacher read the shared data folder: give --shared")
     if options.clipart or options.wallpapers:
         packages.require_tools()
+    teacher = load_teacher(options.teacher, install=True) if options.teacher else None
     folder = _Folder(options.out)
     for path in (folder.foregrounds, folder.backgrounds, folder.licences):
         path.mkdir(parents=True, exist_ok=True)
     folder.thumbnails = [packages.thumbnail(read_image(p).rgb) for p in _images(folder.backgrounds)]
     if options.shared is not None:
         _copy_shared(folder, options.shared, wrap_progress(progress, 0.0, 0.1), is_cancelled)
+    if options.real:
+        assert options.shared is not None
+        folder.provenance += copy_real_sets(
+            options.shared,
+            folder.root / "pairs",
+            progress=wrap_progress(progress, 0.1, 0.15),
+            is_cancelled=is_cancelled,
+        )
+    if teacher is not None:
+        assert options.shared is not None
+        folder.provenance += label_unlabelled(
+            options.shared,
+            folder.root / "pairs",
+            teacher,
+            progress=wrap_progress(progress, 0.15, 0.3),
+            is_cancelled=is_cancelled,
+        )
     if options.clipart:
         _add_clipart(folder, options, wrap_progress(progress, 0.1, 0.7), is_cancelled)
     if options.wallpapers:
@@ -262,6 +288,14 @@ def add_build_training_set(commands: argparse._SubParsersAction[argparse.Argumen
     parser.add_argument("--clipart", type=int, default=0, metavar="N", help="add N clip-art cut-outs")
     parser.add_argument("--wallpapers", action="store_true", help="add desktop wallpapers as backgrounds")
     parser.add_argument("--seed", type=int, default=0, help="seed of the clip-art sample")
+    parser.add_argument(
+        "--real", action="store_true", help="add the shared real/ photos with hand masks as pairs/SET/"
+    )
+    parser.add_argument(
+        "--teacher",
+        choices=TEACHERS,
+        help="label the shared unlabelled/ photos with this teacher's soft masks (installs its weights)",
+    )
     parser.set_defaults(run=run_build_training_set)
 
 
@@ -272,6 +306,8 @@ def run_build_training_set(args: argparse.Namespace) -> int:
         clipart=args.clipart,
         wallpapers=args.wallpapers,
         seed=args.seed,
+        real=args.real,
+        teacher=args.teacher,
     )
     summary = build_training_set(options, progress=_LinePrinter())
     megabytes = summary.size_bytes / 2**20

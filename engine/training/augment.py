@@ -87,6 +87,25 @@ def jitter_colour(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(cv2.transform(out, affine), 0.0, 1.0).astype(np.float32)
 
 
+def degrade_photo(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """What cameras and web photos do to a picture, each at random: a little defocus or motion softness
+    (Gaussian blur, σ 0.3–1.5 px), sensor noise (σ 0.5–3 % of full scale) and JPEG compression (quality
+    30–90), so that a network trained on clean crops still sees the subject in a phone's photo."""
+    out = image
+    if rng.random() < 0.25:
+        out = cv2.GaussianBlur(out, (0, 0), float(rng.uniform(0.3, 1.5)))
+    if rng.random() < 0.3:
+        noise = rng.normal(0.0, rng.uniform(0.005, 0.03), out.shape).astype(np.float32)
+        out = np.clip(out + noise, 0.0, 1.0)
+    if rng.random() < 0.3:
+        quality = int(rng.integers(30, 91))
+        pixels = np.round(out * 255.0).astype(np.uint8)
+        encoded = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
+        decoded = cv2.imdecode(encoded, cv2.IMREAD_UNCHANGED)
+        out = (pixels if decoded is None else decoded).astype(np.float32) / np.float32(255.0)
+    return np.ascontiguousarray(out, np.float32)
+
+
 def random_trimap(
     alpha: np.ndarray, rng: np.random.Generator, *, max_kernel: int | None = None
 ) -> np.ndarray:

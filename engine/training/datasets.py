@@ -32,7 +32,14 @@ from torch.utils.data import Dataset
 from classic.checks import InvalidInputError
 from engine.tensors import crop_to, image_to_tensor, pad_to_multiple, tensor_to_image
 from engine.training import items
-from engine.training.sources import MAX_SIDE, SourceCache, TrainingSources, find_sources, split_sources
+from engine.training.sources import (
+    MAX_SIDE,
+    SourceCache,
+    TrainingSources,
+    find_sources,
+    split_pairs,
+    split_sources,
+)
 
 KINDS = ("segmentation", "refinement", "matting", "fusion")
 CROP_MULTIPLE = 32
@@ -109,6 +116,8 @@ def build_dataset(
     """The ``kind`` dataset (one of ``KINDS``) of ``split`` over the training-data folder ``data``.
 
     Each foreground gives ``backgrounds_per_foreground`` items per epoch; each segmentation pair one.
+    Segmentation and refinement with pairs of real photos take one composition per foreground instead:
+    the composed clip-art scenes stay one source among others, not the bulk of an epoch.
     ``crop`` is the items' side in pixels (a multiple of 32). ``stage1``, a trained FusionNet, switches
     fusion to the easy-to-hard stage (it runs on the CPU in eval mode inside the loader).
 
@@ -135,7 +144,10 @@ def build_dataset(
         raise InvalidInputError(
             f"{data}: {kind} training needs foregrounds (RGBA PNGs or photos with mattes)"
         )
-    compositions = len(materials.foregrounds) * backgrounds_per_foreground if own_foregrounds else 0
+    per_foreground = (
+        1 if kind in ("segmentation", "refinement") and materials.pairs else backgrounds_per_foreground
+    )
+    compositions = len(materials.foregrounds) * per_foreground if own_foregrounds else 0
     compositor = _Stage1(stage1) if stage1 is not None else None
     return TrainingDataset(
         kind, materials, split=split, seed=seed, compositions=compositions, stage1=compositor
@@ -152,7 +164,7 @@ def _materials(sources: TrainingSources, *, split: str, val_fraction: float, cro
     return items.Materials(
         foregrounds=share(sources.foregrounds, [f.name for f in sources.foregrounds]),
         backgrounds=backgrounds,
-        pairs=share(sources.pairs, [p.name for p in sources.pairs]),
+        pairs=split_pairs(sources.pairs, split=split, val_fraction=val_fraction),
         crop=crop,
         hard_alpha_fraction=0.0,
         max_side=MAX_SIDE,

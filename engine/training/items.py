@@ -23,6 +23,7 @@ import numpy as np
 
 from classic.foreground import estimate_foreground
 from classic.resize import resize_to
+from engine.teacher import confident_target
 from engine.training import augment
 from engine.training.hard_alpha import apply_hard_alpha
 from engine.training.procedural import procedural_background
@@ -70,12 +71,16 @@ class Materials:
         )
         return augment.jitter_colour(augment.background_crop(photo, rng, self.crop), rng)
 
-    def pair(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+    def pair(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The photo, its mask as a target (0 / 1) and the target's weight (0 where not to learn)."""
         pair = self.pairs[index % len(self.pairs)]
-        image, mask = self.cache.get(
+        image, matte = self.cache.get(
             ("pair", pair, self.max_side), lambda: load_pair(pair, max_side=self.max_side)
         )
-        return image, mask
+        if pair.confident_only:
+            target = confident_target(matte)
+            return image, (target > 0.5).astype(np.float32), (target != 0.5).astype(np.float32)
+        return image, (matte > 0.5).astype(np.float32), np.ones_like(matte)
 
 
 def matting_item(materials: Materials, index: int, rng: np.random.Generator) -> Item:
@@ -119,14 +124,16 @@ def fusion_item(
 def segmentation_item(
     materials: Materials, index: int, rng: np.random.Generator, *, compositions: int
 ) -> Item:
-    """image (H, W, 3) and mask (H, W) 0/1: a composed scene for index < compositions, else a pair."""
+    """image (H, W, 3), mask (H, W) 0/1 and weight (H, W) 0/1 (0: not a target): a composed scene for
+    index < compositions, else a pair; both with a camera's blur, noise and JPEG at random."""
     if index < compositions or not materials.pairs:
         foreground, alpha = placed_subject(materials, index, rng, hard=False)
         image = _compose(foreground, alpha, materials.background(rng))
-        return {"image": image, "mask": (alpha > 0.5).astype(np.float32)}
-    image, mask = materials.pair(index - compositions)
-    image, mask = _pair_view(image, mask, rng, materials.crop)
-    return {"image": augment.jitter_colour(image, rng), "mask": (mask > 0.5).astype(np.float32)}
+        mask, weight = (alpha > 0.5).astype(np.float32), np.ones_like(alpha)
+    else:
+        image, mask, weight = _pair_view(*materials.pair(index - compositions), rng, materials.crop)
+        image = augment.jitter_colour(image, rng)
+    return {"image": augment.degrade_photo(image, rng), "mask": mask, "weight": weight}
 
 
 def refinement_item(materials: Materials, index: int, rng: np.random.Generator, *, compositions: int) -> Item:
@@ -190,18 +197,26 @@ def _finish_subject(
 
 
 def _pair_view(
-    image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, size: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The whole photo squeezed to a square, or a random square of 60–100 % of its short side; flipped."""
+    image: np.ndarray, mask: np.ndarray, weight: np.ndarray, rng: np.random.Generator, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The whole photo squeezed to a square, or a random square of 60–100 % of its short side; flipped.
+
+    The mask and weight come back as 0 / 1 at ``size`` (a weight is 1 only where it was 1 throughout).
+    """
+    height, width = mask.shape
+    rows, cols = slice(0, height), slice(0, width)
     if rng.random() >= 0.5:
-        height, width = mask.shape
         side = max(1, round(min(height, width) * rng.uniform(0.6, 1.0)))
         top, left = int(rng.integers(0, height - side + 1)), int(rng.integers(0, width - side + 1))
-        image, mask = image[top : top + side, left : left + side], mask[top : top + side, left : left + side]
-    if rng.random() < 0.5:
-        image, mask = image[:, ::-1], mask[:, ::-1]
-    image, mask = np.ascontiguousarray(image), np.ascontiguousarray(mask)
-    return augment.resize_square(image, size), augment.resize_square(mask, size)
+        rows, cols = slice(top, top + side), slice(left, left + side)
+    flip = rng.random() < 0.5
+    image, targets = image[rows, cols], np.dstack([mask, weight, np.zeros_like(mask)])[rows, cols]
+    if flip:
+        image, targets = image[:, ::-1], targets[:, ::-1]
+    image = augment.resize_square(np.ascontiguousarray(image), size)
+    targets = augment.resize_square(np.ascontiguousarray(targets), size)
+    mask, weight = (targets[:, :, 0] > 0.5).astype(np.float32), (targets[:, :, 1] > 0.999).astype(np.float32)
+    return image, mask, weight
 
 
 def _compose(foreground: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:

@@ -99,18 +99,26 @@ def matting_loss(output: MattingOutput, batch: dict[str, torch.Tensor]) -> LossV
     return LossValue(total, parts)
 
 
-def soft_iou_loss(probability: torch.Tensor, mask: torch.Tensor, smooth: float = 1.0) -> torch.Tensor:
-    """1 − (Σ p·m + s) / (Σ (p + m − p·m) + s) per image, averaged over the batch (s: smoothing)."""
+def soft_iou_loss(
+    probability: torch.Tensor, mask: torch.Tensor, weight: torch.Tensor | None = None, smooth: float = 1.0
+) -> torch.Tensor:
+    """1 − (Σ w·p·m + s) / (Σ w·(p + m − p·m) + s) per image, averaged over the batch (s: smoothing;
+    ``weight`` w, default 1, leaves pixels out of both sums)."""
     p, m = probability.float().flatten(1), mask.float().flatten(1)
-    intersection = (p * m).sum(dim=1)
-    union = (p + m - p * m).sum(dim=1)
+    w = torch.ones_like(p) if weight is None else weight.float().flatten(1)
+    intersection = (w * p * m).sum(dim=1)
+    union = (w * (p + m - p * m)).sum(dim=1)
     return (1.0 - (intersection + smooth) / (union + smooth)).mean()
 
 
-def mask_loss(logits: torch.Tensor, mask: torch.Tensor) -> LossValue:
-    """Binary cross-entropy on ``logits`` + soft IoU of sigmoid(logits), both ``(N, 1, H, W)``."""
-    bce = F.binary_cross_entropy_with_logits(logits.float(), mask.float())
-    iou = soft_iou_loss(torch.sigmoid(logits.float()), mask)
+def mask_loss(logits: torch.Tensor, mask: torch.Tensor, weight: torch.Tensor | None = None) -> LossValue:
+    """Binary cross-entropy on ``logits`` + soft IoU of sigmoid(logits), all ``(N, 1, H, W)``.
+
+    ``weight`` (0 / 1, default all 1) marks the pixels that are targets: a teacher's unsure pixels are 0.
+    """
+    w = torch.ones_like(mask, dtype=torch.float32) if weight is None else weight.float()
+    bce = weighted_mean(F.binary_cross_entropy_with_logits(logits.float(), mask.float(), reduction="none"), w)
+    iou = soft_iou_loss(torch.sigmoid(logits.float()), mask, w)
     return LossValue(bce + iou, {"bce": bce.detach(), "iou": iou.detach()})
 
 

@@ -21,7 +21,8 @@ class TrainOptions:
     then ignored: the saved state has the weights); ``init`` is a checkpoint to fine-tune, whose config
     wins over the task's; ``config`` overrides the task's network config (tiny networks in tests);
     ``stage1`` (fusion) is a trained stage-1 fusion checkpoint, which switches the data to the easy-to-hard
-    stage 2 of Deep Image Compositing; ``vgg16`` is a VGG-16 ImageNet weights file for the perceptual loss.
+    stage 2 of Deep Image Compositing; ``vgg16`` is a VGG-16 ImageNet weights file for the perceptual loss;
+    ``pretrained`` starts a pretrained-family encoder (EfficientNet-Lite0) from its ImageNet weights.
     """
 
     kind: str
@@ -42,6 +43,7 @@ class TrainOptions:
     config: dict[str, Any] | None = None
     stage1: Path | None = None
     vgg16: Path | None = None
+    pretrained: bool = True
 
     def check(self) -> None:
         """Raise ``InvalidInputError`` naming the first bad option."""

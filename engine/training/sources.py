@@ -6,11 +6,19 @@ A training-data folder (what ``build-training-set`` writes and ``train --data`` 
     DATA/foregrounds/image/ + alpha/  (or mask/) photos with their mattes: F is estimated
     DATA/backgrounds/*.jpg|png        any photos
     DATA/pairs/image/ + mask/|alpha/  segmentation pairs (the DUTS layout)
+    DATA/pairs/SET/image/ + mask/     real photos with hand masks, one folder per set (``real/SET`` of
+                                      the shared data); an empty file ``SET/SEQUENCES`` says the names
+                                      are ``SEQUENCE_FRAME`` (video frames)
+    DATA/pairs/SET/image/ + soft/     photos with a teacher's soft masks (``engine.teacher``): only the
+                                      pixels the teacher is sure of are targets
 
 ``DATA`` may also be a DUTS-style folder itself (``image/`` + ``mask/`` or ``alpha/``): a user's own photos.
 With pairs and no foregrounds, the pairs serve as foregrounds (photos with mattes). Images, mattes and
 masks are matched by file stem. The development sets (matting-dev, segmentation-dev) are refused: the
 project's figures are measured on them.
+
+The validation split holds out whole groups, set by set: a group is one photo, or one video sequence in
+a ``SEQUENCES`` set, so no frame of a held-out sequence is trained on.
 
 Loading downscales to ``max_side`` pixels on the long side (decoding is the costly step of a training
 item, and a crop of at most 640 pixels needs no more) and keeps the result in a per-process LRU cache.
@@ -35,7 +43,9 @@ from classic.imageio import READ_EXTENSIONS, read_image, read_matte
 from classic.resize import resize_to
 
 DEV_SETS = ("matting-dev", "segmentation-dev")
-MATTE_FOLDERS = ("alpha", "mask")
+MATTE_FOLDERS = ("alpha", "mask", "soft")
+TEACHER_FOLDER = "soft"  # masks from a teacher network: only its confident pixels are targets
+SEQUENCES_MARKER = "SEQUENCES"
 MAX_SIDE = 1000
 _T = TypeVar("_T")
 
@@ -51,11 +61,19 @@ class ForegroundSource:
 
 @dataclass(frozen=True)
 class SegmentationPair:
-    """A photo and its subject mask (or alpha), the DUTS layout."""
+    """A photo and its subject mask (or alpha), the DUTS layout.
+
+    ``group`` is what the validation split holds out together (the name, or the video sequence) and
+    ``collection`` the set it came from (split separately); ``confident_only`` marks a teacher's soft
+    mask, of which only the confident pixels are targets.
+    """
 
     name: str
     image: Path
     mask: Path
+    group: str = ""
+    collection: str = ""
+    confident_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,7 +109,7 @@ def find_sources(data: Path) -> TrainingSources:
     folder = data / "foregrounds"
     foregrounds = [ForegroundSource(p.stem, p) for p in _images(folder) if has_alpha_channel(p)]
     foregrounds += [ForegroundSource(pair.name, pair.image, pair.mask) for pair in find_pairs(folder)]
-    pairs = find_pairs(data / "pairs") + find_pairs(data)
+    pairs = find_pairs(data / "pairs") + find_pair_sets(data / "pairs") + find_pairs(data)
     borrowed = not foregrounds
     if borrowed:
         foregrounds = [ForegroundSource(pair.name, pair.image, pair.mask) for pair in pairs]
@@ -104,14 +122,37 @@ def find_sources(data: Path) -> TrainingSources:
     return TrainingSources(tuple(foregrounds), backgrounds, tuple(pairs), foregrounds_from_pairs=borrowed)
 
 
-def find_pairs(folder: Path) -> list[SegmentationPair]:
-    """Pairs ``folder/image/NAME.*`` + ``folder/alpha/NAME.*`` (else ``mask/``), matched by stem."""
+def find_pairs(folder: Path, *, collection: str = "") -> list[SegmentationPair]:
+    """Pairs ``folder/image/NAME.*`` + ``folder/alpha/NAME.*`` (else ``mask/``, else ``soft/``), matched
+    by stem. In a ``collection`` (a set under ``pairs/``) names are ``COLLECTION/NAME``, and a
+    ``SEQUENCES`` file makes each video sequence one group."""
     images = {p.stem: p for p in _images(folder / "image")}
+    sequences = (folder / SEQUENCES_MARKER).is_file()
+    prefix = f"{collection}/" if collection else ""
     for matte_folder in MATTE_FOLDERS:
         mattes = {p.stem: p for p in _images(folder / matte_folder)}
         if mattes:
-            return [SegmentationPair(stem, images[stem], mattes[stem]) for stem in images if stem in mattes]
+            return [
+                SegmentationPair(
+                    f"{prefix}{stem}",
+                    images[stem],
+                    mattes[stem],
+                    group=prefix + (stem.rsplit("_", 1)[0] if sequences else stem),
+                    collection=collection,
+                    confident_only=matte_folder == TEACHER_FOLDER,
+                )
+                for stem in images
+                if stem in mattes
+            ]
     return []
+
+
+def find_pair_sets(folder: Path) -> list[SegmentationPair]:
+    """The pairs of every set ``folder/SET/`` (each laid out as ``find_pairs`` reads), sets by name."""
+    if not folder.is_dir():
+        return []
+    sets = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "image").is_dir())
+    return [pair for path in sets for pair in find_pairs(path, collection=path.name)]
 
 
 def has_alpha_channel(path: Path) -> bool:
@@ -126,18 +167,32 @@ def has_alpha_channel(path: Path) -> bool:
 def split_sources(items: Sequence[_T], names: Sequence[str], *, split: str, val_fraction: float) -> list[_T]:
     """The ``split`` ("train" or "val") share of ``items``, decided by name so it never changes.
 
-    Items are ordered by a checksum of their name and the first ``ceil(val_fraction · n)`` are held out
-    (at least one when there are two or more items and ``val_fraction`` > 0; none when there is one).
+    Items sharing a name form one group, held out or kept together. Groups are ordered by a checksum of
+    their name and the first ``ceil(val_fraction · groups)`` are held out (at least one when there are
+    two or more groups and ``val_fraction`` > 0; none when there is one). Items keep their order.
     """
     if split not in ("train", "val"):
         raise InvalidInputError(f"split must be 'train' or 'val', got {split!r}")
     if not 0.0 <= val_fraction < 1.0:
         raise InvalidInputError(f"val_fraction must lie in [0, 1), got {val_fraction}")
-    order = sorted(range(len(items)), key=lambda i: (zlib.crc32(names[i].encode()), names[i]))
-    held = 0 if len(items) < 2 or val_fraction == 0 else max(1, int(np.ceil(val_fraction * len(items))))
-    held = min(held, len(items) - 1) if len(items) >= 2 else 0
-    chosen = order[:held] if split == "val" else order[held:]
-    return [items[i] for i in sorted(chosen)]
+    groups = sorted(set(names), key=lambda name: (zlib.crc32(name.encode()), name))
+    held = 0 if len(groups) < 2 or val_fraction == 0 else max(1, int(np.ceil(val_fraction * len(groups))))
+    held_groups = set(groups[: min(held, max(0, len(groups) - 1))])
+    return [
+        item for item, name in zip(items, names, strict=True) if (name in held_groups) == (split == "val")
+    ]
+
+
+def split_pairs(
+    pairs: Sequence[SegmentationPair], *, split: str, val_fraction: float
+) -> list[SegmentationPair]:
+    """``split_sources`` of ``pairs`` set by set (every set gives its share), by group."""
+    chosen: list[SegmentationPair] = []
+    for collection in dict.fromkeys(pair.collection for pair in pairs):
+        members = [pair for pair in pairs if pair.collection == collection]
+        groups = [pair.group or pair.name for pair in members]
+        chosen += split_sources(members, groups, split=split, val_fraction=val_fraction)
+    return chosen
 
 
 def load_foreground(source: ForegroundSource, *, max_side: int = MAX_SIDE) -> tuple[np.ndarray, np.ndarray]:

@@ -40,6 +40,7 @@ class Counters:
     validated_step: int = -1
     elapsed: float = 0.0
     loss_average: float = math.nan
+    encoder_weights: str = ""
 
     def add_loss(self, value: float) -> None:
         """Fold one step's finite loss into the running average."""
@@ -54,7 +55,9 @@ class Counters:
 
     @classmethod
     def from_plain(cls, values: dict[str, Any]) -> Counters:
-        return cls(**{**values, "best_metrics": dict(values["best_metrics"])})
+        # States saved before a field existed resume with its default.
+        known = {key: value for key, value in values.items() if key in cls.__dataclass_fields__}
+        return cls(**{**known, "best_metrics": dict(values["best_metrics"])})
 
 
 def check_resumable(state: dict[str, Any], run: dict[str, Any], path: Path) -> None:

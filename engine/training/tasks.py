@@ -1,10 +1,12 @@
 """What training each network means: its shipping config, its input, its loss and its validation metrics.
 
-The shipped networks are trained on a CPU in minutes and must fit in 30 MB together, so they share one
-compact config (``SHIPPING_CONFIG``): the cost of a training step is in the full- and half-resolution
-layers, which stay narrow (16–24 channels), while the stride-8 to stride-32 stages, cheap to run, get
-most of the parameters. Segmentation, refinement and matting networks have ~0.62 M parameters each and
-the two-stream fusion network ~1.2 M: ~12 MB in all (the default configs would take ~44 MB).
+The shipped networks are trained on a CPU and must fit in 50 MB together. Segmentation and refinement
+use the ImageNet-pretrained EfficientNet-Lite0 encoder (``PRETRAINED_CONFIG``, 3.1 M parameters each,
+stored in fp16) with a decoder that stops at stride 2: a whole-subject mask needs no full-resolution
+level, and leaving it out halves a training step. Matting and fusion share the compact MobileNetV2-style
+config (``SHIPPING_CONFIG``): the cost of a training step is in the full- and half-resolution layers,
+which stay narrow (16–24 channels), while the stride-8 to stride-32 stages, cheap to run, get most of the
+parameters (matting ~0.62 M parameters, the two-stream fusion network ~1.2 M).
 
 Validation uses the project's metrics (``classic.metrics``) on each held-out item: IoU (and error rate)
 for segmentation and refinement, SAD and MSE over the unknown pixels for matting, PSNR over the whole
@@ -35,6 +37,7 @@ SHIPPING_CONFIG: dict[str, Any] = {
     "decoder_widths": [96, 48, 24, 16, 16],
     "expansion": 4,
 }
+PRETRAINED_CONFIG: dict[str, Any] = {"encoder": "efficientnet-lite0", "decoder_widths": [128, 64, 32, 16]}
 # Matting takes photo + trimap only: a closed-form hint channel would cost a matting solve per item.
 _EXTRA_CONFIG: dict[str, dict[str, Any]] = {
     "matting": {"refine_width": 16, "closed_form_input": False},
@@ -43,10 +46,16 @@ _EXTRA_CONFIG: dict[str, dict[str, Any]] = {
 PSNR_CAP = 100.0  # dB; an exact match (inf) counts as this in averages
 
 
-def model_config(kind: str) -> dict[str, Any]:
-    """The constructor arguments of the network trained and shipped for ``kind``."""
-    check_kind(kind)
-    return {**SHIPPING_CONFIG, **_EXTRA_CONFIG.get(kind, {})}
+def model_config(kind: str, override: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The constructor arguments of the network trained and shipped for ``kind``, with ``override``'s.
+
+    An override that sizes a MobileNet encoder (``widths``) starts from the MobileNet config, not the
+    pretrained one: its keys would not fit EfficientNet-Lite0's fixed shape.
+    """
+    override = override or {}
+    if check_kind(kind) in ("segmentation", "refinement") and "widths" not in override:
+        return {**PRETRAINED_CONFIG, **override}
+    return {**SHIPPING_CONFIG, **_EXTRA_CONFIG.get(kind, {}), **override}
 
 
 def accepted_names(kind: str) -> tuple[str, ...]:
@@ -70,6 +79,11 @@ def _image(tensor: torch.Tensor) -> np.ndarray:
 def _trimap(tensor: torch.Tensor) -> np.ndarray:
     """A trimap tensor ``(1, H, W)`` snapped to exactly 0 / 0.5 / 1, as ``(H, W)`` float32."""
     return (np.round(_image(tensor) * 2.0) / 2.0).astype(np.float32)
+
+
+def _scored_truth(mask: torch.Tensor, weight: torch.Tensor) -> np.ndarray:
+    """The target as ``classic.metrics`` scores it: 0 / 1, and 0.5 (ignored) where the weight is 0."""
+    return np.where(_image(weight) > 0.5, _image(mask), 0.5).astype(np.float32)
 
 
 def _capped(value: float) -> float:
@@ -124,12 +138,13 @@ class SegmentationTask(Task):
         return batch["image"]
 
     def loss(self, output: Any, batch: dict[str, torch.Tensor]) -> LossValue:
-        return mask_loss(output, batch["mask"])
+        return mask_loss(output, batch["mask"], batch.get("weight"))
 
     def item_metrics(self, output: Any, batch: dict[str, torch.Tensor]) -> list[dict[str, float]]:
         results = []
-        for logits, mask in zip(output, batch["mask"], strict=True):
-            predicted, truth = _image(torch.sigmoid(logits)), _image(mask)
+        weights = batch.get("weight", torch.ones_like(batch["mask"]))
+        for logits, mask, weight in zip(output, batch["mask"], weights, strict=True):
+            predicted, truth = _image(torch.sigmoid(logits)), _scored_truth(mask, weight)
             results.append(
                 {"iou": metrics.iou(predicted, truth), "error_rate": metrics.error_rate(predicted, truth)}
             )
@@ -144,8 +159,11 @@ class RefinementTask(SegmentationTask):
 
     def item_metrics(self, output: Any, batch: dict[str, torch.Tensor]) -> list[dict[str, float]]:
         results = super().item_metrics(output, batch)
-        for result, coarse, mask in zip(results, batch["coarse"], batch["mask"], strict=True):
-            result["coarse_iou"] = metrics.iou(_image(coarse), _image(mask))
+        weights = batch.get("weight", torch.ones_like(batch["mask"]))
+        for result, coarse, mask, weight in zip(
+            results, batch["coarse"], batch["mask"], weights, strict=True
+        ):
+            result["coarse_iou"] = metrics.iou(_image(coarse), _scored_truth(mask, weight))
         return results
 
 

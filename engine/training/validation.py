@@ -22,7 +22,7 @@ def validate(
     limit: int | None = None,
     task: Task | None = None,
 ) -> dict[str, float]:
-    """Mean metrics of ``model`` over ``dataset``'s items (the first ``limit`` of them, if given).
+    """Mean metrics of ``model`` over ``dataset``'s items (``limit`` of them spread evenly, if given).
 
     ``kind`` is the network kind (``engine.training.tasks.KINDS``); ``dataset`` yields the training item
     dicts of that kind (a fixed validation split). The result maps each metric of the kind (IoU, SAD,
@@ -34,8 +34,9 @@ def validate(
     device = torch.device(device)
     count = len(dataset)  # type: ignore[arg-type]
     if limit is not None and limit < count:
-        dataset = Subset(dataset, range(limit))
-        count = limit
+        # Spread over the whole split: its items come source by source (composed scenes, then each set).
+        dataset = Subset(dataset, sorted({round(i * (count - 1) / max(1, limit - 1)) for i in range(limit)}))
+        count = len(dataset)
     sums: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
     was_training = model.training

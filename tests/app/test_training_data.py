@@ -224,3 +224,48 @@ def test_huge_images_are_not_decoded(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert not packages.decodable(path)
     (tmp_path / "junk.png").write_bytes(b"not an image")
     assert not packages.decodable(tmp_path / "junk.png")
+
+
+def test_real_photos_and_teacher_labels_become_pair_sets(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("onnx", reason="making a test model needs the onnx package (.[dev])")
+    from app import training_data
+    from engine.teacher import SaliencyTeacher
+    from engine.training.sources import find_sources
+    from tests.engine.tiny_onnx import tiny_saliency_model
+
+    shared = tmp_path / "shared"
+    for name, stems in (("objects", ["a", "b"]), ("video", ["bear_00000", "bear_00005"])):
+        for folder in ("image", "mask"):
+            (shared / "real" / name / folder).mkdir(parents=True)
+        for stem in stems:
+            cv2.imwrite(str(shared / "real" / name / "image" / f"{stem}.jpg"), photo(60, 80, 1))
+            mask = (soft_disc(60, 20) > 0.5).astype(np.uint8)[:, :60] * 255
+            cv2.imwrite(str(shared / "real" / name / "mask" / f"{stem}.png"), cv2.resize(mask, (80, 60)))
+    (shared / "real" / "video" / "SOURCE.md").write_text("Names are `SEQUENCE_FRAME` (e.g. `bear_00000`)\n")
+    (shared / "unlabelled" / "people").mkdir(parents=True)
+    subject = np.full((90, 120, 3), 40, np.uint8)
+    subject[30:60, 40:80] = 230  # bright: the tiny teacher's subject
+    cv2.imwrite(str(shared / "unlabelled" / "people" / "p0.jpg"), subject)
+    cv2.imwrite(str(shared / "unlabelled" / "people" / "flat.jpg"), np.full((90, 120, 3), 90, np.uint8))
+    teacher = SaliencyTeacher(tiny_saliency_model(tmp_path / "tiny.onnx"))
+    monkeypatch.setattr(training_data, "load_teacher", lambda name, install: teacher)
+
+    out = tmp_path / "out"
+    build_training_set(BuildOptions(out=out, shared=shared, real=True, teacher="u2netp"))
+    pairs = {pair.name: pair for pair in find_sources(out).pairs}
+    assert sorted(pairs) == [
+        "objects/a",
+        "objects/b",
+        "unlabelled-people/p0",
+        "video/bear_00000",
+        "video/bear_00005",
+    ]
+    assert pairs["video/bear_00005"].group == "video/bear"  # SOURCE.md names the frames SEQUENCE_FRAME
+    assert pairs["unlabelled-people/p0"].confident_only  # the flat photo has no subject: left out
+    provenance = (out / "licences" / "PROVENANCE.md").read_text()
+    assert "1 of 2 unlabelled photos" in provenance and "by sequence" in provenance
+
+
+def test_real_and_teacher_need_the_shared_folder(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="give --shared"):
+        build_training_set(BuildOptions(out=tmp_path / "out", real=True))

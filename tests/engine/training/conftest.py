@@ -66,3 +66,33 @@ def pairs_folder(tmp_path: Path) -> Path:
         cv2.imwrite(str(data / "image" / f"p{index}.jpg"), np.round(photo * 255).astype(np.uint8))
         cv2.imwrite(str(data / "mask" / f"p{index}.png"), np.where(alpha > 0.5, 255, 0).astype(np.uint8))
     return data
+
+
+def write_pair_set(folder: Path, names: list[str], *, matte: str = "mask", soft: bool = False) -> Path:
+    """``folder/image/NAME.jpg`` + ``folder/<matte>/NAME.png``: a disc on a textured ground. ``soft``
+    writes a teacher-like mask: sure inside and outside, unsure (0.5) on a ring around the edge."""
+    (folder / "image").mkdir(parents=True)
+    (folder / matte).mkdir()
+    for index, name in enumerate(names):
+        alpha = soft_ellipse(SIZE, SIZE, (18.0 + index % 3, 24.0))
+        photo = textured(SIZE, SIZE, 20 + index)
+        photo[alpha > 0.5] = (40, 200, 220)
+        cv2.imwrite(str(folder / "image" / f"{name}.jpg"), photo)
+        mask = np.where(alpha > 0.5, 255, 0).astype(np.uint8)
+        if soft:
+            ring = cv2.dilate(mask, np.ones((5, 5), np.uint8)) != cv2.erode(mask, np.ones((5, 5), np.uint8))
+            mask[ring] = 128
+        cv2.imwrite(str(folder / matte / f"{name}.png"), mask)
+    return folder
+
+
+@pytest.fixture
+def real_folder(tmp_path: Path) -> Path:
+    """DATA/pairs/ with a photo set, a video set (SEQUENCES: names SEQUENCE_FRAME) and a teacher set."""
+    data = tmp_path / "real-data"
+    write_pair_set(data / "pairs" / "objects", [f"obj{i}" for i in range(6)])
+    frames = [f"{sequence}_{frame:05d}" for sequence in ("bear", "boat", "cows") for frame in (0, 5, 10)]
+    write_pair_set(data / "pairs" / "video", frames)
+    (data / "pairs" / "video" / "SEQUENCES").touch()
+    write_pair_set(data / "pairs" / "unlabelled-people", ["u0", "u1"], matte="soft", soft=True)
+    return data

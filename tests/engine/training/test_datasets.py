@@ -16,8 +16,8 @@ from engine.training.datasets import KINDS, build_dataset
 
 CROP = 64
 CHANNELS = {
-    "segmentation": {"image": 3, "mask": 1},
-    "refinement": {"image": 3, "mask": 1, "coarse": 1},
+    "segmentation": {"image": 3, "mask": 1, "weight": 1},
+    "refinement": {"image": 3, "mask": 1, "weight": 1, "coarse": 1},
     "matting": {"image": 3, "trimap": 1, "alpha": 1, "foreground": 3, "background": 3},
     "fusion": {"input": 7, "target": 3, "alpha": 1, "foreground": 3},
 }
@@ -185,3 +185,15 @@ def test_bad_arguments_are_refused(training_folder: Path) -> None:
         build_dataset("matting", training_folder, seed=-1)
     with pytest.raises(InvalidInputError, match="split"):
         build_dataset("matting", training_folder, split="test")
+
+
+def test_teacher_masks_weigh_only_their_confident_pixels(real_folder: Path) -> None:
+    dataset = build_dataset("segmentation", real_folder, crop=CROP, val_fraction=0.0)
+    names = [pair.name for pair in dataset.materials.pairs]
+    teacher_items = [dataset[i] for i, name in enumerate(names) if name.startswith("unlabelled-")]
+    hand_items = [dataset[i] for i, name in enumerate(names) if not name.startswith("unlabelled-")]
+    assert len(teacher_items) == 2 and len(hand_items) == 15
+    for item in teacher_items:
+        weight = item["weight"]
+        assert set(torch.unique(weight).tolist()) == {0.0, 1.0} and 0.02 < float(weight.mean()) < 0.98
+    assert all(float(item["weight"].min()) == 1.0 for item in hand_items)

@@ -16,6 +16,7 @@ from engine.training.sources import (
     find_sources,
     fit_rgba,
     load_foreground,
+    split_pairs,
     split_sources,
 )
 
@@ -131,3 +132,37 @@ def test_cache_keeps_8_bit_copies_and_evicts_the_oldest() -> None:
     assert len(cache) == 2
     cache.get("a", lambda: loader("a"))
     assert loads == ["a", "b", "c", "a"]
+
+
+def test_real_sets_under_pairs_are_found_with_their_groups(real_folder: Path) -> None:
+    pairs = find_sources(real_folder).pairs
+    assert len(pairs) == 6 + 9 + 2
+    by_name = {pair.name: pair for pair in pairs}
+    assert by_name["objects/obj3"].group == "objects/obj3" and by_name["objects/obj3"].collection == "objects"
+    # Video frames are grouped by sequence, the text before the last underscore.
+    assert by_name["video/boat_00005"].group == "video/boat"
+    assert by_name["unlabelled-people/u1"].confident_only
+    assert not by_name["objects/obj0"].confident_only
+
+
+def test_validation_holds_out_whole_sequences_from_every_set(real_folder: Path) -> None:
+    pairs = find_sources(real_folder).pairs
+    val = split_pairs(pairs, split="val", val_fraction=0.2)
+    train = split_pairs(pairs, split="train", val_fraction=0.2)
+    assert set(val).isdisjoint(train) and len(val) + len(train) == len(pairs)
+    # Every set gives its share: 2 of 6 photos, one whole sequence of 3 frames, 1 of the 2 teacher photos.
+    assert (
+        sorted(pair.collection for pair in val) == ["objects", "objects", "unlabelled-people"] + ["video"] * 3
+    )
+    held_sequences = {pair.group for pair in val if pair.collection == "video"}
+    assert len(held_sequences) == 1
+    assert not any(pair.group in held_sequences for pair in train)
+
+
+def test_split_sources_keeps_a_group_together() -> None:
+    names = ["a", "a", "b", "c", "c", "c"]
+    items = list(range(6))
+    val = split_sources(items, names, split="val", val_fraction=0.3)
+    train = split_sources(items, names, split="train", val_fraction=0.3)
+    assert sorted(val + train) == items
+    assert {names[i] for i in val}.isdisjoint({names[i] for i in train})

@@ -44,7 +44,7 @@ def _state_weights(out: Path) -> dict[str, torch.Tensor]:
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_network_trains_from_init_and_saves_a_loadable_checkpoint(tmp_path: Path, kind: str) -> None:
     name = "fusion" if kind == "fusion" else kind
-    init = create_model(name, **{**model_config(kind), **TINY})
+    init = create_model(name, **model_config(kind, TINY))
     save_checkpoint(tmp_path / "init.pt", init, name=name, trained_on="nothing", metrics={})
     reports: list[TrainProgress] = []
     options = _options(tmp_path, kind, init=tmp_path / "init.pt", config=None)

@@ -1,0 +1,89 @@
+"""U²-Net-p (Qin et al., Pattern Recognition 2020; rembg's small model) as a teacher and a reference.
+
+The teacher is a training tool: its soft masks on unlabelled photos become extra targets (confident
+pixels only), and ``main.py evaluate`` scores it beside the project's own methods. It is not what ships.
+It runs with onnxruntime (imported lazily: only training and evaluation need it) on the ONNX file of
+``engine.pretrained``, following rembg's contract: the photo resized to 320², divided by its maximum,
+standardised with ImageNet's mean and deviation; the first of the seven side outputs, min-max
+normalised and resized back to the photo's size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from classic.checks import InvalidInputError, check_image
+from classic.resize import resize_to
+from engine.nets.efficientnet import IMAGENET_MEAN, IMAGENET_STD
+from engine.pretrained import pretrained_file
+
+TEACHER_SIDE = 320
+# Pixels the teacher is sure of: probability below the first or above the second value.
+CONFIDENT = (0.1, 0.9)
+TEACHERS = ("u2netp",)
+
+
+class SaliencyTeacher:
+    """A salient-object network in ONNX: ``soft_mask(image)`` → (H, W) float32 in [0, 1].
+
+    ``path`` is an ONNX model with one input ``(1, 3, side, side)`` whose first output is ``(1, 1, side,
+    side)`` saliency. ``threads`` limits onnxruntime's threads (None: its default).
+    """
+
+    def __init__(self, path: Path, *, side: int = TEACHER_SIDE, threads: int | None = None) -> None:
+        try:
+            import onnxruntime
+        except ImportError:
+            raise InvalidInputError(
+                "the teacher needs onnxruntime: pip install onnxruntime (or .[dev] of this project)"
+            ) from None
+        options = onnxruntime.SessionOptions()
+        if threads is not None:
+            options.intra_op_num_threads = threads
+        try:
+            self._session = onnxruntime.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as error:  # onnxruntime raises its own types for unreadable models
+            raise InvalidInputError(f"{path} is not a usable ONNX model: {str(error)[:200]}") from None
+        inputs = self._session.get_inputs()
+        if len(inputs) != 1 or list(inputs[0].shape)[1:] not in ([3, side, side], ["3", side, side]):
+            shapes = [tuple(i.shape) for i in inputs]
+            raise InvalidInputError(f"{path}: expected one (1, 3, {side}, {side}) input, found {shapes}")
+        self._input = inputs[0].name
+        self.side = side
+        self.path = path
+
+    def soft_mask(self, image: np.ndarray) -> np.ndarray:
+        """The subject's saliency (H, W) float32 in [0, 1] for an RGB photo (H, W, 3) in [0, 1]."""
+        check_image("image", image)
+        small = resize_to(image, (self.side, self.side))
+        small = small / max(float(small.max()), 1e-6)
+        planes = (small - np.array(IMAGENET_MEAN, np.float32)) / np.array(IMAGENET_STD, np.float32)
+        batch = np.ascontiguousarray(planes.transpose(2, 0, 1)[None], np.float32)
+        output = np.asarray(self._session.run(None, {self._input: batch})[0], np.float32)
+        if output.ndim != 4 or output.shape[:2] != (1, 1):
+            raise InvalidInputError(f"{self.path}: expected a (1, 1, H, W) first output, got {output.shape}")
+        low, high = float(output.min()), float(output.max())
+        saliency = (output[0, 0] - low) / (high - low) if high > low else np.zeros_like(output[0, 0])
+        height, width = image.shape[:2]
+        full = cv2.resize(saliency, (width, height), interpolation=cv2.INTER_LINEAR)
+        return np.clip(full, 0.0, 1.0).astype(np.float32)
+
+
+def load_teacher(
+    name: str = "u2netp", *, install: bool = False, threads: int | None = None
+) -> SaliencyTeacher:
+    """The teacher ``name`` (one of ``TEACHERS``) from ``engine.pretrained``'s file."""
+    if name not in TEACHERS:
+        raise InvalidInputError(f"unknown teacher {name!r}; choose one of {', '.join(TEACHERS)}")
+    return SaliencyTeacher(pretrained_file(name, install=install), threads=threads)
+
+
+def confident_target(soft: np.ndarray) -> np.ndarray:
+    """A training target (H, W) from a teacher's soft mask: 0 or 1 where it is sure, 0.5 (ignored) else."""
+    low, high = CONFIDENT
+    return np.where(soft <= low, 0.0, np.where(soft >= high, 1.0, 0.5)).astype(np.float32)

@@ -1,0 +1,58 @@
+"""The teacher on a tiny ONNX model made here (no download): preprocessing, output, refusals; and the
+real U²-Net-p when ``engine.pretrained`` has it on this machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classic.checks import InvalidInputError
+from engine.pretrained import find_pretrained
+from engine.teacher import SaliencyTeacher, confident_target, load_teacher
+
+pytest.importorskip("onnx", reason="making a test model needs the onnx package (.[dev])")
+pytest.importorskip("onnxruntime", reason="the teacher needs onnxruntime (.[dev])")
+
+from tests.engine.tiny_onnx import tiny_saliency_model
+
+
+def bright_square(height: int = 90, width: int = 120) -> np.ndarray:
+    image = np.full((height, width, 3), 0.2, np.float32)
+    image[30:60, 40:80] = 0.9
+    return image
+
+
+def test_soft_mask_follows_the_contract(tmp_path: Path) -> None:
+    teacher = SaliencyTeacher(tiny_saliency_model(tmp_path / "tiny.onnx"))
+    soft = teacher.soft_mask(bright_square())
+    assert soft.shape == (90, 120) and soft.dtype == np.float32
+    # Min-max normalised: the bright square is 1, the ground 0, the edge in between.
+    assert soft[35:55, 45:75].min() > 0.99 and soft[:20].max() < 0.01
+    assert soft.min() == 0.0 and soft.max() == 1.0
+
+
+def test_a_model_of_another_shape_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match=r"expected one \(1, 3, 320, 320\) input"):
+        SaliencyTeacher(tiny_saliency_model(tmp_path / "small.onnx", side=64))
+    (tmp_path / "junk.onnx").write_bytes(b"not a model")
+    with pytest.raises(InvalidInputError, match="not a usable ONNX model"):
+        SaliencyTeacher(tmp_path / "junk.onnx")
+
+
+def test_only_confident_pixels_are_targets() -> None:
+    soft = np.array([[0.0, 0.05, 0.5], [0.95, 1.0, 0.2]], np.float32)
+    np.testing.assert_array_equal(confident_target(soft), [[0.0, 0.0, 0.5], [1.0, 1.0, 0.5]])
+
+
+@pytest.mark.skipif(
+    find_pretrained("u2netp") is None, reason="U²-Net-p not installed: python -m engine.pretrained u2netp"
+)
+def test_the_real_teacher_finds_the_astronaut() -> None:
+    from skimage import data
+
+    image = data.astronaut().astype(np.float32) / 255
+    soft = load_teacher("u2netp").soft_mask(image)
+    # The astronaut fills the lower middle of the photo; the top-right corner is background.
+    assert soft[300:450, 150:350].mean() > 0.8 and soft[:60, 450:].mean() < 0.1
