@@ -19,6 +19,7 @@ from classic.checks import InvalidInputError
 from classic.compositing import COMPOSITING_METHODS
 from classic.matting import MATTING_METHODS
 from engine.device import DEVICE_PREFERENCES
+from engine.pipeline import AUTOMATIC_SEGMENTATION, SEGMENTATION_DESCRIPTIONS, SEGMENTATION_METHODS
 
 SUBCOMMANDS = (
     "segment",
@@ -85,11 +86,27 @@ def _add_device(parser: argparse.ArgumentParser) -> None:
     )
 
 
+SEGMENTATION_HELP = (
+    f"auto (the default): {SEGMENTATION_DESCRIPTIONS[AUTOMATIC_SEGMENTATION]} (EfficientNet-Lite0, trained "
+    "on real photos) when its weights are installed, else saliency; network; network-grabcut: GrabCut "
+    "seeded by the network; saliency: the classic saliency-seeded GrabCut; grabcut: GrabCut from --rect"
+)
+
+
+def _add_segmentation(parser: argparse.ArgumentParser, *, flag: str = "--segmentation") -> None:
+    parser.add_argument(flag, choices=SEGMENTATION_METHODS, default="auto", help=SEGMENTATION_HELP)
+
+
 def _add_segment(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("segment", help="write the subject's segmentation mask")
     parser.add_argument("image")
     _output(parser, "mask file (single-channel PNG)")
-    parser.add_argument("--method", choices=("auto", "grabcut", "quickselect", "network"), default="auto")
+    parser.add_argument(
+        "--method",
+        choices=(*SEGMENTATION_METHODS, "quickselect"),
+        default="auto",
+        help=f"{SEGMENTATION_HELP}; quickselect: Lazy Snapping from the scribbles",
+    )
     parser.add_argument("--rect", help="GrabCut box X,Y,W,H in pixels")
     parser.add_argument(
         "--foreground-scribbles", help="quick-select: image whose non-zero pixels are subject"
@@ -127,6 +144,7 @@ def _add_composite(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     given.add_argument("--trimap", help="trimap of the subject (alpha is solved by matting)")
     given.add_argument("--alpha", help="alpha matte of the subject")
     parser.add_argument("--method", choices=(*COMPOSITING_METHODS, "fusion"), default="alpha")
+    _add_segmentation(parser)
     parser.add_argument("--matting", choices=MATTING_METHODS, default="closed-form")
     parser.add_argument(
         "--decontaminate",
@@ -145,6 +163,7 @@ def _add_cutout(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.add_argument("image")
     _output(parser, "RGBA PNG file")
     parser.add_argument("--rect", help="GrabCut box X,Y,W,H instead of automatic selection")
+    _add_segmentation(parser)
     parser.add_argument("--matting", choices=MATTING_METHODS, default="closed-form")
     parser.set_defaults(run=cli_actions.run_cutout)
 
@@ -155,6 +174,7 @@ def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("background")
     parser.add_argument("-o", "--output", required=True, help="output folder (created if missing)")
     parser.add_argument("--method", choices=COMPOSITING_METHODS, default="alpha")
+    _add_segmentation(parser)
     parser.add_argument("--format", choices=("png", "jpg", "tif"), default="png")
     _add_device(parser)
     parser.set_defaults(run=cli_actions.run_batch)

@@ -65,7 +65,9 @@ def run_segment(args: argparse.Namespace) -> int:
     else:
         pipeline = Pipeline(PipelineOptions(device=args.device, segmentation=args.method))
         pipeline.check_networks()
-        mask = pipeline.segment(image, rect=parse_rect(args.rect), progress=_bar("Segmenting"))
+        rect = parse_rect(args.rect)
+        mask = pipeline.segment(image, rect=rect, progress=_bar("Segmenting"))
+        print(f"segmentation: {pipeline.describe_segmentation(rect=rect)}", file=sys.stderr)
     write_image(output, mask, bit_depth=args.bit_depth)
     return 0
 
@@ -97,10 +99,14 @@ def run_matte(args: argparse.Namespace) -> int:
 def run_cutout(args: argparse.Namespace) -> int:
     output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".webp"))
     image = read_image(args.image).rgb
+    # A --rect makes the classic selection GrabCut, and a network look inside the box.
     pipeline = Pipeline(
-        PipelineOptions(device=args.device, matting=args.matting)
-    )  # a --rect makes it GrabCut
-    result = pipeline.cut_out(image, rect=parse_rect(args.rect), progress=_bar("Cutting out"))
+        PipelineOptions(device=args.device, matting=args.matting, segmentation=args.segmentation)
+    )
+    pipeline.check_networks()
+    rect = parse_rect(args.rect)
+    result = pipeline.cut_out(image, rect=rect, progress=_bar("Cutting out"))
+    _say_which(pipeline, rect)
     rgba = np.dstack([result.foreground, result.alpha])
     write_image(output, rgba, bit_depth=args.bit_depth)
     return 0
@@ -112,6 +118,7 @@ def run_composite(args: argparse.Namespace) -> int:
         PipelineOptions(
             compositing=args.method,
             matting=args.matting,
+            segmentation=args.segmentation,
             decontaminate=args.decontaminate,
             device=args.device,
         )
@@ -144,6 +151,8 @@ def _subject(
         if mask is not None:
             check_same_size("foreground", foreground, "mask", mask)
         result = pipeline.cut_out(foreground, mask=mask, progress=_bar("Cutting out"))
+        if mask is None:
+            _say_which(pipeline, None)
         return result.foreground, result.alpha
     if args.decontaminate:
         return estimate_foreground(foreground, alpha, progress=_bar("Decontaminating")), alpha
@@ -194,9 +203,11 @@ def _composite_all(
     failures: list[tuple[str, str]] = []
     bar = TextProgressBar("Batch", total=len(photos))
     names = output_names(photos, args.format)
-    pipeline = Pipeline(
-        PipelineOptions(device=args.device, compositing=args.method)
-    )  # one pipeline: networks load once
+    pipeline = Pipeline(  # one pipeline: networks load once
+        PipelineOptions(device=args.device, compositing=args.method, segmentation=args.segmentation)
+    )
+    pipeline.check_networks()
+    _say_which(pipeline, None)
     for index, photo in enumerate(photos):
         try:
             foreground = read_image(photo).rgb
@@ -220,6 +231,10 @@ def output_names(photos: list[Path], extension: str) -> dict[Path, str]:
         photo: f"{photo.stem}{'-' + photo.suffix[1:] if stems.count(photo.stem) > 1 else ''}.{extension}"
         for photo in photos
     }
+
+
+def _say_which(pipeline: Pipeline, rect: Rect | None) -> None:
+    print(f"cut-out: {pipeline.describe_cutout(rect=rect)}", file=sys.stderr)
 
 
 def _bar(label: str) -> TextProgressBar:

@@ -7,6 +7,9 @@ enforced again at full resolution. OpenCV's GMM initialisation is random: ``seed
 
 ``grabcut_with_hints`` is the editor's re-run: it starts from the current segmentation mask and the
 hints the user brushed, and can keep every pixel farther than ``reach`` from a hint as it was.
+
+``grabcut_from_probability`` seeds GrabCut with a subject probability (a segmentation network's): the
+confident regions are fixed, and the colour models and the min-cut decide the unsure band between them.
 """
 
 from __future__ import annotations
@@ -130,6 +133,50 @@ def grabcut_with_hints(
     if near is not None:
         result = np.where(near, result, mask).astype(np.float32)
     return _enforce_hints(result, foreground, background)
+
+
+def grabcut_from_probability(
+    image: np.ndarray,
+    probability: np.ndarray,
+    *,
+    sure: float = 0.9,
+    band: float = 0.01,
+    iterations: int = 4,
+    working_megapixels: float = WORKING_MEGAPIXELS,
+    seed: int = 0,
+    progress: ProgressCallback = no_progress,
+    is_cancelled: CancelCallback = never_cancelled,
+) -> np.ndarray:
+    """GrabCut on ``image`` (H, W, 3) seeded by a subject ``probability`` (H, W) in [0, 1].
+
+    Pixels with probability ≥ ``sure`` are definite foreground and ≤ 1 − ``sure`` definite background,
+    except within ``band`` × the image diagonal of the 0.5 contour, where everything starts probable
+    (foreground where ≥ 0.5): the network's edge is at its coarse working size, the photo's is not.
+    Without both definite labels (a subject filling the frame, or none) the thresholded probability is
+    returned. Returns a binary mask (H, W) float32 0 / 1.
+    """
+    check_image("image", image)
+    check_matte("probability", probability)
+    check_same_size("image", image, "probability", probability)
+    inside = probability >= 0.5
+    reach = max(1, round(band * float(np.hypot(*probability.shape))))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    near_edge = cv2.morphologyEx(inside.astype(np.uint8), cv2.MORPH_GRADIENT, kernel) > 0
+    foreground = (probability >= sure) & ~near_edge
+    background = (probability <= 1.0 - sure) & ~near_edge
+    if not foreground.any() or not background.any():
+        return inside.astype(np.float32)
+    return grabcut(
+        image,
+        probable_foreground=inside.astype(np.float32),
+        foreground_hints=foreground.astype(np.float32),
+        background_hints=background.astype(np.float32),
+        iterations=iterations,
+        working_megapixels=working_megapixels,
+        seed=seed,
+        progress=progress,
+        is_cancelled=is_cancelled,
+    )
 
 
 def _neighbourhood(

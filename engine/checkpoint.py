@@ -180,6 +180,24 @@ def load_checkpoint(
     return model.to(torch.device(map_location)).eval(), info
 
 
+def copy_checkpoint(
+    source: str | os.PathLike[str], target: str | os.PathLike[str], *, half: bool = False
+) -> None:
+    """Write the checkpoint at ``source`` again at ``target`` (``half``: floats stored as float16), with
+    the same name, config, description and metrics; ``extra`` records the storage."""
+    model, info = load_checkpoint(source)
+    extra = {**info.extra, "storage": "float16" if half else "float32"}
+    save_checkpoint(
+        target,
+        model,
+        name=info.name,
+        trained_on=info.trained_on,
+        metrics=info.metrics,
+        extra=extra,
+        half=half,
+    )
+
+
 def _read(path: Path) -> dict[str, Any]:
     """The checkpoint's dict, or ``CheckpointError`` for a missing or unreadable file."""
     if not path.is_file():

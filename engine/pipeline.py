@@ -5,7 +5,10 @@
 stages follow Deep Image Compositing (Zhang et al. 2021):
 
 - **segmentation** runs the network on the whole photo squeezed to ``segmentation_size``² and brings the
-  probability back by guided upsampling, thresholded at 0.5 into a 0 / 1 segmentation mask;
+  probability back by guided upsampling, thresholded at 0.5 into a 0 / 1 segmentation mask
+  (``network``), or seeds GrabCut with its confident regions (``network-grabcut``). ``auto``, the
+  default, is ``AUTOMATIC_SEGMENTATION`` (chosen on the dev sets, see the model card) when segmentation
+  weights are installed, else the classic saliency-seeded GrabCut (``saliency``);
 - **refinement** runs twice on the whole photo, as the paper: at 320×320 on the photo and the raw mask,
   then at 640×640 on the photo and the first result upsampled; the refined mask (soft, in [0, 1]) comes
   back to full size by guided upsampling;
@@ -38,7 +41,7 @@ import torch
 from classic.checks import InvalidInputError, check_image, check_matte, check_same_size, check_trimap
 from classic.compositing import COMPOSITING_METHODS as CLASSIC_COMPOSITING
 from classic.compositing import blend_alpha, composite
-from classic.grabcut import Rect
+from classic.grabcut import Rect, grabcut_from_probability
 from classic.matting import MATTING_METHODS as CLASSIC_MATTING
 from classic.matting import estimate_alpha
 from classic.pipeline import Cutout, CutoutOptions, cut_out, finish_cutout, segment
@@ -57,8 +60,19 @@ from engine.device import DEVICE_PREFERENCES, DeviceChoice
 from engine.inference import Predictor, Tiling
 from engine.networks import Networks, installed_network
 from engine.tensors import image_to_tensor, tensor_to_image
+from engine.weights import installed_weights
 
-SEGMENTATION_METHODS = ("auto", "grabcut", "network")
+SEGMENTATION_METHODS = ("auto", "network", "network-grabcut", "saliency", "grabcut")
+NETWORK_SEGMENTATION = ("network", "network-grabcut")
+# What "auto" runs when segmentation weights are installed: the better method on segmentation-dev and on
+# the automatic compositing evaluation (resources/weights/MODEL_CARD.md has the figures).
+AUTOMATIC_SEGMENTATION = "network"
+SEGMENTATION_DESCRIPTIONS = {
+    "network": "the segmentation network",
+    "network-grabcut": "GrabCut seeded by the segmentation network",
+    "saliency": "the saliency-seeded GrabCut",
+    "grabcut": "GrabCut from the rectangle",
+}
 REFINEMENT_METHODS = ("none", "network")
 MATTING_METHODS = (*CLASSIC_MATTING, "network")
 COMPOSITING_METHODS = (*CLASSIC_COMPOSITING, "fusion")
@@ -97,9 +111,10 @@ class PipelineOptions:
                 )
 
     def networks(self) -> tuple[str, ...]:
-        """The network kinds these options need, in pipeline order."""
+        """The network kinds these options need, in pipeline order (``auto`` needs none: without
+        segmentation weights it runs the classic selection)."""
         chosen = (
-            ("segmentation", self.segmentation == "network"),
+            ("segmentation", self.segmentation in NETWORK_SEGMENTATION),
             ("refinement", self.refinement == "network"),
             ("matting", self.matting == "network"),
             ("fusion", self.compositing == "fusion"),
@@ -109,7 +124,7 @@ class PipelineOptions:
     def classic_options(self) -> CutoutOptions:
         """The options of ``classic.pipeline.cut_out`` for the stages that are classic."""
         return CutoutOptions(
-            segmentation="auto" if self.segmentation == "network" else self.segmentation,
+            segmentation="grabcut" if self.segmentation == "grabcut" else "auto",
             matting="closed-form" if self.matting == "network" else self.matting,
             band_fraction=self.band_fraction,
             matting_megapixels=self.matting_megapixels,
@@ -132,6 +147,31 @@ class Pipeline:
         """Where this pipeline's networks run (``reason`` is for the status bar)."""
         return self._networks.device(self.options.device)
 
+    def segmentation_method(self, *, rect: Rect | None = None) -> str:
+        """The segmentation method that runs: ``auto`` resolved (``AUTOMATIC_SEGMENTATION`` when the
+        segmentation network is installed, else ``saliency``); a rectangle makes the classic methods
+        GrabCut."""
+        method = self.options.segmentation
+        if method == "auto":
+            installed = installed_weights("segmentation", folder=self.options.weights_folder) is not None
+            method = AUTOMATIC_SEGMENTATION if installed else "saliency"
+        if rect is not None and method == "saliency":
+            return "grabcut"
+        return method
+
+    def describe_segmentation(self, *, rect: Rect | None = None) -> str:
+        """Which segmentation method runs, in words (``SEGMENTATION_DESCRIPTIONS``)."""
+        return SEGMENTATION_DESCRIPTIONS[self.segmentation_method(rect=rect)]
+
+    def describe_cutout(self, *, rect: Rect | None = None) -> str:
+        """Which methods a cut-out runs, in words, for the status bar and the command line."""
+        segmentation = self.describe_segmentation(rect=rect)
+        refinement = ", the refinement network" if self.options.refinement == "network" else ""
+        matting = (
+            "the matting network" if self.options.matting == "network" else f"{self.options.matting} matting"
+        )
+        return f"{segmentation}{refinement}, {matting}"
+
     def check_networks(self, kinds: tuple[str, ...] | None = None) -> None:
         """Raise ``NetworkUnavailableError`` now, before any slow work, if a chosen network is missing.
 
@@ -151,19 +191,39 @@ class Pipeline:
     ) -> np.ndarray:
         """Segmentation mask (H, W) float32 0 / 1; with a network and ``rect``, the subject inside the box."""
         check_image("image", image)
-        if self.options.segmentation != "network":
-            method = self.options.segmentation
-            return segment(image, method=method, rect=rect, progress=progress, is_cancelled=is_cancelled)
-        network = self._network("segmentation", progress)
+        method = self.segmentation_method(rect=rect)
+        if method not in NETWORK_SEGMENTATION:
+            classic = "grabcut" if method == "grabcut" else "auto"
+            return segment(image, method=classic, rect=rect, progress=progress, is_cancelled=is_cancelled)
         rows, cols = _window(rect, image.shape)
         crop = image[rows, cols]
-        side = self.options.segmentation_size
-        probabilities = network.predict_matte(
-            crop, size=(side, side), progress=progress, is_cancelled=is_cancelled
+        probability = self.subject_probability(
+            crop, progress=wrap_progress(progress, 0.0, 0.5), is_cancelled=is_cancelled
         )
+        if method == "network-grabcut":
+            crop_mask = grabcut_from_probability(
+                crop, probability, progress=wrap_progress(progress, 0.5, 1.0), is_cancelled=is_cancelled
+            )
+        else:
+            crop_mask = (probability >= 0.5).astype(np.float32)
         mask = np.zeros(image.shape[:2], np.float32)
-        mask[rows, cols] = probabilities >= 0.5
+        mask[rows, cols] = crop_mask
+        progress(1.0, "Segmentation done")
         return mask
+
+    def subject_probability(
+        self,
+        image: np.ndarray,
+        *,
+        progress: ProgressCallback = no_progress,
+        is_cancelled: CancelCallback = never_cancelled,
+    ) -> np.ndarray:
+        """The segmentation network's subject probability (H, W) float32 in [0, 1] for ``image``: the
+        photo squeezed to ``segmentation_size``², the result guided-upsampled to the photo's size."""
+        check_image("image", image)
+        network = self._network("segmentation", progress)
+        side = self.options.segmentation_size
+        return network.predict_matte(image, size=(side, side), progress=progress, is_cancelled=is_cancelled)
 
     def refine(
         self,
@@ -234,7 +294,8 @@ class Pipeline:
         """
         options = self.options
         classic = options.classic_options()
-        if not set(options.networks()) & set(_CUTOUT_NETWORKS):
+        network_segmentation = mask is None and self.segmentation_method(rect=rect) in NETWORK_SEGMENTATION
+        if not network_segmentation and not set(options.networks()) & {"refinement", "matting"}:
             return cut_out(
                 image, options=classic, rect=rect, mask=mask, progress=progress, is_cancelled=is_cancelled
             )

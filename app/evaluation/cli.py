@@ -28,7 +28,12 @@ def task_named(name: str, *, trimaps: str = "trimap") -> Task:
 
 
 def add_evaluate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    methods = "; ".join(f"{name}: {', '.join(task_named(name).methods)}" for name in TASKS)
+    known = {
+        "matting": matting.METHODS,
+        "segmentation": segmentation.METHODS,
+        "compositing": compositing.METHODS,
+    }
+    methods = "; ".join(f"{name}: {', '.join(known[name])}" for name in TASKS)
     parser = commands.add_parser(
         "evaluate",
         help="score methods on a benchmark folder and write a report",
@@ -36,7 +41,14 @@ def add_evaluate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("task", choices=TASKS)
     parser.add_argument("--data", required=True, help="the set's folder (layouts: ../shared/data/README.md)")
-    parser.add_argument("--method", action="append", required=True, help="a method to run (repeatable)")
+    parser.add_argument("--method", action="append", default=[], help="a method to run (repeatable)")
+    parser.add_argument(
+        "--automatic",
+        action="store_true",
+        help="compositing: also run the whole pipeline from the two photos, no trimap (the default, the "
+        "classic saliency selection and, when installed, the U²-Net-p reference) beside the "
+        "trimap-given alpha method",
+    )
     parser.add_argument("--out", required=True, help="report folder (created if missing)")
     parser.add_argument("--trimaps", default="trimap", help="matting, compositing: the trimap folder's name")
     parser.add_argument(
@@ -74,8 +86,24 @@ def parse_dilations(text: str) -> tuple[int, ...]:
     return values
 
 
+def chosen_methods(args: argparse.Namespace) -> list[str]:
+    """The ``--method`` list, with the automatic methods first under ``--automatic``."""
+    methods = list(args.method)
+    if args.automatic:
+        if args.task != "compositing":
+            raise InvalidInputError("--automatic applies to the compositing task only")
+        reference = ["automatic-u2netp"] if compositing.reference_available() else []
+        if not reference:
+            print("note: U²-Net-p is not installed, so the reference row is left out", file=sys.stderr)
+        methods = ["automatic", "automatic-saliency", *reference, "alpha", *methods]
+    if not methods:
+        raise InvalidInputError("give at least one --method (or --automatic for compositing)")
+    return list(dict.fromkeys(methods))
+
+
 def _command(args: argparse.Namespace) -> str:
     words = ["python", "main.py", "evaluate", args.task, "--data", args.data]
+    words += ["--automatic"] if args.automatic else []
     words += [word for method in dict.fromkeys(args.method) for word in ("--method", method)]
     words += ["--out", args.out] + (["--trimaps", args.trimaps] if args.trimaps != "trimap" else [])
     if args.no_robustness:
@@ -93,7 +121,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     dilations = () if args.no_robustness else parse_dilations(args.dilations)
     out = Path(args.out)
     bar = TextProgressBar(f"Evaluating {args.task}")
-    evaluation = evaluate(task, Path(args.data), args.method, out, dilations=dilations, progress=bar)
+    methods = chosen_methods(args)
+    evaluation = evaluate(task, Path(args.data), methods, out, dilations=dilations, progress=bar)
     bar.close()
     report = write_report(evaluation, out, command=_command(args))
     print(f"report written to {report}", file=sys.stderr)

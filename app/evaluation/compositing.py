@@ -4,6 +4,8 @@ and over the boundary band (the trimap's unknown region grown by 7 px).
 
 Every classic method cuts the subject out with closed-form matting from the given trimap, then blends
 it; ``alpha`` also decontaminates the foreground colours first, the others paste the photo's colours.
+The ``automatic`` methods ignore the trimap: they run the whole pipeline from the two photos, as a user
+does (``AUTOMATIC_METHODS``; ``main.py evaluate compositing --automatic`` runs them beside ``alpha``).
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import numpy as np
 
 from app.evaluation.datasets import Sample
 from app.evaluation.task import Inputs, Metric, Predict, Task, synthetic_disc
-from classic.checks import check_same_size
+from classic.checks import InvalidInputError, check_same_size
 from classic.compositing import composite
 from classic.foreground import estimate_foreground
 from classic.imageio import read_image, read_trimap
 from classic.matting import estimate_alpha
 from classic.metrics import BAND_DILATION, psnr, psnr_in_band
-from engine.pipeline import Pipeline, PipelineOptions, cutout_from_alpha
+from engine.pipeline import SEGMENTATION_DESCRIPTIONS, Pipeline, PipelineOptions, cutout_from_alpha
+from engine.teacher import load_teacher
 
 _CUT_OUT = "closed-form α from the trimap"
 METHODS = {
@@ -29,6 +32,16 @@ METHODS = {
     "poisson": f"{_CUT_OUT}, then Poisson blending of the pixels with α ≥ 0.5 (cv2.seamlessClone)",
     "fusion": f"{_CUT_OUT}, colours decontaminated as for alpha, then the trained fusion network",
 }
+AUTOMATIC_METHODS = {
+    "automatic": "no trimap: the whole pipeline from the two photos with the defaults a user gets "
+    "(engine.pipeline: segmentation 'auto', closed-form matting, decontaminated alpha blend)",
+    "automatic-network": "no trimap: as automatic, segmentation by the segmentation network",
+    "automatic-network-grabcut": "no trimap: as automatic, GrabCut seeded by the segmentation network",
+    "automatic-saliency": "no trimap: as automatic, with the classic saliency-seeded GrabCut",
+    "automatic-u2netp": "no trimap, reference (rembg-style): U²-Net-p mask → trimap → closed-form α → "
+    "foreground estimation → alpha blend",
+}
+METHODS |= AUTOMATIC_METHODS
 METRICS = (
     Metric("psnr_band", "PSNR band (dB)", higher_is_better=True, digits=2),
     Metric("psnr", "PSNR (dB)", higher_is_better=True, digits=2),
@@ -54,6 +67,8 @@ def load(sample: Sample) -> Inputs:
 def predictor(method: str) -> Predict:
     if method == "fusion":
         return _fusion()
+    if method in AUTOMATIC_METHODS:
+        return _automatic(method.removeprefix("automatic").removeprefix("-") or "auto")
 
     def predict(inputs: Inputs) -> np.ndarray:
         photo = inputs["fg"]
@@ -78,6 +93,30 @@ def _fusion() -> Predict:
     return predict
 
 
+def _automatic(segmentation: str) -> Predict:
+    """The pipeline from the photo and the background alone; ``u2netp``: the reference pipeline, the
+    U²-Net-p mask in place of the segmentation stage."""
+    teacher = load_teacher("u2netp") if segmentation == "u2netp" else None  # absent: refused now
+    pipeline = Pipeline(PipelineOptions(segmentation="auto" if teacher else segmentation))
+    pipeline.check_networks()
+
+    def predict(inputs: Inputs) -> np.ndarray:
+        photo = inputs["fg"]
+        mask = None if teacher is None else (teacher.soft_mask(photo) >= 0.5).astype(np.float32)
+        return pipeline.composite(photo, inputs["bg"], pipeline.cut_out(photo, mask=mask))
+
+    return predict
+
+
+def reference_available() -> bool:
+    """Whether the U²-Net-p reference can run here (its weights and onnxruntime installed)."""
+    try:
+        load_teacher("u2netp")
+    except InvalidInputError:
+        return False
+    return True
+
+
 def score(image: np.ndarray, inputs: Inputs) -> dict[str, float]:
     return {
         "psnr_band": psnr_in_band(image, inputs["gt"], inputs["trimap"]),
@@ -94,11 +133,12 @@ def warm_up_inputs() -> Inputs:
 
 def task(trimaps: str = "trimap") -> Task:
     """The compositing task reading its trimaps from the folder ``trimaps``."""
+    resolved = SEGMENTATION_DESCRIPTIONS[Pipeline().segmentation_method()]
     return Task(
         name="compositing",
         folders={"fg": "fg", "bg": "bg", "gt": "gt", "trimap": trimaps},
         optional={},
-        methods=METHODS,
+        methods={**METHODS, "automatic": f"{METHODS['automatic']}; here the segmentation is {resolved}"},
         metrics=METRICS,
         input_role="fg",
         truth_role="gt",

@@ -11,13 +11,16 @@ from classic.checks import InvalidInputError, check_same_size
 from classic.grabcut import Rect, grabcut
 from classic.imageio import read_image, read_matte, read_trimap
 from classic.metrics import error_rate, iou
-from classic.saliency import select_subject
-from engine.pipeline import Pipeline, PipelineOptions
+from engine.pipeline import SEGMENTATION_DESCRIPTIONS, Pipeline, PipelineOptions
+from engine.teacher import load_teacher
 
 METHODS = {
-    "auto": "automatic selection: saliency-seeded GrabCut (classic/saliency.py), no user input",
-    "grabcut": "GrabCut (Rother et al. 2004) from the benchmark's rectangle (rect/)",
+    "auto": "the default automatic selection of the command line and the GUI (engine.pipeline's 'auto')",
     "network": "the trained segmentation network through engine.pipeline, whole photo, no box",
+    "network-grabcut": "GrabCut seeded by the segmentation network's confident regions, no box",
+    "saliency": "the classic automatic selection: saliency-seeded GrabCut (classic/saliency.py), no box",
+    "grabcut": "GrabCut (Rother et al. 2004) from the benchmark's rectangle (rect/)",
+    "u2netp": "reference: U²-Net-p (rembg's small model, engine.teacher) thresholded at 0.5, no box",
 }
 METRICS = (
     Metric("error_rate", "error rate", higher_is_better=False, digits=4),
@@ -59,13 +62,14 @@ def _grabcut(inputs: Inputs) -> np.ndarray:
 
 
 def predictor(method: str) -> Predict:
-    if method == "network":
-        pipeline = Pipeline(PipelineOptions(segmentation="network"))
-        pipeline.check_networks()  # without installed weights: the refusal, before any work
-        return lambda inputs: pipeline.segment(inputs["image"])
     if method == "grabcut":
         return _grabcut
-    return lambda inputs: select_subject(inputs["image"])
+    if method == "u2netp":
+        teacher = load_teacher("u2netp")  # not installed: the refusal, before any work
+        return lambda inputs: (teacher.soft_mask(inputs["image"]) >= 0.5).astype(np.float32)
+    pipeline = Pipeline(PipelineOptions(segmentation=method))
+    pipeline.check_networks()  # without installed weights: the refusal, before any work
+    return lambda inputs: pipeline.segment(inputs["image"])
 
 
 def score(mask: np.ndarray, inputs: Inputs) -> dict[str, float]:
@@ -80,11 +84,12 @@ def warm_up_inputs() -> Inputs:
 
 
 def task() -> Task:
+    resolved = SEGMENTATION_DESCRIPTIONS[Pipeline().segmentation_method()]
     return Task(
         name="segmentation",
         folders={"image": "image", "mask": "mask"},
         optional={"rect": "rect"},
-        methods=METHODS,
+        methods={**METHODS, "auto": f"{METHODS['auto']}: here {resolved}"},
         metrics=METRICS,
         input_role="image",
         truth_role="mask",
