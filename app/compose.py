@@ -74,7 +74,7 @@ def compose(
     placement = settings.placement or default_placement(photo.shape, background.shape)
     if settings.method == "fusion":
         fused = (pipeline or Pipeline()).with_options(compositing="fusion")
-        adjusted = Cutout(cutout.mask, cutout.trimap, alpha, cutout.foreground)
+        adjusted = replace(cutout, alpha=alpha)
         return fused.composite(
             photo, background, adjusted, placement=placement, progress=progress, is_cancelled=is_cancelled
         )
@@ -119,8 +119,12 @@ def compose_preview(
             is_cancelled=is_cancelled,
         )
     small = [_shrink(array, factor) for array in (photo, background)]
-    small_cutout = Cutout(
-        *(_shrink(a, factor) for a in (cutout.mask, cutout.trimap, cutout.alpha, cutout.foreground))
+    small_cutout = replace(
+        cutout,
+        mask=_shrink(cutout.mask, factor),
+        trimap=_shrink(cutout.trimap, factor),
+        alpha=_shrink(cutout.alpha, factor),
+        foreground=_shrink(cutout.foreground, factor),
     )
     placement = settings.placement or default_placement(photo.shape, background.shape)
     small_settings = replace(

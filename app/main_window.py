@@ -36,12 +36,20 @@ from app.project_controller import ProjectController, project_among
 from app.refine_edge import RefineEdge
 from app.settings import Settings
 from app.stroke_jobs import StrokeJobs
-from app.tasks import compose_and_export, cut_out_and_composite, cut_out_subject, export_image, load_photos
+from app.tasks import (
+    CompositeResult,
+    compose_and_export,
+    cut_out_and_composite,
+    cut_out_subject,
+    export_image,
+    load_photos,
+)
 from app.tool_settings import ToolSettings
 from app.tools_menu import ToolsMenu
 from app.touch_up_controller import AlphaTouchUp
 from app.window_actions import WindowActions
 from classic.imageio import LoadedImage
+from classic.pipeline import Cutout
 from engine.pipeline import COMPOSITING_METHODS, Pipeline, PipelineOptions
 
 APP_NAME = "Compositor"
@@ -173,8 +181,22 @@ class MainWindow(QMainWindow):
             self.show_error("Open a foreground photo first.")
             return False
         return self.job_panel.run(
-            "Cutting out", self.document.set_cutout, cut_out_subject, self.pipeline, foreground
+            "Cutting out", self._cut_out_done, cut_out_subject, self.pipeline, foreground
         )
+
+    def _cut_out_done(self, cutout: Cutout) -> None:
+        self.document.set_cutout(cutout)
+        self._say_how(cutout)
+
+    def _composite_done(self, result: CompositeResult) -> None:
+        new_cutout = result.cutout is not self.document.cutout
+        self.document.set_composite(result)
+        if new_cutout:
+            self._say_how(result.cutout)
+
+    def _say_how(self, cutout: Cutout) -> None:
+        if cutout.method:
+            self.statusBar().showMessage(f"Cut out with {cutout.method}", 15_000)
 
     def run_composite(self, method: str | None = None) -> bool:
         """Composite with ``method`` (default: the toolbar's choice), cutting out first when needed."""
@@ -191,7 +213,7 @@ class MainWindow(QMainWindow):
         cutout = self.document.cutout
         return self.job_panel.run(
             "Compositing" if cutout is not None else "Cutting out and compositing",
-            self.document.set_composite,
+            self._composite_done,
             cut_out_and_composite,
             foreground,
             background,

@@ -16,7 +16,10 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 from engine.device import DEVICE_PREFERENCES
-from engine.pipeline import COMPOSITING_METHODS, MATTING_METHODS
+from engine.pipeline import COMPOSITING_METHODS, MATTING_METHODS, SEGMENTATION_METHODS
+
+# The segmentation methods that need no rectangle: what the automatic cut-out may run.
+AUTOMATIC_SELECTION = tuple(method for method in SEGMENTATION_METHODS if method != "grabcut")
 
 _log = logging.getLogger(__name__)
 
@@ -47,6 +50,10 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "compositing/method", str, "alpha", "Compositing method",
             _one_of(COMPOSITING_METHODS), COMPOSITING_METHODS,
+        ),
+        Setting(
+            "segmentation/method", str, "auto", "Automatic selection",
+            _one_of(AUTOMATIC_SELECTION), AUTOMATIC_SELECTION,
         ),
         Setting(
             "matting/method", str, "closed-form", "Matting method", _one_of(MATTING_METHODS), MATTING_METHODS
@@ -119,6 +126,7 @@ class Settings:
         """The ``engine.pipeline.PipelineOptions`` fields these settings choose (engine never sees them)."""
         return {
             "device": self.get("engine/device"),
+            "segmentation": self.get("segmentation/method"),
             "matting": self.get("matting/method"),
             "band_fraction": self.get("matting/band_fraction"),
         }

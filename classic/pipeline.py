@@ -55,12 +55,16 @@ class CutoutOptions:
 
 @dataclass(frozen=True)
 class Cutout:
-    """The layers of a cut-out, all at the photo's size: masks (H, W) and colours (H, W, 3)."""
+    """The layers of a cut-out, all at the photo's size: masks (H, W) and colours (H, W, 3).
+
+    ``method`` says in words how it was made (for the status bar); empty when not known.
+    """
 
     mask: np.ndarray
     trimap: np.ndarray
     alpha: np.ndarray
     foreground: np.ndarray
+    method: str = ""
 
 
 def segment(

@@ -16,7 +16,7 @@ from engine.inference import OutputSelector, Predictor, Tiling, as_is, probabili
 from engine.weights import require_network
 
 CLASSIC_ALTERNATIVES = {
-    "segmentation": "the auto method",
+    "segmentation": "the saliency method",
     "refinement": "no refinement",
     "matting": "closed-form matting",
     "fusion": "the alpha or laplacian method",

@@ -163,9 +163,9 @@ class Pipeline:
         """Which segmentation method runs, in words (``SEGMENTATION_DESCRIPTIONS``)."""
         return SEGMENTATION_DESCRIPTIONS[self.segmentation_method(rect=rect)]
 
-    def describe_cutout(self, *, rect: Rect | None = None) -> str:
+    def describe_cutout(self, *, rect: Rect | None = None, mask_given: bool = False) -> str:
         """Which methods a cut-out runs, in words, for the status bar and the command line."""
-        segmentation = self.describe_segmentation(rect=rect)
+        segmentation = "the given mask" if mask_given else self.describe_segmentation(rect=rect)
         refinement = ", the refinement network" if self.options.refinement == "network" else ""
         matting = (
             "the matting network" if self.options.matting == "network" else f"{self.options.matting} matting"
@@ -290,8 +290,22 @@ class Pipeline:
     ) -> Cutout:
         """The cut-out of ``image``'s subject; its ``mask`` is the refined mask when refinement runs.
 
-        ``mask`` skips segmentation (refinement still runs when chosen).
+        ``mask`` skips segmentation (refinement still runs when chosen). The cut-out's ``method`` says
+        which methods ran (``describe_cutout``).
         """
+        result = self._cut_out(image, rect, mask, progress, is_cancelled)
+        return dataclasses.replace(
+            result, method=self.describe_cutout(rect=rect, mask_given=mask is not None)
+        )
+
+    def _cut_out(
+        self,
+        image: np.ndarray,
+        rect: Rect | None,
+        mask: np.ndarray | None,
+        progress: ProgressCallback,
+        is_cancelled: CancelCallback,
+    ) -> Cutout:
         options = self.options
         classic = options.classic_options()
         network_segmentation = mask is None and self.segmentation_method(rect=rect) in NETWORK_SEGMENTATION

@@ -57,7 +57,8 @@ done
 [ -d ../shared/data ] || exit 0
 if wanted segmentation || wanted refinement; then
   "$python" main.py evaluate segmentation --data ../shared/data/segmentation-dev --method auto \
-    --method network --method network-grabcut --method saliency --method grabcut --method u2netp \
+    --method network --method network-grabcut --method network-refined --method saliency --method grabcut \
+    --method u2netp \
     --out "$runs/eval-segmentation"
 fi
 if wanted matting; then

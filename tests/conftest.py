@@ -33,3 +33,14 @@ def no_installed_weights(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     folder = tmp_path_factory.mktemp("weights")
     monkeypatch.setenv("COMPOSITOR_WEIGHTS", str(folder))
     return folder
+
+
+@pytest.fixture
+def shipped_segmentation(no_installed_weights: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shipped segmentation network installed (``resources/weights/segmentation.pt``), so the
+    automatic selection runs as a user gets it; the other kinds stay absent."""
+    from engine.weights import WEIGHTS_FOLDER
+
+    path = no_installed_weights / "segmentation.pt"
+    path.symlink_to(WEIGHTS_FOLDER / "segmentation.pt")
+    return path

@@ -18,6 +18,8 @@ METHODS = {
     "auto": "the default automatic selection of the command line and the GUI (engine.pipeline's 'auto')",
     "network": "the trained segmentation network through engine.pipeline, whole photo, no box",
     "network-grabcut": "GrabCut seeded by the segmentation network's confident regions, no box",
+    "network-refined": "the segmentation network, then the refinement network at 320² and 640² (Deep Image "
+    "Compositing's two stages), thresholded at 0.5, no box",
     "saliency": "the classic automatic selection: saliency-seeded GrabCut (classic/saliency.py), no box",
     "grabcut": "GrabCut (Rother et al. 2004) from the benchmark's rectangle (rect/)",
     "u2netp": "reference: U²-Net-p (rembg's small model, engine.teacher) thresholded at 0.5, no box",
@@ -67,9 +69,18 @@ def predictor(method: str) -> Predict:
     if method == "u2netp":
         teacher = load_teacher("u2netp")  # not installed: the refusal, before any work
         return lambda inputs: (teacher.soft_mask(inputs["image"]) >= 0.5).astype(np.float32)
+    if method == "network-refined":
+        refined = Pipeline(PipelineOptions(segmentation="network", refinement="network"))
+        refined.check_networks()
+        return lambda inputs: _refined(refined, inputs["image"])
     pipeline = Pipeline(PipelineOptions(segmentation=method))
     pipeline.check_networks()  # without installed weights: the refusal, before any work
     return lambda inputs: pipeline.segment(inputs["image"])
+
+
+def _refined(pipeline: Pipeline, image: np.ndarray) -> np.ndarray:
+    refined = pipeline.refine(image, pipeline.segment(image))
+    return (refined >= 0.5).astype(np.float32)
 
 
 def score(mask: np.ndarray, inputs: Inputs) -> dict[str, float]:

@@ -187,6 +187,68 @@ def test_make_compositing_set_and_evaluate_it(
     expect_one_error(fusion, capsys, r"no trained fusion network .*; use the alpha or laplacian method")
 
 
+def test_automatic_compositing_runs_the_pipeline_from_the_photos_beside_the_reference(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    shipped_segmentation: Path,
+) -> None:
+    from app.evaluation import compositing
+
+    matting_set, backgrounds = make_matting_set(tmp_path / "matting"), make_backgrounds(tmp_path / "bgs")
+    compositing_set = tmp_path / "compositing"
+    args = ["make-compositing-set", "--matting", str(matting_set), "--backgrounds", str(backgrounds)]
+    assert run([*args, "--out", str(compositing_set)], capsys)[0] == 0
+    # The U²-Net-p reference row needs its weights; a stand-in mask keeps this test offline.
+    teacher = _DiscTeacher()
+    monkeypatch.setattr(compositing, "load_teacher", lambda name: teacher)
+    monkeypatch.setattr(compositing, "reference_available", lambda: True)
+    out = tmp_path / "report"
+    status, _ = run(
+        ["evaluate", "compositing", "--data", str(compositing_set), "--automatic", "--out", str(out)], capsys
+    )
+    assert status == 0
+    methods = ("automatic", "automatic-saliency", "automatic-u2netp", "alpha")
+    summary = check_report(out, methods, {"psnr", "psnr_band"})
+    check_predictions(out, methods, channels=3)
+    assert teacher.calls == 1 + len(NAMES)  # a warm-up, then every photo: no trimap given
+    assert summary["automatic-saliency"]["psnr"] > 25 and summary["alpha"]["psnr"] > 25
+    report = (out / "report.md").read_text()
+    assert "here the segmentation is the segmentation network" in report
+    assert "`python main.py evaluate compositing --data" in report and "--automatic" in report
+    # Without its weights the reference is left out, with a note, and the rest still runs.
+    monkeypatch.setattr(compositing, "reference_available", lambda: False)
+    status, lines = run(
+        [
+            "evaluate",
+            "compositing",
+            "--data",
+            str(compositing_set),
+            "--automatic",
+            "--out",
+            str(tmp_path / "r2"),
+        ],
+        capsys,
+    )
+    assert status == 0 and any("reference row is left out" in line for line in lines)
+    assert set(json.loads((tmp_path / "r2" / "summary.json").read_text())) == {
+        "automatic",
+        "automatic-saliency",
+        "alpha",
+    }
+
+
+class _DiscTeacher:
+    """Stands in for U²-Net-p: the red disc of the synthetic photos, counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def soft_mask(self, image: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return ((image[:, :, 0] > 0.5) & (image[:, :, 1] < 0.4)).astype(np.float32)
+
+
 # --- bad input -----------------------------------------------------------------------------------------
 
 

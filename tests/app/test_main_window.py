@@ -72,6 +72,9 @@ def test_drop_cut_out_composite_export(
     alpha = window.layers.get("alpha")
     assert alpha is not None and alpha.shape == photos.foreground.shape[:2]
     assert "segmentation mask" in window.layers
+    assert (
+        window.statusBar().currentMessage() == "Cut out with the saliency-seeded GrabCut, closed-form matting"
+    )
     red = np.all(np.abs(photos.foreground - photos.subject_rgb) < 0.01, axis=2)
     assert alpha[red].mean() > 0.95 and alpha[~red].mean() < 0.05
 
@@ -90,6 +93,23 @@ def test_drop_cut_out_composite_export(
         assert window.export_composite(str(target))
     exported = read_image(tmp_path / "exported.png")
     np.testing.assert_allclose(exported.rgb, result, atol=1 / 255)
+    assert window.errors == []  # type: ignore[attr-defined]
+
+
+def test_the_default_cut_out_is_the_shipped_network_and_the_status_bar_says_so(
+    qtbot: QtBot, window: MainWindow, photos: SyntheticPhotos, shipped_segmentation: Path
+) -> None:
+    drop_and_wait(qtbot, window, [photos.foreground_path, photos.background_path])
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        assert window.run_composite("alpha")  # cuts out first: the whole automatic pipeline
+    message = window.statusBar().currentMessage()
+    assert message == "Cut out with the segmentation network, closed-form matting"
+    alpha, result = window.layers.get("alpha"), window.layers.get("composite")
+    assert alpha is not None and result is not None
+    red = np.all(np.abs(photos.foreground - photos.subject_rgb) < 0.01, axis=2)
+    assert alpha[red].mean() > 0.9 and alpha[~red].mean() < 0.1
+    subject = np.all(np.abs(result - photos.subject_rgb) < 0.05, axis=2)
+    assert subject.sum() >= 0.8 * red.sum()
     assert window.errors == []  # type: ignore[attr-defined]
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from classic.checks import InvalidInputError
-from classic.grabcut import Rect, grabcut, grabcut_with_hints
+from classic.grabcut import Rect, grabcut, grabcut_from_probability, grabcut_with_hints
 from classic.progress import Cancelled
 from tests.classic.synthetic import composed, disc_mask, textured
 
@@ -140,3 +140,26 @@ def test_grabcut_with_hints_checks_its_input() -> None:
         grabcut_with_hints(image, mask[:10], red, none)
     with pytest.raises(Cancelled):
         grabcut_with_hints(image, mask, red, none, is_cancelled=lambda: True)
+
+
+def test_a_probability_seeds_grabcut_and_the_photo_decides_the_unsure_band() -> None:
+    truth = disc_mask(90, 120, radius=25)
+    image, _, _ = composed(truth)
+    # A network's coarse answer: the disc grown by 4 px and blurred, so its 0.5 contour is wrong.
+    grown = cv2.dilate(truth, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
+    probability = np.clip(cv2.GaussianBlur(grown, (0, 0), 2.5), 0.0, 1.0)
+    mask = grabcut_from_probability(image, probability, seed=0)
+    thresholded = (probability >= 0.5).astype(np.float32)
+    assert np.abs(mask - truth).sum() < 0.3 * np.abs(thresholded - truth).sum()
+    # Pixels the probability is sure of keep their label.
+    assert mask[probability >= 0.99].min() == 1.0 and mask[probability <= 0.01].max() == 0.0
+
+
+def test_a_probability_without_sure_background_is_only_thresholded() -> None:
+    image, _, _ = composed(disc_mask(60, 80, radius=15))
+    everywhere = np.full(image.shape[:2], 0.97, np.float32)
+    everywhere[:4] = 0.3  # unsure, never definite background
+    mask = grabcut_from_probability(image, everywhere)
+    np.testing.assert_array_equal(mask, (everywhere >= 0.5).astype(np.float32))
+    with pytest.raises(InvalidInputError, match="probability"):
+        grabcut_from_probability(image, everywhere[:10])

