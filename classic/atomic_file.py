@@ -1,0 +1,101 @@
+"""Writing a file so that it is either the old one or the whole new one, never a part.
+
+The bytes go to a hidden temporary file beside the target (``.NAME.PID.RANDOM.part``), are flushed to
+disk, and the temporary file is renamed over the target. A new file gets the mode the umask allows
+(``tempfile`` alone would leave it readable by its owner only); a replaced file keeps its own mode.
+A temporary file left by a process that was killed mid-write is removed by the next write to the same
+target: its name carries the writer's process id, and a file whose writer no longer runs is stale.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tempfile
+import threading
+from pathlib import Path
+
+from classic.checks import InvalidInputError
+
+PART_SUFFIX = ".part"
+_UMASK_LOCK = threading.Lock()
+
+
+def write_atomically(target: Path, data: bytes | memoryview) -> None:
+    """Write ``data`` to ``target`` atomically; ``InvalidInputError`` (naming ``target``) if it cannot."""
+    folder = target.parent if str(target.parent) else Path(".")
+    remove_stale_parts(folder, target.name)
+    mode = _mode_for(target)
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.{os.getpid()}.", suffix=PART_SUFFIX, dir=folder
+        )
+    except OSError as error:
+        raise InvalidInputError(f"{target}: cannot write ({error.strerror})") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise InvalidInputError(f"{target}: cannot write ({error.strerror})") from None
+    except BaseException:  # Interrupted (Ctrl+C): the half-written file goes, the interruption goes on.
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def remove_stale_parts(folder: Path, name: str) -> list[Path]:
+    """Remove ``folder``'s temporary files for ``name`` whose writing process has ended; returns them."""
+    pattern = re.compile(rf"^\.{re.escape(name)}\.(\d+)\..+{re.escape(PART_SUFFIX)}$")
+    removed: list[Path] = []
+    try:
+        candidates = list(folder.iterdir())
+    except OSError:
+        return removed
+    for path in candidates:
+        found = pattern.match(path.name)
+        if found and not process_alive(int(found.group(1))) and path.is_file():
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(path)
+    return removed
+
+
+def process_alive(pid: int) -> bool:
+    """True when a process with this id runs (or may run: one of another user's answers "no permission")."""
+    if pid == os.getpid() or os.name == "nt":  # On Windows os.kill would end the process: assume it runs.
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:  # Elsewhere it can only be read by setting it: put it straight back.
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
