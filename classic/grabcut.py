@@ -14,12 +14,14 @@ confident regions are fixed, and the colour models and the min-cut decide the un
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from classic.checks import InvalidInputError, check_image, check_matte, check_same_size
+from classic.colour_models import models_separate
 from classic.progress import (
     CancelCallback,
     ProgressCallback,
@@ -31,6 +33,8 @@ from classic.resize import downscale, guided_upsample, resize_to
 
 WORKING_MEGAPIXELS = 0.3
 CONVERGED_FRACTION = 0.002
+# No round starts after this many seconds (a normal 0.3 MP round takes well under one).
+TIME_LIMIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -245,26 +249,41 @@ def _run_grabcut(
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> np.ndarray:
+    """At most ``iterations`` rounds of GMM learning and min-cut from ``labels`` (OpenCV's GC_* codes).
+
+    It stops early when a round moves fewer than 0.2 % of the pixels, when the colour models cannot tell
+    the two sides apart (a flat or evenly textured photo: see ``classic.colour_models``, where OpenCV's
+    min-cut would take minutes and decide nothing), and after the round that passes
+    ``TIME_LIMIT_SECONDS``. Returns the foreground (H, W) float32 0 / 1 of the last labels.
+    """
     has_foreground = np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD)).any()
     has_background = np.isin(labels, (cv2.GC_BGD, cv2.GC_PR_BGD)).any()
     if not (has_foreground and has_background):
-        raise InvalidInputError("GrabCut needs both possible foreground and background pixels to start from")
+        raise InvalidInputError(
+            "cannot tell the subject from the background: the selection to start from covers the whole "
+            "photo or none of it"
+        )
     bgr = cv2.cvtColor(np.round(small * 255.0).astype(np.uint8), cv2.COLOR_RGB2BGR)
     background_model = np.zeros((1, 65), np.float64)
     foreground_model = np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(seed)
+    # No round yet: this only fits the colour models to the starting labels (k-means, then the GMMs).
+    cv2.grabCut(bgr, labels, (0, 0, 0, 0), background_model, foreground_model, 0, cv2.GC_INIT_WITH_MASK)
     previous = np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD))
+    started = time.monotonic()
     for iteration in range(iterations):
         raise_if_cancelled(is_cancelled)
-        mode = cv2.GC_INIT_WITH_MASK if iteration == 0 else cv2.GC_EVAL
+        undecided = np.isin(labels, (cv2.GC_PR_FGD, cv2.GC_PR_BGD))
+        if not models_separate(bgr[undecided].astype(np.float64), background_model, foreground_model):
+            break
         # The rectangle argument is unused when starting from a mask.
-        cv2.grabCut(bgr, labels, (0, 0, 0, 0), background_model, foreground_model, 1, mode)
+        cv2.grabCut(bgr, labels, (0, 0, 0, 0), background_model, foreground_model, 1, cv2.GC_EVAL)
         progress((iteration + 1) / iterations, "GrabCut")
         current = np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD))
         # Converged: the last GMM/min-cut round moved fewer than 0.2 % of the pixels.
         converged = np.count_nonzero(current != previous) < CONVERGED_FRACTION * current.size
         previous = current
-        if iteration > 0 and converged:
+        if (iteration > 0 and converged) or time.monotonic() - started > TIME_LIMIT_SECONDS:
             break
     progress(1.0, "GrabCut")
     return previous.astype(np.float32)

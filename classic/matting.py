@@ -22,6 +22,10 @@ from classic.tiles import TileGrid, solve_in_tiles
 MATTING_METHODS = ("closed-form", "knn", "bayesian")
 # pymatting's KNN matting keeps about 3 kB of neighbour lists per pixel it solves, so it gets smaller
 # tiles than closed-form (whose Laplacian only covers windows that touch unknown pixels).
+# The smallest side a solver is given: thinner windows are padded (see ``_guarded``).
+MIN_SIDE = 5
+# The closed-form Laplacian's regularisation when its default (1e-7) leaves a system CG cannot solve.
+FALLBACK_EPSILON = 1e-4
 _GRIDS = {"knn": TileGrid(tile=640, margin=64, max_direct_pixels=600_000)}
 
 Solver = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -89,7 +93,18 @@ def _guarded(solve: Solver) -> Solver:
         constant = _single_kind_known(trimap)
         if constant is not None:
             return np.full(trimap.shape, constant, np.float32)
-        return solve(image, trimap).astype(np.float32)
+        height, width = trimap.shape
+        if min(height, width) < MIN_SIDE:
+            # A 1- or 2-pixel-thin photo has no 3 × 3 window for the matting Laplacian, and KNN matting
+            # wants 20 neighbours: repeat the last row or column, which adds no new colour, then crop.
+            padding = ((0, max(0, MIN_SIDE - height)), (0, max(0, MIN_SIDE - width)))
+            image = np.pad(image, (*padding, (0, 0)), mode="edge")
+            trimap = np.pad(trimap, padding, mode="edge")
+        try:
+            alpha = solve(image, trimap)
+        except ValueError as error:  # pymatting's conjugate gradient gives up on a degenerate system.
+            raise InvalidInputError(f"matting could not find an alpha for this photo ({error})") from None
+        return np.ascontiguousarray(alpha[:height, :width], np.float32)
 
     return guarded
 
@@ -98,7 +113,16 @@ def _guarded(solve: Solver) -> Solver:
 def _closed_form(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
     from pymatting import estimate_alpha_cf
 
-    return estimate_alpha_cf(image.astype(np.float64), trimap.astype(np.float64), preconditioner=_quiet_ichol)
+    image64, trimap64 = image.astype(np.float64), trimap.astype(np.float64)
+    try:
+        return estimate_alpha_cf(image64, trimap64, preconditioner=_quiet_ichol)
+    except ValueError:
+        # The conjugate gradient gave up: the system is nearly singular (a photo a pixel or two thin, or
+        # noise-like colours with few known pixels). A larger ε regularises every window's colour
+        # covariance; the alpha comes out a little smoother, which beats no alpha.
+        return estimate_alpha_cf(
+            image64, trimap64, preconditioner=_quiet_ichol, laplacian_kwargs={"epsilon": FALLBACK_EPSILON}
+        )
 
 
 def _quiet_ichol(matrix: Any) -> Any:

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from skimage.graph import MCP_Geometric
 
-from classic.checks import check_image
+from classic.checks import InvalidInputError, check_image
 from classic.grabcut import grabcut
 from classic.progress import (
     CancelCallback,
@@ -33,6 +33,8 @@ THUMBNAIL_SIDE = 200
 SELECTION_MEGAPIXELS = 0.2
 # A selection smaller than this share of the photo means GrabCut collapsed rather than found a subject.
 MIN_SUBJECT_FRACTION = 0.005
+# A photo whose channels vary by at most two 8-bit levels is one flat colour: no subject stands out.
+FLAT_TOLERANCE = 2.0 / 255.0
 _BORDER_FRACTION = 0.04
 _BORDER_CLUSTERS = 8
 
@@ -67,6 +69,8 @@ def select_subject(
     check_image("image", image)
     progress(0.0, "Estimating saliency")
     small = downscale(image, working_megapixels)
+    if is_flat(small):
+        raise InvalidInputError("the photo is one flat colour, so there is no subject to find in it")
     saliency = estimate_saliency(small)
     raise_if_cancelled(is_cancelled)
     threshold = _otsu_threshold(saliency)
@@ -89,6 +93,12 @@ def select_subject(
     if small is image:
         return small_mask
     return (guided_upsample(small_mask, small, image) >= 0.5).astype(np.float32)
+
+
+def is_flat(image: np.ndarray, *, tolerance: float = FLAT_TOLERANCE) -> bool:
+    """True when no channel of ``image`` (H, W, 3) in [0, 1] varies by more than ``tolerance``."""
+    spread = image.reshape(-1, 3).max(axis=0) - image.reshape(-1, 3).min(axis=0)
+    return bool((spread <= tolerance).all())
 
 
 def _thumbnail(image: np.ndarray) -> np.ndarray:

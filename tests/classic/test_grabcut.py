@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from classic import grabcut as grabcut_module
 from classic.checks import InvalidInputError
 from classic.grabcut import Rect, grabcut, grabcut_from_probability, grabcut_with_hints
 from classic.progress import Cancelled
@@ -163,3 +165,46 @@ def test_a_probability_without_sure_background_is_only_thresholded() -> None:
     np.testing.assert_array_equal(mask, (everywhere >= 0.5).astype(np.float32))
     with pytest.raises(InvalidInputError, match="probability"):
         grabcut_from_probability(image, everywhere[:10])
+
+
+def _periodic_dots(height: int = 220, width: int = 340) -> np.ndarray:
+    image = np.full((height, width, 3), 230 / 255, np.float32)
+    image[::7, ::5] = 1.0  # every region alike: the two colour models come out the same
+    return image
+
+
+@pytest.mark.parametrize(
+    "image",
+    [np.ones((220, 340, 3), np.float32), _periodic_dots()],
+    ids=["flat-white", "periodic-dots"],
+)
+def test_photos_without_colour_evidence_return_at_once(image: np.ndarray) -> None:
+    # OpenCV's min-cut took 35 s on each of these (over 300 s at 680 x 440) before GrabCut checked
+    # whether its colour models differ; with nothing to learn it keeps the starting labels.
+    probable = np.zeros(image.shape[:2], np.float32)
+    probable[60:160, 100:240] = 1.0
+    started = time.monotonic()
+    mask = grabcut(image, probable_foreground=probable, seed=0)
+    assert time.monotonic() - started < 5.0
+    np.testing.assert_array_equal(mask, probable)
+
+
+def test_no_round_starts_after_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    image, _, _ = composed(disc_mask(60, 80, radius=15))
+    rounds: list[int] = []
+    original = cv2.grabCut
+
+    def counted(*args: object) -> object:
+        rounds.append(int(args[5]))  # type: ignore[call-overload]
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(grabcut_module.cv2, "grabCut", counted)
+    monkeypatch.setattr(grabcut_module, "TIME_LIMIT_SECONDS", 0.0)
+    grabcut(image, rect=Rect(15, 5, 50, 50), iterations=5, seed=0)
+    assert rounds == [0, 1]  # the colour models' fit, then one round: the limit had passed
+
+
+def test_a_selection_covering_the_whole_photo_is_refused_in_words() -> None:
+    image, _, _ = composed(disc_mask(40, 50, radius=10))
+    with pytest.raises(InvalidInputError, match="cannot tell the subject from the background"):
+        grabcut(image, probable_foreground=np.ones((40, 50), np.float32))

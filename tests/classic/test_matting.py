@@ -86,3 +86,19 @@ def test_closed_form_on_a_dev_photo_is_as_accurate_as_pymatting(shared_data: Pat
     ours = _sad(estimate_alpha(image, trimap), truth, trimap)
     direct = _sad(estimate_alpha_cf(image.astype(np.float64), trimap.astype(np.float64)), truth, trimap)
     assert ours <= direct * 1.001 + 1e-3
+
+
+@pytest.mark.parametrize("method", MATTING_METHODS)
+@pytest.mark.parametrize("shape", [(1, 1), (1, 300), (300, 1), (2, 400), (3, 3)])
+def test_photos_one_or_two_pixels_thin_get_an_alpha(method: str, shape: tuple[int, int]) -> None:
+    # The closed-form Laplacian has no 3 x 3 window in a 1-pixel-thin photo (its conjugate gradient
+    # "did not converge"), and KNN matting wants 20 neighbours.
+    rng = np.random.default_rng(0)
+    image = rng.random((*shape, 3), dtype=np.float32)
+    trimap = np.full(shape, 0.5, np.float32)
+    trimap.flat[0], trimap.flat[-1] = 0.0, 1.0
+    alpha = estimate_alpha(image, trimap, method=method)
+    assert alpha.shape == shape and alpha.dtype == np.float32
+    assert alpha.min() >= 0.0 and alpha.max() <= 1.0
+    if alpha.size > 1:
+        assert alpha.flat[0] == 0.0 and alpha.flat[-1] == 1.0  # known pixels keep their value

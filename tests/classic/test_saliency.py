@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from classic.checks import InvalidInputError
 from classic.saliency import estimate_saliency, select_subject
 from tests.classic.synthetic import composed, disc_mask
 
@@ -53,3 +55,16 @@ def test_a_collapsed_grabcut_falls_back_to_the_salient_region(monkeypatch) -> No
     mask = saliency.select_subject(image)
     iou = ((mask > 0) & (truth > 0)).sum() / ((mask > 0) | (truth > 0)).sum()
     assert iou > 0.5
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (440, 680)])
+def test_a_flat_photo_has_no_subject_to_find(shape: tuple[int, int]) -> None:
+    with pytest.raises(InvalidInputError, match="one flat colour"):
+        select_subject(np.full((*shape, 3), 0.5, np.float32))
+
+
+@pytest.mark.parametrize("shape", [(1, 500), (500, 1), (2, 4000), (3, 3)])
+def test_thin_and_tiny_photos_get_a_mask(shape: tuple[int, int]) -> None:
+    image = np.random.default_rng(1).random((*shape, 3), dtype=np.float32)
+    mask = select_subject(image)
+    assert mask.shape == shape and set(np.unique(mask)) <= {0.0, 1.0}
