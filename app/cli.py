@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from app import cli_actions
+from app.cli_inputs import add_reading_options
 from app.evaluation.cli import add_evaluate, add_make_compositing_set
 from app.training_cli import add_train
 from app.training_data import add_build_training_set
@@ -75,6 +76,7 @@ def _output(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("-o", "--output", required=True, help=help_text)
     parser.add_argument("--bit-depth", type=int, choices=(8, 16), default=8, help="PNG/TIFF bit depth")
     _add_device(parser)
+    add_reading_options(parser)
 
 
 def _add_device(parser: argparse.ArgumentParser) -> None:
@@ -176,7 +178,13 @@ def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--method", choices=COMPOSITING_METHODS, default="alpha")
     _add_segmentation(parser)
     parser.add_argument("--format", choices=("png", "jpg", "tif"), default="png")
+    parser.add_argument(
+        "--output-inside-input",
+        action="store_true",
+        help="allow an output folder inside the photo folder (never the photo folder itself)",
+    )
     _add_device(parser)
+    add_reading_options(parser)
     parser.set_defaults(run=cli_actions.run_batch)
 
 

@@ -14,18 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from app.cli_inputs import Reader, is_inside, reader, refuse_overwriting
 from app.progress_bar import TextProgressBar
 from classic.checks import InvalidInputError, check_same_size
 from classic.foreground import estimate_foreground
 from classic.grabcut import Rect
-from classic.imageio import (
-    READ_EXTENSIONS,
-    WRITE_EXTENSIONS,
-    read_image,
-    read_matte,
-    read_trimap,
-    write_image,
-)
+from classic.imageio import READ_EXTENSIONS, WRITE_EXTENSIONS, write_image
 from classic.placement import Placement, default_placement
 from engine.pipeline import Pipeline, PipelineOptions, cutout_from_alpha
 
@@ -44,11 +38,16 @@ def parse_rect(text: str | None) -> Rect | None:
     return Rect(x, y, width, height)
 
 
-def check_output(path: str, *, extensions: tuple[str, ...] = WRITE_EXTENSIONS) -> Path:
-    """Fail before any work when the output cannot be written."""
+def check_output(
+    path: str, *, extensions: tuple[str, ...] = WRITE_EXTENSIONS, inputs: tuple[str | None, ...] = ()
+) -> Path:
+    """Fail before any work when the output cannot be written, or would replace one of ``inputs``."""
     target = Path(path)
+    refuse_overwriting(target, inputs)
     if target.suffix.lower() not in extensions:
         raise InvalidInputError(f"{target}: the output must end in one of {', '.join(extensions)}")
+    if target.is_dir():
+        raise InvalidInputError(f"{target}: is a folder; the output must be a file name")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise InvalidInputError(f"{target}: the folder {folder} does not exist")
@@ -58,10 +57,14 @@ def check_output(path: str, *, extensions: tuple[str, ...] = WRITE_EXTENSIONS) -
 
 
 def run_segment(args: argparse.Namespace) -> int:
-    output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".bmp"))
-    image = read_image(args.image).rgb
+    scribbles = (args.foreground_scribbles, args.background_scribbles)
+    output = check_output(
+        args.output, extensions=(".png", ".tif", ".tiff", ".bmp"), inputs=(args.image, *scribbles)
+    )
+    files = reader(args)
+    image = files.image(args.image)
     if args.method == "quickselect":
-        mask = _quick_select(image, args)
+        mask = _quick_select(image, args, files)
     else:
         pipeline = Pipeline(PipelineOptions(device=args.device, segmentation=args.method))
         pipeline.check_networks()
@@ -72,22 +75,25 @@ def run_segment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _quick_select(image: np.ndarray, args: argparse.Namespace) -> np.ndarray:
+def _quick_select(image: np.ndarray, args: argparse.Namespace, files: Reader) -> np.ndarray:
     from classic.quickselect import quick_select
 
     if not (args.foreground_scribbles and args.background_scribbles):
         raise InvalidInputError("quickselect needs --foreground-scribbles and --background-scribbles")
-    foreground = read_matte(args.foreground_scribbles)
-    background = read_matte(args.background_scribbles)
+    foreground = files.matte(args.foreground_scribbles)
+    background = files.matte(args.background_scribbles)
     for name, scribbles in (("foreground scribbles", foreground), ("background scribbles", background)):
         check_same_size("image", image, name, scribbles)
     return quick_select(image, foreground, background, progress=_bar("Quick select"))
 
 
 def run_matte(args: argparse.Namespace) -> int:
-    output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".bmp"))
-    image = read_image(args.image).rgb
-    trimap = read_trimap(args.trimap)
+    output = check_output(
+        args.output, extensions=(".png", ".tif", ".tiff", ".bmp"), inputs=(args.image, args.trimap)
+    )
+    files = reader(args)
+    image = files.image(args.image)
+    trimap = files.trimap(args.trimap)
     check_same_size("image", image, "trimap", trimap)
     pipeline = Pipeline(PipelineOptions(device=args.device, matting=args.method))
     pipeline.check_networks()
@@ -97,8 +103,8 @@ def run_matte(args: argparse.Namespace) -> int:
 
 
 def run_cutout(args: argparse.Namespace) -> int:
-    output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".webp"))
-    image = read_image(args.image).rgb
+    output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".webp"), inputs=(args.image,))
+    image = reader(args).image(args.image)
     # A --rect makes the classic selection GrabCut, and a network look inside the box.
     pipeline = Pipeline(
         PipelineOptions(device=args.device, matting=args.matting, segmentation=args.segmentation)
@@ -113,7 +119,10 @@ def run_cutout(args: argparse.Namespace) -> int:
 
 
 def run_composite(args: argparse.Namespace) -> int:
-    output = check_output(args.output)
+    given = (args.foreground, args.background, args.mask, args.trimap, args.alpha)
+    output = check_output(args.output, inputs=given)
+    if not 1 <= args.quality <= 100:
+        raise InvalidInputError(f"--quality must lie in [1, 100], got {args.quality}")
     pipeline = Pipeline(
         PipelineOptions(
             compositing=args.method,
@@ -124,9 +133,10 @@ def run_composite(args: argparse.Namespace) -> int:
         )
     )
     pipeline.check_networks()  # before any slow work
-    foreground = read_image(args.foreground).rgb
-    background = read_image(args.background).rgb
-    colours, alpha = _subject(pipeline, foreground, args)
+    files = reader(args)
+    foreground = files.image(args.foreground)
+    background = files.image(args.background)
+    colours, alpha = _subject(pipeline, foreground, args, files)
     placement = _placement(args, foreground.shape, background.shape)
     result = pipeline.composite(
         foreground, background, cutout_from_alpha(colours, alpha), placement=placement
@@ -136,18 +146,18 @@ def run_composite(args: argparse.Namespace) -> int:
 
 
 def _subject(
-    pipeline: Pipeline, foreground: np.ndarray, args: argparse.Namespace
+    pipeline: Pipeline, foreground: np.ndarray, args: argparse.Namespace, files: Reader
 ) -> tuple[np.ndarray, np.ndarray]:
     """The colours to paste and their alpha, from --alpha, --trimap, --mask or automatic selection."""
     if args.alpha:
-        alpha = read_matte(args.alpha)
+        alpha = files.matte(args.alpha)
         check_same_size("foreground", foreground, "alpha", alpha)
     elif args.trimap:
-        trimap = read_trimap(args.trimap)
+        trimap = files.trimap(args.trimap)
         check_same_size("foreground", foreground, "trimap", trimap)
         alpha = pipeline.matte(foreground, trimap, progress=_bar("Matting"))
     else:
-        mask = read_matte(args.mask) if args.mask else None
+        mask = files.matte(args.mask) if args.mask else None
         if mask is not None:
             check_same_size("foreground", foreground, "mask", mask)
         result = pipeline.cut_out(foreground, mask=mask, progress=_bar("Cutting out"))
@@ -179,17 +189,22 @@ def run_batch(args: argparse.Namespace) -> int:
     photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in READ_EXTENSIONS)
     if not photos:
         raise InvalidInputError(f"{folder}: no photos ({', '.join(READ_EXTENSIONS)}) in this folder")
-    background = read_image(args.background).rgb
     out = Path(args.output)
-    if out.resolve() == folder.resolve():
+    if is_inside(out, folder) and not (args.output_inside_input and not is_inside(folder, out)):
         raise InvalidInputError(
-            f"{out}: the output folder must not be the photo folder (photos would be overwritten)"
+            f"{out}: the output folder must not be the photo folder or lie inside it (photos could be "
+            "overwritten; --output-inside-input allows a subfolder)"
         )
+    names = output_names(photos, args.format)
+    for photo in photos:
+        refuse_overwriting(out / names[photo], (args.background, *photos))
+    files = reader(args)
+    background = files.image(args.background)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InvalidInputError(f"{out}: cannot create the output folder ({error.strerror})") from None
-    failures = _composite_all(photos, background, out, args)
+    failures = _composite_all(photos, background, out, args, files)
     done = len(photos) - len(failures)
     print(f"{done} of {len(photos)} photos composited into {out}", file=sys.stderr)
     for name, reason in failures:
@@ -198,7 +213,7 @@ def run_batch(args: argparse.Namespace) -> int:
 
 
 def _composite_all(
-    photos: list[Path], background: np.ndarray, out: Path, args: argparse.Namespace
+    photos: list[Path], background: np.ndarray, out: Path, args: argparse.Namespace, files: Reader
 ) -> list[tuple[str, str]]:
     failures: list[tuple[str, str]] = []
     bar = TextProgressBar("Batch", total=len(photos))
@@ -210,7 +225,7 @@ def _composite_all(
     _say_which(pipeline, None)
     for index, photo in enumerate(photos):
         try:
-            foreground = read_image(photo).rgb
+            foreground = files.image(photo)
             result = pipeline.cut_out(foreground)
             placement = default_placement(foreground.shape, background.shape)
             image = pipeline.composite(foreground, background, result, placement=placement)
