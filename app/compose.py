@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from app.document import Document
 
 PREVIEW_MEGAPIXELS = 1.5
+EDGE_SHIFT_LIMIT = 50.0  # px either way
+FEATHER_LIMIT = 200.0  # px
+SMOOTHING_LIMIT = 50.0  # px (σ)
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,21 @@ class CompositingSettings:
             raise InvalidInputError(
                 f"unknown compositing method {self.method!r}; choose one of {', '.join(COMPOSITING_METHODS)}"
             )
-        if not 0.0 <= self.decontamination <= 1.0:
-            raise InvalidInputError(f"decontamination must be in [0, 1], got {self.decontamination}")
+        ranges = {  # The compositing panel's ranges; a damaged project may hold anything.
+            "decontamination": (self.decontamination, 0.0, 1.0),
+            "edge shift": (self.edge_shift, -EDGE_SHIFT_LIMIT, EDGE_SHIFT_LIMIT),
+            "smoothing": (self.smoothing, 0.0, SMOOTHING_LIMIT),
+            "feather radius": (
+                0.0 if self.feather_radius is None else self.feather_radius,
+                0.0,
+                FEATHER_LIMIT,
+            ),
+        }
+        for name, (value, low, high) in ranges.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                raise InvalidInputError(f"{name} must be in [{low:g}, {high:g}], got {value!r}")
+        if self.placement is not None and not isinstance(self.placement, Placement):
+            raise InvalidInputError(f"placement must be a Placement, got {type(self.placement).__name__}")
 
 
 def adjusted_alpha(alpha: np.ndarray, settings: CompositingSettings) -> np.ndarray:

@@ -11,7 +11,13 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QWidget
 
-from app.compose import CompositingSettings, compose_preview
+from app.compose import (
+    EDGE_SHIFT_LIMIT,
+    FEATHER_LIMIT,
+    SMOOTHING_LIMIT,
+    CompositingSettings,
+    compose_preview,
+)
 from app.document import Document
 from app.jobs import JobRunner
 from classic.compositing import COMPOSITING_METHODS as CLASSIC_METHODS
@@ -54,10 +60,12 @@ class CompositingPanel(QWidget):
         self.method.addItems(available_methods())
         self.method.setCurrentText("alpha")
         self.method.setToolTip("How the subject is blended into the background")
-        self.edge_shift = _spin(-50.0, 50.0, 1.0, " px", "Move the alpha's edge out (> 0) or in (< 0)")
-        self.feather = _spin(0.0, 200.0, 1.0, " px", "Feather radius (feather method); 0: automatic")
+        self.edge_shift = _spin(
+            -EDGE_SHIFT_LIMIT, EDGE_SHIFT_LIMIT, 1.0, " px", "Move the alpha's edge out (> 0) or in (< 0)"
+        )
+        self.feather = _spin(0.0, FEATHER_LIMIT, 1.0, " px", "Feather radius (feather method); 0: automatic")
         self.feather.setSpecialValueText("automatic")
-        self.smoothing = _spin(0.0, 50.0, 0.5, " px", "Gaussian smoothing of the alpha (σ)")
+        self.smoothing = _spin(0.0, SMOOTHING_LIMIT, 0.5, " px", "Gaussian smoothing of the alpha (σ)")
         self.decontamination = _spin(0.0, 1.0, 0.1, "", "0: the photo's colours, 1: decontaminated colours")
         self.decontamination.setValue(1.0)
         form = QFormLayout(self)

@@ -16,9 +16,11 @@ The questions are ``ask_*`` attributes (callables) that tests replace.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from app.compose import CompositingSettings
 from app.jobs import JobRunner
 from app.layers import LayerEvent
+from app.project_store import remove_leftovers
 from app.session import (
     ProjectError,
     ProjectState,
@@ -246,7 +249,13 @@ class ProjectController(QObject):
         self._saver.shutdown()
 
     def offer_recovery(self) -> bool:
-        """At start: if a recovery project survived a crash, ask and restore it. True if restored."""
+        """At start: if a recovery project survived a crash, ask and restore it. True if restored.
+
+        Leftovers of an autosave that was killed mid-write go first. A recovery file that cannot be read,
+        for whatever reason, is moved aside (``recovery-damaged-….zip``) with one message, so it never
+        blocks a start again.
+        """
+        remove_leftovers(self.recovery_path)
         if not self.recovery_path.exists():
             return False
         if not self.ask_recover(self._window):
@@ -254,12 +263,27 @@ class ProjectController(QObject):
             return False
         try:
             state = load_project(self.recovery_path)
-        except ProjectError as error:
-            self._window.show_error(f"The autosaved project cannot be recovered: {error}")
-            self.remove_recovery()
+        except Exception as error:  # Whatever the file holds, the program must start.
+            if not isinstance(error, ProjectError):
+                _log.exception("recovery failed")
+            kept = self._move_aside()
+            where = f" It was moved to {kept}." if kept else ""
+            self._window.show_error(f"The autosaved project cannot be recovered: {error}.{where}")
             return False
         self._opened(None, state)  # Recovered work is unsaved until the user saves it.
         return True
+
+    def _move_aside(self) -> Path | None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = self.recovery_path.with_name(
+            f"{self.recovery_path.stem}-damaged-{stamp}{self.recovery_path.suffix}"
+        )
+        try:
+            self.recovery_path.replace(kept)
+        except OSError:
+            self.remove_recovery()
+            return None
+        return kept
 
     def confirm_discard(self) -> bool:
         """Ask Save / Discard / Cancel about unsaved changes; True when they are saved or may go."""
@@ -279,7 +303,8 @@ class ProjectController(QObject):
         return True
 
     def remove_recovery(self) -> None:
-        self.recovery_path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # Gone already, or not ours to remove: nothing to recover.
+            self.recovery_path.unlink(missing_ok=True)
 
     def _suggestion(self) -> str:
         folder = self._window.document.folder()

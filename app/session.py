@@ -4,19 +4,16 @@ Qt-free, so tests and jobs call it directly. Every layer (photos, masks, trimap,
 cut-out's decontaminated foreground colours) is a 16-bit PNG. A matte whose values a 16-bit PNG cannot hold
 exactly (a brush leaves values between the levels) is also stored as a float32 ``.npy`` beside its PNG, and
 that copy is what opens, so every mask edit round-trips exactly. The trimap is snapped back to 0 / 0.5 / 1.
-``project.json`` holds the format name and version, each layer's files and visibility, the photos' names
-and original paths, and the placement.
+``project.json`` (``app.project_manifest``) holds the format name and version, each layer's files and
+visibility, the photos' names and original paths, the placement and the compositing settings; where the
+files go and how they are read safely is ``app.project_store``'s business.
 
 Opening checks everything and raises one ``ProjectError`` naming what is wrong.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import shutil
 import tempfile
-import zipfile
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +24,15 @@ import numpy as np
 from app.compose import CompositingSettings
 from app.document import PHOTO_ROLES, Document
 from app.layers import LAYER_ORDER, MATTE_LAYERS
+from app.project_manifest import FORMAT_NAME as FORMAT_NAME  # Re-exported: callers know them from here.
+from app.project_manifest import FORMAT_VERSION as FORMAT_VERSION
+from app.project_manifest import MANIFEST, LayerEntry, Manifest, parse_manifest
+from app.project_manifest import ProjectError as ProjectError
+from app.project_store import PROJECT_EXTENSION as PROJECT_EXTENSION
+from app.project_store import extract_project, project_file, read_exact, read_manifest_text, store_project
 from classic.checks import InvalidInputError
-from classic.imageio import read_image, read_matte, write_image
+from classic.image_source import DEFAULT_LIMITS, ImageLimits
+from classic.imageio import as_matte, read_image, write_image
 from classic.pipeline import Cutout
 from classic.placement import Placement
 from classic.progress import (
@@ -39,15 +43,7 @@ from classic.progress import (
     raise_if_cancelled,
 )
 
-FORMAT_NAME = "compositor-project"
-FORMAT_VERSION = 1
-MANIFEST = "project.json"
-PROJECT_EXTENSION = ".zip"
 _COLOURS = "foreground colours"
-
-
-class ProjectError(InvalidInputError):
-    """A project that cannot be opened or saved; the message says which file and why."""
 
 
 @dataclass
@@ -168,61 +164,48 @@ def save_project(
 ) -> str:
     """Write ``state`` to ``path``: a .zip archive when it ends in .zip, else a folder. Returns the path.
 
-    The project is assembled in a temporary folder first, so a failed or cancelled save leaves an
-    existing project at ``path`` as it was.
+    A failed or cancelled save leaves an existing project at ``path`` as it was, and a folder save touches
+    no file the project does not own (see ``app.project_store``).
     """
     target = Path(path)
     images = dict(state.layers)
     if state.foreground_colours is not None:
         images[_COLOURS] = state.foreground_colours
-    manifest: dict[str, Any] = {
-        "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
-        "background_bit_depth": state.background_bit_depth,
-        "photos": {
-            role: {"name": state.names.get(role), "path": state.paths.get(role)} for role in state.names
-        },
-        "layers": [
-            {
-                "name": name,
-                "file": _file_name(name),
-                "visible": state.visible.get(name, True),
-                "exact": _file_name(name, ".npy") if _needs_exact_copy(name, image) else None,
-            }
-            for name, image in state.layers.items()
-        ],
-        "foreground_colours": _file_name(_COLOURS) if state.foreground_colours is not None else None,
-        "placement": None if state.placement is None else dataclasses.asdict(state.placement),
-        "compositing": None
-        if state.compositing is None
-        else {
-            key: value for key, value in dataclasses.asdict(state.compositing).items() if key != "placement"
-        },
-    }
-    parent = target.parent if str(target.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".project.", dir=parent) as work:
-        staging = Path(work) / "project"
-        staging.mkdir()
+
+    def write_files(folder: Path, prefix: str) -> Manifest:
+        layers = []
         for done, (name, image) in enumerate(images.items()):
             raise_if_cancelled(is_cancelled)
             progress(done / (len(images) + 1), f"Saving the {name}")
-            write_image(staging / _file_name(name), image, bit_depth=16)
+            write_image(folder / _file_name(name), image, bit_depth=16)
+            exact = None
             if name in state.layers and _needs_exact_copy(name, image):
-                np.save(staging / _file_name(name, ".npy"), np.ascontiguousarray(image, np.float32))
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+                exact = _file_name(name, ".npy")
+                np.save(folder / exact, np.ascontiguousarray(image, np.float32))
+            if name in state.layers:
+                layers.append(
+                    LayerEntry(
+                        name,
+                        prefix + _file_name(name),
+                        state.visible.get(name, True),
+                        exact and prefix + exact,
+                    )
+                )
         raise_if_cancelled(is_cancelled)
-        if target.suffix.lower() == PROJECT_EXTENSION:
-            archive = Path(work) / "project.zip"
-            with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:  # PNG is compressed already.
-                for file in sorted(staging.iterdir()):
-                    packed = zipfile.ZIP_DEFLATED if file.suffix == ".npy" else zipfile.ZIP_STORED
-                    bundle.write(file, file.name, compress_type=packed)
-            archive.replace(target)
-        else:
-            if target.exists():
-                shutil.rmtree(target)
-            staging.rename(target)
+        return Manifest(
+            layers=tuple(layers),
+            names=dict(state.names),
+            paths=dict(state.paths),
+            background_bit_depth=state.background_bit_depth,
+            foreground_colours=None if state.foreground_colours is None else prefix + _file_name(_COLOURS),
+            placement=state.placement,
+            compositing=state.compositing,
+        )
+
+    try:
+        store_project(target, write_files)
+    except OSError as error:
+        raise ProjectError(f"{target}: cannot save the project ({error.strerror or error})") from None
     progress(1.0, "Saved")
     return str(target)
 
@@ -230,135 +213,74 @@ def save_project(
 def load_project(
     path: str | Path,
     *,
+    limits: ImageLimits = DEFAULT_LIMITS,
     progress: ProgressCallback = no_progress,
     is_cancelled: CancelCallback = never_cancelled,
 ) -> ProjectState:
-    """Read a project written by ``save_project`` (a folder or a .zip); ``ProjectError`` if it is bad."""
+    """Read a project written by ``save_project`` (a folder or a .zip); ``ProjectError`` if it is bad.
+
+    Every manifest field is checked (``app.project_manifest``), every image goes through the same size
+    limits as a photo, and nothing outside the project is read.
+    """
     source = Path(path)
     if source.is_dir():
-        return _load_folder(source, source, progress, is_cancelled)
+        return _load_folder(source, source, limits, progress, is_cancelled)
     if not source.is_file():
         raise ProjectError(f"{source}: no such project")
-    try:
-        with tempfile.TemporaryDirectory(prefix="project.") as work, zipfile.ZipFile(source) as bundle:
-            for member in bundle.namelist():
-                if "/" in member or "\\" in member or member.startswith("."):
-                    raise ProjectError(f"{source}: unexpected entry {member!r} in the project archive")
-            bundle.extractall(work)
-            return _load_folder(Path(work), source, progress, is_cancelled)
-    except zipfile.BadZipFile:
-        raise ProjectError(f"{source}: not a project (not a readable .zip archive)") from None
+    with tempfile.TemporaryDirectory(prefix="project.") as work:
+        extract_project(source, Path(work), limits)
+        return _load_folder(Path(work), source, limits, progress, is_cancelled)
 
 
 def _load_folder(
-    folder: Path, shown: Path, progress: ProgressCallback, is_cancelled: CancelCallback
+    folder: Path, shown: Path, limits: ImageLimits, progress: ProgressCallback, is_cancelled: CancelCallback
 ) -> ProjectState:
-    manifest = _read_manifest(folder, shown)
-    state = ProjectState(background_bit_depth=manifest["background_bit_depth"])
-    for role, photo in manifest["photos"].items():
-        if photo.get("name"):
-            state.names[role] = str(photo["name"])
-        if photo.get("path"):
-            state.paths[role] = str(photo["path"])
-    entries = manifest["layers"]
-    for done, entry in enumerate(entries):
+    manifest = parse_manifest(read_manifest_text(folder, shown), shown)
+    state = ProjectState(
+        background_bit_depth=manifest.background_bit_depth,
+        names=dict(manifest.names),
+        paths=dict(manifest.paths),
+        placement=manifest.placement,
+        compositing=manifest.compositing,
+    )
+    for done, entry in enumerate(manifest.layers):
         raise_if_cancelled(is_cancelled)
-        progress(done / max(len(entries), 1), f"Reading the {entry['name']}")
-        image = _read_layer(folder / entry["file"], entry["name"], shown)
-        if entry.get("exact"):
-            image = _read_exact(folder / entry["exact"], entry["name"], image.shape, shown)
-        state.layers[entry["name"]] = image
-        state.visible[entry["name"]] = bool(entry["visible"])
-    if manifest.get("foreground_colours"):
-        state.foreground_colours = _read_layer(folder / manifest["foreground_colours"], _COLOURS, shown)
+        progress(done / max(len(manifest.layers), 1), f"Reading the {entry.name}")
+        image = _read_layer(project_file(folder, entry.file, shown), entry.name, shown, limits)
+        if entry.exact:
+            image = read_exact(project_file(folder, entry.exact, shown), image.shape, shown, entry.name)
+        state.layers[entry.name] = image
+        state.visible[entry.name] = entry.visible
+    if manifest.foreground_colours:
+        file = project_file(folder, manifest.foreground_colours, shown)
+        state.foreground_colours = _read_layer(file, _COLOURS, shown, limits)
     _check_sizes(state, shown)
-    state.placement = _read_placement(manifest.get("placement"), shown)
-    state.compositing = _read_compositing(manifest.get("compositing"), shown)
     progress(1.0, "Read")
     return state
 
 
-def _read_manifest(folder: Path, shown: Path) -> dict[str, Any]:
+def _read_layer(file: Path, name: str, shown: Path, limits: ImageLimits) -> np.ndarray:
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProjectError(f"{shown}: not a project (no {MANIFEST})") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ProjectError(f"{shown}: {MANIFEST} is damaged ({error})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
-        raise ProjectError(f"{shown}: {MANIFEST} does not describe a {FORMAT_NAME}")
-    version = manifest.get("version")
-    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
-        raise ProjectError(
-            f"{shown}: project format version {version!r} is not supported (up to {FORMAT_VERSION})"
-        )
-    try:
-        layers = manifest["layers"]
-        ok = isinstance(layers, list) and all(
-            isinstance(e, dict) and e.get("name") in LAYER_ORDER and _plain_name(e.get("file"))
-            and (e.get("exact") is None or _plain_name(e["exact"])) for e in layers
-        )  # fmt: skip
-        ok = ok and isinstance(manifest["photos"], dict) and manifest["background_bit_depth"] in (8, 16)
-    except KeyError as missing:
-        raise ProjectError(f"{shown}: {MANIFEST} lacks the entry {missing}") from None
-    if not ok:
-        raise ProjectError(f"{shown}: {MANIFEST} lists layers, photos or a bit depth this program cannot use")
-    return manifest
-
-
-def _plain_name(file: object) -> bool:
-    """A file name inside the project, not a path that could reach outside it."""
-    return isinstance(file, str) and bool(file) and Path(file).name == file and file not in (".", "..")
-
-
-def _read_layer(file: Path, name: str, shown: Path) -> np.ndarray:
-    try:
-        image = read_matte(file) if name in MATTE_LAYERS else read_image(file).rgb
+        loaded = read_image(file, limits=limits)
     except InvalidInputError as error:
         raise ProjectError(f"{shown}: the {name} layer cannot be read ({error})") from None
+    image = as_matte(loaded) if name in MATTE_LAYERS else loaded.rgb
     if name == "trimap":  # 0.5 is not on the 16-bit grid: snap back to the trimap's three levels.
         image = _snap_trimap(image)
     return np.ascontiguousarray(image, dtype=np.float32)
 
 
-def _read_exact(file: Path, name: str, shape: tuple[int, ...], shown: Path) -> np.ndarray:
-    try:
-        image = np.load(file, allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise ProjectError(f"{shown}: the exact copy of the {name} layer cannot be read ({error})") from None
-    if not isinstance(image, np.ndarray) or image.dtype != np.float32 or image.shape != shape:
-        raise ProjectError(f"{shown}: the exact copy of the {name} layer does not match its PNG")
-    return image
-
-
 def _check_sizes(state: ProjectState, shown: Path) -> None:
-    foreground_size = None if "foreground" not in state.layers else state.layers["foreground"].shape[:2]
-    for name, image in state.layers.items():
-        if name in MATTE_LAYERS and foreground_size is not None and image.shape[:2] != foreground_size:
+    """Mattes and the cut-out's colours have the foreground's size, the composite the background's."""
+    sizes = {role: state.layers[role].shape[:2] for role in PHOTO_ROLES if role in state.layers}
+    images = dict(state.layers)
+    if state.foreground_colours is not None:
+        images[_COLOURS] = state.foreground_colours
+    for name, image in images.items():
+        role = "background" if name == "composite" else "foreground"
+        size = sizes.get(role)
+        if (name in MATTE_LAYERS or name in (_COLOURS, "composite")) and size and image.shape[:2] != size:
             raise ProjectError(
                 f"{shown}: the {name} layer is {image.shape[1]} x {image.shape[0]}, "
-                f"the foreground {foreground_size[1]} x {foreground_size[0]}"
+                f"the {role} {size[1]} x {size[0]}"
             )
-
-
-def _read_placement(entry: object, shown: Path) -> Placement | None:
-    if entry is None:
-        return None
-    try:
-        assert isinstance(entry, dict)
-        return Placement(**entry)
-    except (AssertionError, TypeError, InvalidInputError) as error:
-        raise ProjectError(f"{shown}: the placement in {MANIFEST} is unusable ({error})") from None
-
-
-def _read_compositing(entry: object, shown: Path) -> CompositingSettings | None:
-    """The saved compositing settings; None for projects saved before they were kept (defaults apply)."""
-    if entry is None:
-        return None
-    try:
-        assert isinstance(entry, dict) and "placement" not in entry
-        return CompositingSettings(**entry)
-    except (AssertionError, TypeError, InvalidInputError) as error:
-        raise ProjectError(
-            f"{shown}: the compositing settings in {MANIFEST} are unusable ({error})"
-        ) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import tempfile
 import threading
@@ -48,9 +49,10 @@ def write_atomically(target: Path, data: bytes | memoryview) -> None:
         raise
 
 
-def remove_stale_parts(folder: Path, name: str) -> list[Path]:
-    """Remove ``folder``'s temporary files for ``name`` whose writing process has ended; returns them."""
-    pattern = re.compile(rf"^\.{re.escape(name)}\.(\d+)\..+{re.escape(PART_SUFFIX)}$")
+def remove_stale_parts(folder: Path, name: str, *, suffix: str = PART_SUFFIX) -> list[Path]:
+    """Remove ``folder``'s temporary files or folders for ``name`` (``.NAME.PID.*SUFFIX``) whose writing
+    process has ended; returns what was removed."""
+    pattern = re.compile(rf"^\.{re.escape(name)}\.(\d+)\..+{re.escape(suffix)}$")
     removed: list[Path] = []
     try:
         candidates = list(folder.iterdir())
@@ -58,12 +60,16 @@ def remove_stale_parts(folder: Path, name: str) -> list[Path]:
         return removed
     for path in candidates:
         found = pattern.match(path.name)
-        if found and not process_alive(int(found.group(1))) and path.is_file():
-            try:
+        if not found or process_alive(int(found.group(1))) or path.is_symlink():
+            continue
+        try:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
                 path.unlink()
-            except OSError:
-                continue
-            removed.append(path)
+        except OSError:
+            continue
+        removed.append(path)
     return removed
 
 

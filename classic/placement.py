@@ -17,6 +17,11 @@ import numpy as np
 from classic.checks import InvalidInputError
 from classic.resize import resize_to
 
+# Beyond these the warp's arithmetic overflows or loses every pixel; the GUI's fields stay far inside.
+MAX_SCALE = 1000.0
+MAX_OFFSET = 1e6  # px
+MAX_ROTATION = 1e5  # degrees
+
 
 @dataclass(frozen=True)
 class Placement:
@@ -29,10 +34,21 @@ class Placement:
     flip: bool = False
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.scale) and self.scale > 0):
-            raise InvalidInputError(f"scale must be a positive number, got {self.scale}")
+        values = {"x": self.x, "y": self.y, "scale": self.scale, "rotation": self.rotation}
+        for name, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidInputError(f"placement {name} must be a number, got {type(value).__name__}")
+        if not (math.isfinite(self.scale) and 0 < self.scale <= MAX_SCALE):
+            raise InvalidInputError(f"scale must be a positive number up to {MAX_SCALE:g}, got {self.scale}")
         if not all(math.isfinite(v) for v in (self.x, self.y, self.rotation)):
             raise InvalidInputError("placement offsets and rotation must be finite numbers")
+        if max(abs(self.x), abs(self.y)) > MAX_OFFSET or abs(self.rotation) > MAX_ROTATION:
+            raise InvalidInputError(
+                f"placement offsets must lie within ±{MAX_OFFSET:g} px and the rotation within "
+                f"±{MAX_ROTATION:g}°, got x={self.x:g}, y={self.y:g}, rotation={self.rotation:g}"
+            )
+        if not isinstance(self.flip, bool):
+            raise InvalidInputError(f"placement flip must be true or false, got {self.flip!r}")
 
     @property
     def is_identity(self) -> bool:

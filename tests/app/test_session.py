@@ -114,17 +114,27 @@ def test_saving_again_replaces_the_project(tmp_path: Path) -> None:
     assert "refined mask" not in load_project(tmp_path / "p").layers
 
 
+def layer_file(folder: Path, name: str) -> Path:
+    """Where a folder project keeps a file (``layers-N/NAME``), as its manifest says."""
+    manifest = json.loads((folder / MANIFEST).read_text())
+    listed = [entry[key] for entry in manifest["layers"] for key in ("file", "exact") if entry[key]]
+    found = [file for file in listed if Path(file).name == name]
+    assert len(found) == 1, listed
+    return folder / found[0]
+
+
 def test_mattes_are_written_as_16_bit_grey_png(tmp_path: Path) -> None:
     import cv2
 
     save_project(snapshot(edited_document()), tmp_path / "p")
-    alpha = cv2.imread(str(tmp_path / "p" / "alpha.png"), cv2.IMREAD_UNCHANGED)
+    alpha = cv2.imread(str(layer_file(tmp_path / "p", "alpha.png")), cv2.IMREAD_UNCHANGED)
     assert alpha.dtype == np.uint16 and alpha.shape == SIZE
     manifest = json.loads((tmp_path / "p" / MANIFEST).read_text())
     assert manifest["version"] == FORMAT_VERSION
     exact = {entry["name"]: entry["exact"] for entry in manifest["layers"]}
     # Binary masks and a 0 / 0.5 / 1 trimap fit 16-bit PNG; a free alpha needs its float32 copy.
-    assert exact["segmentation mask"] is None and exact["trimap"] is None and exact["alpha"] == "alpha.npy"
+    assert exact["segmentation mask"] is None and exact["trimap"] is None
+    assert exact["alpha"] == "layers-1/alpha.npy"
     assert exact["foreground"] is None
 
 
@@ -141,9 +151,9 @@ def corrupt(tmp_path: Path, how: str) -> Path:
         data["version"] = FORMAT_VERSION + 1
         manifest.write_text(json.dumps(data))
     elif how == "broken layer":
-        (folder / "alpha.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+        layer_file(folder, "alpha.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
     elif how == "broken exact copy":
-        (folder / "alpha.npy").write_bytes(b"not numpy")
+        layer_file(folder, "alpha.npy").write_bytes(b"not numpy")
     elif how == "bad placement":
         data = json.loads(manifest.read_text())
         data["placement"] = {"scale": -1.0}
@@ -153,7 +163,7 @@ def corrupt(tmp_path: Path, how: str) -> Path:
         data["layers"][0]["file"] = "../outside.png"
         manifest.write_text(json.dumps(data))
     elif how == "missing layer":
-        (folder / "trimap.png").unlink()
+        layer_file(folder, "trimap.png").unlink()
     elif how == "unknown layer":
         data = json.loads(manifest.read_text())
         data["layers"][0]["name"] = "shadow"
