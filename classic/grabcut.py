@@ -51,7 +51,11 @@ class Rect:
         left, top = max(0, self.x), max(0, self.y)
         right, bottom = min(width, self.x + self.width), min(height, self.y + self.height)
         if right - left < 2 or bottom - top < 2:
-            raise InvalidInputError(f"the rectangle {self} lies outside the {width}x{height} image")
+            shown = f"{self.x},{self.y},{self.width},{self.height}"
+            raise InvalidInputError(
+                f"the rectangle {shown} leaves less than 2 x 2 pixels of the {width}x{height} image to "
+                "start from"
+            )
         return Rect(left, top, right - left, bottom - top)
 
 

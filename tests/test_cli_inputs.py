@@ -17,6 +17,7 @@ import pytest
 from app.cli import EXIT_BAD_INPUT
 from app.cli_inputs import is_inside, reader, refuse_overwriting, same_file
 from classic.checks import InvalidInputError
+from classic.image_source import DEFAULT_MAX_MEGAPIXELS
 from tests import faults
 from tests.test_cli import Capsys, Files, assert_clean_failure, files, run  # noqa: F401
 
@@ -157,4 +158,4 @@ def test_reader_defaults_without_the_options() -> None:
     import argparse
 
     files_reader = reader(argparse.Namespace())
-    assert files_reader.limits.max_megapixels == 250 and not files_reader.allow_damaged
+    assert files_reader.limits.max_megapixels == DEFAULT_MAX_MEGAPIXELS and not files_reader.allow_damaged

@@ -58,7 +58,7 @@ def test_errors_and_cancellation() -> None:
     image, _, _ = composed(disc_mask())
     with pytest.raises(InvalidInputError, match="rectangle"):
         grabcut(image)
-    with pytest.raises(InvalidInputError, match="outside"):
+    with pytest.raises(InvalidInputError, match="leaves less than 2 x 2 pixels"):
         grabcut(image, rect=Rect(500, 500, 10, 10))
     with pytest.raises(Cancelled):
         grabcut(image, rect=Rect(10, 10, 40, 40), is_cancelled=lambda: True)
