@@ -156,7 +156,13 @@ class MainWindow(QMainWindow):
     def open_photos(self, roles: dict[str, str]) -> bool:
         """Open photos by role, e.g. ``{"foreground": path, "background": path}``, in one job."""
         names = " and ".join(Path(path).name for path in roles.values())
-        return self.job_panel.run(f"Opening {names}", partial(self._on_loaded, roles), load_photos, roles)
+        return self.job_panel.run(
+            f"Opening {names}",
+            partial(self._on_loaded, roles),
+            load_photos,
+            roles,
+            limits=self.settings.image_limits(),
+        )
 
     def load_foreground(self, path: str) -> bool:
         return self.open_photos({"foreground": path})

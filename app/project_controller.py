@@ -183,7 +183,11 @@ class ProjectController(QObject):
     def open(self, path: str) -> bool:
         """Open the project at ``path`` as a job; the document is replaced when it has been read."""
         return self._window.job_panel.run(
-            f"Opening {Path(path).name}", lambda state: self._opened(path, state), load_project, path
+            f"Opening {Path(path).name}",
+            lambda state: self._opened(path, state),
+            load_project,
+            path,
+            limits=self._window.settings.image_limits(),
         )
 
     def _opened(self, path: str | None, state: ProjectState) -> None:
@@ -262,7 +266,7 @@ class ProjectController(QObject):
             self.remove_recovery()
             return False
         try:
-            state = load_project(self.recovery_path)
+            state = load_project(self.recovery_path, limits=self._window.settings.image_limits())
         except Exception as error:  # Whatever the file holds, the program must start.
             if not isinstance(error, ProjectError):
                 _log.exception("recovery failed")

@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
+from classic.image_source import DEFAULT_MAX_MEGAPIXELS, ImageLimits
 from engine.device import DEVICE_PREFERENCES
 from engine.pipeline import COMPOSITING_METHODS, MATTING_METHODS, SEGMENTATION_METHODS
 
@@ -65,6 +66,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("brush/hardness", float, 0.8, "Brush hardness", _between(0.0, 1.0)),
         Setting("brush/opacity", float, 1.0, "Brush opacity", _between(0.0, 1.0)),
         Setting("editing/undo_limit", int, 100, "Undo limit (steps)", _between(1, 10_000)),
+        Setting(
+            "files/max_megapixels", float, DEFAULT_MAX_MEGAPIXELS, "Largest image to open (megapixels)",
+            _between(1.0, 10_000.0),
+        ),
         Setting(
             "engine/device", str, "auto", "Device for networks",
             _one_of(DEVICE_PREFERENCES), DEVICE_PREFERENCES,
@@ -121,6 +126,10 @@ class Settings:
 
     def sync(self) -> None:
         self._store.sync()
+
+    def image_limits(self) -> ImageLimits:
+        """The largest image the window opens, checked from each file's header before decoding."""
+        return ImageLimits(max_megapixels=self.get("files/max_megapixels"))
 
     def pipeline_changes(self) -> dict[str, Any]:
         """The ``engine.pipeline.PipelineOptions`` fields these settings choose (engine never sees them)."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from app.compose import CompositingSettings, compose
 from app.export import export_single as export_image
+from classic.image_source import DEFAULT_LIMITS, ImageLimits
 from classic.imageio import LoadedImage, read_image
 from classic.pipeline import Cutout
 from classic.progress import CancelCallback, ProgressCallback, raise_if_cancelled, wrap_progress
@@ -28,14 +29,19 @@ _COMPOSE_SHARE = 0.85
 
 
 def load_photos(
-    paths: Mapping[str, str], *, progress: ProgressCallback, is_cancelled: CancelCallback
+    paths: Mapping[str, str],
+    *,
+    limits: ImageLimits = DEFAULT_LIMITS,
+    progress: ProgressCallback,
+    is_cancelled: CancelCallback,
 ) -> dict[str, LoadedImage]:
-    """Read the photo for each role (``foreground`` / ``background``) from its path."""
+    """Read the photo for each role (``foreground`` / ``background``) from its path, within ``limits``
+    (checked from the header before decoding; a FIFO, device or folder is refused at once)."""
     loaded: dict[str, LoadedImage] = {}
     for done, (role, path) in enumerate(paths.items()):
         raise_if_cancelled(is_cancelled)
         progress(done / len(paths), f"Reading {Path(path).name}")
-        loaded[role] = read_image(path)
+        loaded[role] = read_image(path, limits=limits)
     progress(1.0, "Read")
     return loaded
 

@@ -145,7 +145,7 @@ def _decode(path: Path, limits: ImageLimits, allow_damaged: bool) -> tuple[np.nd
     if report.damage and not allow_damaged:
         raise InvalidInputError(
             f"{path}: the file is damaged ({report.summary}); parts of the photo would be missing "
-            "(--allow-damaged reads it anyway)"
+            "(the command line's --allow-damaged reads it anyway)"
         )
     return image, header.orientation, report.summary
 
