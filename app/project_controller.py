@@ -33,6 +33,7 @@ from app.compose import CompositingSettings
 from app.jobs import JobRunner
 from app.layers import LayerEvent
 from app.project_store import remove_leftovers
+from app.recovery_journal import RecoveryJournals
 from app.session import (
     ProjectError,
     ProjectState,
@@ -124,6 +125,9 @@ class ProjectController(QObject):
         self._saver.cancelled.connect(lambda: self._autosave_ended(None))
         self._again = False  # A change came while an autosave was running.
         self._kept: dict[str, np.ndarray] = {}  # Copies of mattes unchanged since the last autosave.
+        # Strokes between autosaves reach the disk as they are committed (see ``app.recovery_journal``).
+        self.journals = RecoveryJournals(self.recovery_path)
+        self._pending_epoch: int | None = None  # The journal epoch of the autosave being written.
         window.document.layers.connect(self._on_layer_event)
         editor = getattr(window, "editor", None)
         if editor is not None:  # Where the subject goes is part of the project too.
@@ -146,6 +150,12 @@ class ProjectController(QObject):
         return self._saver.is_busy
 
     def _on_layer_event(self, event: LayerEvent) -> None:
+        if not self._restoring:
+            try:
+                self.journals.record(event, self._window.document.layers)
+            except OSError as error:  # A full or vanished disk: the next autosave still has it all.
+                _log.warning("the edit journal cannot be written: %s", error)
+                self.journals.barrier()
         if event.kind not in ("inserting", "removing"):
             self._kept.pop(event.name, None)  # Changed: the next autosave copies it again.
             self._changed()
@@ -191,6 +201,8 @@ class ProjectController(QObject):
         )
 
     def _opened(self, path: str | None, state: ProjectState) -> None:
+        if path is not None:  # Another document: no open journal may record its edits.
+            self.journals.barrier()
         self._restoring = True
         try:
             restore(self._window.document, state)
@@ -227,13 +239,21 @@ class ProjectController(QObject):
         if self._saver.is_busy:
             self._again = True
             return False
-        try:  # The snapshot copies only the mattes changed since the last one: cheap on the GUI thread.
-            self._saver.submit(save_project, self._snapshot(kept=self._kept), self.recovery_path)
+        state = self._snapshot(kept=self._kept)  # Copies only the mattes changed since the last one.
+        try:  # Edits from now on go to a new journal, which continues this snapshot.
+            state.journal_epoch = self.journals.start(self._window.document.layers)
+        except OSError as error:
+            _log.warning("no edit journal for this autosave: %s", error)
+        self._pending_epoch = state.journal_epoch
+        try:
+            self._saver.submit(save_project, state, self.recovery_path)
         except RuntimeError:  # The window is closing: its job threads have stopped.
             return False
         return True
 
     def _on_autosaved(self, path: str) -> None:
+        if self._pending_epoch is not None:  # The journals before this snapshot are in it now.
+            self.journals.landed(self._pending_epoch)
         if not self.modified:  # Saved or opened while the autosave ran: nothing is left to recover.
             self.remove_recovery()
         self.autosaved.emit(path)
@@ -261,6 +281,7 @@ class ProjectController(QObject):
         """
         remove_leftovers(self.recovery_path)
         if not self.recovery_path.exists():
+            self.journals.discard()  # Journals without their snapshot continue nothing.
             return False
         if not self.ask_recover(self._window):
             self.remove_recovery()
@@ -271,10 +292,16 @@ class ProjectController(QObject):
             if not isinstance(error, ProjectError):
                 _log.exception("recovery failed")
             kept = self._move_aside()
+            self.journals.discard()
             where = f" It was moved to {kept}." if kept else ""
             self._window.show_error(f"The autosaved project cannot be recovered: {error}.{where}")
             return False
+        try:  # The strokes committed after the snapshot, up to the one the crash interrupted.
+            self.journals.replay(state)
+        except (OSError, ValueError) as error:
+            _log.warning("the edit journal cannot be replayed: %s", error)
         self._opened(None, state)  # Recovered work is unsaved until the user saves it.
+        self.journals.follow(self._window.document.layers)
         return True
 
     def _move_aside(self) -> Path | None:
@@ -307,6 +334,7 @@ class ProjectController(QObject):
         return True
 
     def remove_recovery(self) -> None:
+        self.journals.discard()
         with contextlib.suppress(OSError):  # Gone already, or not ours to remove: nothing to recover.
             self.recovery_path.unlink(missing_ok=True)
 

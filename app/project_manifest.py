@@ -58,6 +58,9 @@ class Manifest:
     foreground_colours: str | None = None
     placement: Placement | None = None
     compositing: CompositingSettings | None = None
+    journal_epoch: int | None = (
+        None  # An autosave's: the edit journal that continues it (``app.edit_journal``).
+    )
 
     def files(self) -> list[str]:
         """Every file the project owns besides ``project.json``."""
@@ -85,6 +88,8 @@ def manifest_text(manifest: Manifest) -> str:
         "placement": None if manifest.placement is None else dataclasses.asdict(manifest.placement),
         "compositing": compositing,
     }
+    if manifest.journal_epoch is not None:
+        data["journal_epoch"] = manifest.journal_epoch
     return json.dumps(data, indent=2)
 
 
@@ -126,7 +131,16 @@ def _manifest(data: dict[str, Any]) -> Manifest:
         foreground_colours=colours,
         placement=_placement(data.get("placement")),
         compositing=_compositing(data.get("compositing")),
+        journal_epoch=_journal_epoch(data.get("journal_epoch")),
     )
+
+
+def _journal_epoch(value: object) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+        raise InvalidInputError(f"journal_epoch must be a whole number, got {_short(value)}")
+    return value
 
 
 def _layers(value: object) -> tuple[LayerEntry, ...]:

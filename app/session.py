@@ -58,6 +58,7 @@ class ProjectState:
     foreground_colours: np.ndarray | None = None
     placement: Placement | None = None
     compositing: CompositingSettings | None = None  # The panel's settings; placement is kept above.
+    journal_epoch: int | None = None  # An autosave's: which edit journal continues it.
 
 
 def snapshot(document: Document, *, kept: MutableMapping[str, np.ndarray] | None = None) -> ProjectState:
@@ -200,6 +201,7 @@ def save_project(
             foreground_colours=None if state.foreground_colours is None else prefix + _file_name(_COLOURS),
             placement=state.placement,
             compositing=state.compositing,
+            journal_epoch=state.journal_epoch,
         )
 
     try:
@@ -242,6 +244,7 @@ def _load_folder(
         paths=dict(manifest.paths),
         placement=manifest.placement,
         compositing=manifest.compositing,
+        journal_epoch=manifest.journal_epoch,
     )
     for done, entry in enumerate(manifest.layers):
         raise_if_cancelled(is_cancelled)
