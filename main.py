@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from app.cli import main
-
 if __name__ == "__main__":
+    try:  # Importing torch and the rest takes seconds: Ctrl+C meanwhile is no traceback either.
+        from app.cli import main
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(130)
     sys.exit(main())

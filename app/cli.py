@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from app import cli_actions
-from app.cli_inputs import add_reading_options
+from app.cli_inputs import add_reading_options, stop_cleanly_on_signals
 from app.evaluation.cli import add_evaluate, add_make_compositing_set
 from app.training_cli import add_train
 from app.training_data import add_build_training_set
@@ -198,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_benchmark(args[1:])
         if args and args[0] in SUBCOMMANDS:
             parsed = build_parser().parse_args(args)
+            if args[0] in ("segment", "matte", "composite", "cutout", "batch"):
+                stop_cleanly_on_signals()
             return int(parsed.run(parsed))
         gui_args = build_gui_parser().parse_args(args)
         if gui_args.screenshot:

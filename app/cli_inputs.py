@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from classic.atomic_file import remove_writes_in_progress
 from classic.checks import InvalidInputError
 from classic.image_source import DEFAULT_LIMITS, DEFAULT_MAX_MEGAPIXELS, ImageLimits
 from classic.imageio import LoadedImage, as_matte, as_trimap, read_image
@@ -80,6 +83,21 @@ def reader(args: argparse.Namespace) -> Reader:
     except InvalidInputError as error:
         raise InvalidInputError(f"--max-megapixels: {error}") from None
     return Reader(limits, bool(getattr(args, "allow_damaged", False)))
+
+
+def stop_cleanly_on_signals() -> None:
+    """On Ctrl+C or SIGTERM: remove the temporary file of a write in progress, say ``error: interrupted``
+    and exit at once (130 or 143). Unwinding a KeyboardInterrupt through pymatting's parallel numba code
+    can crash the process (a segmentation fault), so nothing is unwound."""
+
+    def stop(number: int, _frame: object) -> None:
+        remove_writes_in_progress()
+        os.write(2, ("\n" if os.isatty(2) else "").encode() + b"error: interrupted\n")
+        os._exit(128 + number)
+
+    if threading.current_thread() is threading.main_thread():  # Signals can only be set there.
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, stop)
 
 
 def same_file(a: PathLike, b: PathLike) -> bool:

@@ -9,6 +9,7 @@ target: its name carries the writer's process id, and a file whose writer no lon
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ from classic.checks import InvalidInputError
 
 PART_SUFFIX = ".part"
 _UMASK_LOCK = threading.Lock()
+_IN_PROGRESS: set[str] = set()  # Temporary files being written now, for ``remove_writes_in_progress``.
 
 
 def write_atomically(target: Path, data: bytes | memoryview) -> None:
@@ -34,6 +36,7 @@ def write_atomically(target: Path, data: bytes | memoryview) -> None:
         )
     except OSError as error:
         raise InvalidInputError(f"{target}: cannot write ({error.strerror})") from None
+    _IN_PROGRESS.add(temporary)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -47,6 +50,15 @@ def write_atomically(target: Path, data: bytes | memoryview) -> None:
     except BaseException:  # Interrupted (Ctrl+C): the half-written file goes, the interruption goes on.
         Path(temporary).unlink(missing_ok=True)
         raise
+    finally:
+        _IN_PROGRESS.discard(temporary)
+
+
+def remove_writes_in_progress() -> None:
+    """Remove the temporary files of writes in progress (a process about to end at once calls this)."""
+    for temporary in list(_IN_PROGRESS):
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def remove_stale_parts(folder: Path, name: str, *, suffix: str = PART_SUFFIX) -> list[Path]:

@@ -9,6 +9,7 @@ fixture is imported, which ruff's F811 takes for a redefinition in every test th
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -159,3 +160,51 @@ def test_reader_defaults_without_the_options() -> None:
 
     files_reader = reader(argparse.Namespace())
     assert files_reader.limits.max_megapixels == DEFAULT_MAX_MEGAPIXELS and not files_reader.allow_damaged
+
+
+def _handles(pid: int, number: int) -> bool:
+    """True once process ``pid`` has its own handler for signal ``number`` (Linux's /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (number - 1) & 1)
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(
+    ("name", "delay"), [("SIGTERM", 0.0), ("SIGINT", 0.3), ("SIGTERM", 0.8), ("SIGINT", 1.5)]
+)
+def test_an_interrupted_command_says_so_and_leaves_no_temporary_file(
+    name: str, delay: float, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    import cv2
+    import numpy as np
+
+    number = getattr(signal, name)
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), np.random.default_rng(0).integers(0, 256, (1500, 2000, 3), dtype=np.uint8))
+    out = tmp_path / "out"
+    out.mkdir()
+    command = ["main.py", "cutout", str(photo), "--segmentation", "saliency", "-o", str(out / "c.png")]
+    process = subprocess.Popen(
+        [sys.executable, *command],
+        cwd=Path(__file__).resolve().parent.parent,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not _handles(process.pid, signal.SIGTERM) and time.monotonic() < deadline:  # the command's own
+        time.sleep(0.01)
+    time.sleep(delay)
+    process.send_signal(number)
+    err = process.communicate(timeout=120)[1]
+    if process.returncode == 0:  # finished first: the result is whole
+        assert os.listdir(out) == ["c.png"]
+        return
+    assert process.returncode == 128 + number and err.strip().splitlines()[-1] == "error: interrupted", err
+    assert "Traceback" not in err and os.listdir(out) == []

@@ -68,3 +68,17 @@ def test_an_interrupted_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest
     with pytest.raises(KeyboardInterrupt):
         write_atomically(tmp_path / "a.png", b"data")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_writes_in_progress_can_be_removed_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+
+    def stop_here(_descriptor: int) -> None:
+        seen.append(os.listdir(tmp_path))
+        atomic_file.remove_writes_in_progress()  # what the signal handler does before exiting
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic_file.os, "fsync", stop_here)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_file.write_atomically(tmp_path / "a.png", b"data")
+    assert len(seen[0]) == 1 and seen[0][0].endswith(".part") and os.listdir(tmp_path) == []
