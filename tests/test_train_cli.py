@@ -58,7 +58,11 @@ def test_a_short_run_writes_a_loadable_network_and_a_summary(
     ("extra", "message"),
     [
         (["--crop", "50"], "multiple of 32"),
-        (["--steps", "0"], "steps must be at least 1"),
+        (["--steps", "0"], "steps must lie in [1, 10000000], got 0"),
+        (["--crop", "100000"], "at most 2048"),
+        (["--batch-size", "64", "--crop", "1024"], "would not fit in memory"),
+        (["--learning-rate", "1e308"], "the learning rate must lie in (0, 1]"),
+        (["--workers", "-1"], "workers must lie in [0, 64]"),
         (["--resume"], "nothing to resume"),
         (["--init", "missing.pt"], "--init checkpoint not found"),
         (["--stage1", "missing.pt"], "--stage1 checkpoint not found"),
@@ -70,6 +74,16 @@ def test_bad_input_is_one_error_line(
     assert main(_args(data, tmp_path / "out", "segmentation", *extra)) == EXIT_BAD_INPUT
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
+
+
+def test_an_output_folder_that_cannot_be_made_is_refused_before_any_work(
+    data: Path, tmp_path: Path, capsys: Capsys
+) -> None:
+    blocker = tmp_path / "notes.txt"  # a file where a folder of the output's path would have to be
+    blocker.write_text("mine")
+    assert main(_args(data, blocker / "run", "segmentation")) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write the output folder") and blocker.read_text() == "mine"
 
 
 def test_missing_data_folder_is_an_error(tmp_path: Path, capsys: Capsys) -> None:

@@ -3,6 +3,7 @@ reports and its result."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -10,6 +11,18 @@ from typing import Any, NamedTuple
 from classic.checks import InvalidInputError
 from engine.device import DEVICE_PREFERENCES
 from engine.training.tasks import check_kind
+
+# Ranges of the counting options, and the largest crop and batch: beyond them a run cannot fit in memory
+# or finish (a 100000-pixel crop asked for 40 GB before it failed).
+_COUNT_RANGES = (
+    ("steps", 1, 10_000_000),
+    ("batch_size", 1, 1024),
+    ("validate_every", 0, 10_000_000),
+    ("checkpoint_every", 0, 10_000_000),
+    ("workers", 0, 64),
+)
+MAX_CROP = 2048
+MAX_BATCH_PIXELS = 64 * 512 * 512
 
 
 @dataclass(frozen=True)
@@ -46,28 +59,27 @@ class TrainOptions:
     pretrained: bool = True
 
     def check(self) -> None:
-        """Raise ``InvalidInputError`` naming the first bad option."""
+        """Raise ``InvalidInputError`` naming the first bad option (before any work or any file)."""
         check_kind(self.kind)
         if not Path(self.data).is_dir():
             raise InvalidInputError(f"training data folder not found: {self.data}")
-        if Path(self.out).exists() and not Path(self.out).is_dir():
-            raise InvalidInputError(f"the output {self.out} exists and is not a folder")
-        for name in ("steps", "batch_size"):
-            if getattr(self, name) < 1:
-                raise InvalidInputError(
-                    f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}"
-                )
-        for name in ("validate_every", "checkpoint_every", "workers"):
-            if getattr(self, name) < 0:
-                raise InvalidInputError(
-                    f"{name.replace('_', ' ')} must not be negative, got {getattr(self, name)}"
-                )
-        if self.crop < 32 or self.crop % 32:
+        _check_writable_folder(Path(self.out))
+        for name, low, high in _COUNT_RANGES:
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise InvalidInputError(f"{name.replace('_', ' ')} must lie in [{low}, {high}], got {value}")
+        if self.crop < 32 or self.crop % 32 or self.crop > MAX_CROP:
             raise InvalidInputError(
-                f"the crop size must be a multiple of 32 (the networks' stride), got {self.crop}"
+                f"the crop size must be a multiple of 32 (the networks' stride), at most {MAX_CROP}, "
+                f"got {self.crop}"
             )
-        if not self.learning_rate > 0:
-            raise InvalidInputError(f"the learning rate must be positive, got {self.learning_rate}")
+        if self.batch_size * self.crop**2 > MAX_BATCH_PIXELS:
+            raise InvalidInputError(
+                f"a batch of {self.batch_size} crops of {self.crop}² pixels would not fit in memory: keep "
+                f"batch size × crop² under {MAX_BATCH_PIXELS:,} (e.g. --batch-size 8 --crop 320)"
+            )
+        if not 0 < self.learning_rate <= 1:
+            raise InvalidInputError(f"the learning rate must lie in (0, 1], got {self.learning_rate}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise InvalidInputError(f"the validation fraction must be in [0, 1), got {self.val_fraction}")
         if self.device not in DEVICE_PREFERENCES:
@@ -79,6 +91,17 @@ class TrainOptions:
                 raise InvalidInputError(f"{label} not found: {path}")
         if self.stage1 is not None and self.kind != "fusion":
             raise InvalidInputError("a stage-1 network (--stage1) only applies to fusion training")
+
+
+def _check_writable_folder(out: Path) -> None:
+    """Refuse an output that is not a folder, or whose nearest existing folder cannot be written."""
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError(f"the output {out} exists and is not a folder")
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise InvalidInputError(f"cannot write the output folder {out}: {existing} is not writable")
 
 
 class TrainProgress(NamedTuple):
