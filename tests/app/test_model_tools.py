@@ -94,7 +94,7 @@ def test_the_evaluate_dialog_shows_the_summary_and_the_report(
     dialog = EvaluateDialog(store=store)
     qtbot.addWidget(dialog)
     dialog.task.setCurrentText("segmentation")
-    assert dialog.checked_methods() == ["grabcut", "network"]
+    assert dialog.checked_methods() == ["network", "grabcut"]  # In the task's order: the network first.
     assert Path(dialog.out.text()).parent == store.root / "evaluations"
     dialog.model.setCurrentIndex(1)  # v1, while v2 stays in use.
     dialog.data.setText(str(make_segmentation_set(tmp_path / "set")))
@@ -102,7 +102,7 @@ def test_the_evaluate_dialog_shows_the_summary_and_the_report(
     with qtbot.waitSignal(dialog.runner.finished, timeout=TIMEOUT_MS):
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert dialog.table.rowCount() == 2 and dialog.table.columnCount() == 2
-    assert dialog.table.verticalHeaderItem(0).text() == "grabcut"
+    assert dialog.table.verticalHeaderItem(0).text() == "network"
     assert str(tmp_path / "report" / "report.md") in dialog.status.text() and dialog.open_button.isEnabled()
     assert store.selected("segmentation") == store.version("segmentation", 2)
 
