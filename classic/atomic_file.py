@@ -16,7 +16,9 @@ import shutil
 import stat
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from classic.checks import InvalidInputError
 
@@ -27,6 +29,12 @@ _IN_PROGRESS: set[str] = set()  # Temporary files being written now, for ``remov
 
 def write_atomically(target: Path, data: bytes | memoryview) -> None:
     """Write ``data`` to ``target`` atomically; ``InvalidInputError`` (naming ``target``) if it cannot."""
+    write_atomically_with(target, lambda stream: stream.write(data))
+
+
+def write_atomically_with(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Like ``write_atomically``, with the bytes written by ``write`` into the open temporary file (a
+    checkpoint is serialised straight to disk instead of into memory first)."""
     folder = target.parent if str(target.parent) else Path(".")
     remove_stale_parts(folder, target.name)
     mode = _mode_for(target)
@@ -35,19 +43,19 @@ def write_atomically(target: Path, data: bytes | memoryview) -> None:
             prefix=f".{target.name}.{os.getpid()}.", suffix=PART_SUFFIX, dir=folder
         )
     except OSError as error:
-        raise InvalidInputError(f"{target}: cannot write ({error.strerror})") from None
+        raise InvalidInputError(f"{target}: cannot write ({error.strerror or error})") from None
     _IN_PROGRESS.add(temporary)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, target)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
-        raise InvalidInputError(f"{target}: cannot write ({error.strerror})") from None
-    except BaseException:  # Interrupted (Ctrl+C): the half-written file goes, the interruption goes on.
+        raise InvalidInputError(f"{target}: cannot write ({error.strerror or error})") from None
+    except BaseException:  # Interrupted (Ctrl+C) or the writer failed: the half-written file goes.
         Path(temporary).unlink(missing_ok=True)
         raise
     finally:

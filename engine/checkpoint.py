@@ -11,7 +11,6 @@ one-line message naming the file and the problem. (After segmentation_models.pyt
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from classic.atomic_file import write_atomically_with
 from classic.checks import InvalidInputError
 from engine.registry import MODELS, create_model, model_class
 
@@ -132,17 +132,7 @@ def save_checkpoint(
         "state_dict": state_dict,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    # A unique sibling opened with "xb" (unlike mkstemp's 0600 files, it gets the usual permissions).
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temporary, "xb") as file:
-            torch.save(payload, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_atomically_with(path, lambda file: torch.save(payload, file))
 
 
 def load_checkpoint(

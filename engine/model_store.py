@@ -15,12 +15,12 @@ import os
 import shutil
 import sys
 import threading
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from classic.atomic_file import write_atomically, write_atomically_with
 from classic.checks import InvalidInputError
 from engine.checkpoint import load_checkpoint
 from engine.networks import CHECKPOINT_NAMES
@@ -196,9 +196,7 @@ class ModelStore:
 
     def _write_index(self, kind: str, index: dict[str, Any]) -> None:
         path = self._index_path(kind)
-        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        temporary.write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
-        os.replace(temporary, path)
+        write_atomically(path, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
 
     def _version(self, kind: str, entry: dict[str, Any]) -> ModelVersion:
         return ModelVersion(
@@ -239,10 +237,5 @@ def _well_formed(index: object) -> bool:
 
 def _copy_atomically(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` through a temporary sibling, so a version file is whole or absent."""
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with open(source, "rb") as stream:
+        write_atomically_with(target, lambda file: shutil.copyfileobj(stream, file))

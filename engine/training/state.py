@@ -8,9 +8,7 @@ sibling, then a rename), so an interrupt while saving never leaves half a file.
 from __future__ import annotations
 
 import math
-import os
 import random
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -18,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
+from classic.atomic_file import write_atomically_with
 from classic.checks import InvalidInputError
 
 STATE_FILE = "train-state.pt"
@@ -106,16 +105,7 @@ def restore_rng_state(state: dict[str, Any]) -> None:
 def save_state(path: Path, state: dict[str, Any]) -> None:
     """Write ``state`` to ``path`` atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temporary, "xb") as file:
-            torch.save({"format": STATE_FORMAT, **state}, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_atomically_with(path, lambda file: torch.save({"format": STATE_FORMAT, **state}, file))
 
 
 def load_state(path: Path) -> dict[str, Any]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -181,9 +184,21 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
         raise OSError("disk full")
 
     monkeypatch.setattr(checkpoint.torch, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(InvalidInputError, match=r"net.pt: cannot write \(disk full\)"):
         save_checkpoint(
             path, create_model("segmentation", **TINY), name="segmentation", trained_on="", metrics={}
         )
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["net.pt"]
+
+
+def test_the_leftover_of_a_killed_write_goes_with_the_next_save(tmp_path: Path) -> None:
+    """A process killed while writing leaves ``.net.pt.PID.*.part``; the next save of that file removes it
+    (its writer no longer runs), and never a part file of a writer that still runs."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    stale = tmp_path / f".net.pt.{int(ended.stdout)}.x1y2.part"
+    stale.write_bytes(b"half a checkpoint")
+    running = tmp_path / f".net.pt.{os.getpid()}.z3.part"
+    running.write_bytes(b"being written")
+    _saved(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["net.pt", running.name])
