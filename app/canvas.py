@@ -139,6 +139,12 @@ class Canvas(QGraphicsView):
         rows, cols = region
         self._item.paint_patch(cols.start or 0, rows.start or 0, array_to_qimage(image[region]))
 
+    def paint_patch(self, region: tuple[slice, slice], patch: np.ndarray) -> None:
+        """Draw ``patch`` (the new pixels of ``region``, rows and cols, of the shown image) over it."""
+        rows, cols = region
+        if self.has_image and patch.size:
+            self._item.paint_patch(cols.start or 0, rows.start or 0, array_to_qimage(patch))
+
     def set_overlay(self, overlay: Overlay | None) -> None:
         """Have ``overlay(painter)`` draw over the image in viewport pixels on every repaint (None: stop).
 

@@ -86,9 +86,16 @@ class StrokeCommand(QUndoCommand):
     """
 
     def __init__(
-        self, layers: LayerStack, layer_name: str, bbox: Region, old_patch: np.ndarray, new_patch: np.ndarray
+        self,
+        layers: LayerStack,
+        layer_name: str,
+        bbox: Region,
+        old_patch: np.ndarray,
+        new_patch: np.ndarray,
+        *,
+        text: str | None = None,
     ) -> None:
-        super().__init__(f"Paint {layer_name}")
+        super().__init__(text or f"Paint {layer_name}")  # The user's action: "Brush", "Erase", "Smooth".
         self.layers, self.layer_name, self.bbox = layers, layer_name, bbox
         self.tiles = changed_tiles(bbox, old_patch, new_patch)
         self._painted = True

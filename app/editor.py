@@ -17,28 +17,41 @@ from PySide6.QtGui import QAction, QColor, QMouseEvent
 from PySide6.QtWidgets import QColorDialog, QComboBox, QDockWidget, QDoubleSpinBox, QLabel
 
 from app.compositing_panel import CompositingPanel
-from app.layers import MATTE_LAYERS, LayerEvent
+from app.edit_target import PAINTABLE_LAYERS, current_mask, shown_layer
+from app.layers import LayerEvent
 from app.placement_drag import PlacementDrag
 from app.placement_history import PlacementHistory
 from app.placement_panel import PlacementPanel
-from app.views import COMPARE_VIEWS, LAYERS, MASK_VIEWS, VIEW_MODES, ViewOptions, render_mask, split
+from app.views import (
+    COMPARE_VIEWS,
+    LAYERS,
+    MASK_VIEWS,
+    VIEW_MODES,
+    ViewOptions,
+    render_mask,
+    render_mask_region,
+    split,
+)
 from classic.placement import Placement, default_placement
 from classic.resize import resize_to
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
 
-MASK_PREFERENCE = ("alpha", "refined mask", "segmentation mask", "trimap")
-
 
 class Editor(QObject):
-    """Owns the view-mode controls, the two docks and the canvas drag; re-renders the canvas."""
+    """Owns the view-mode controls, the two docks and the canvas drag; the one writer of the canvas.
+
+    Every layer change reaches the canvas through ``_on_layer_event``: a replaced image re-renders the
+    view, a change in place redraws only its region, drawn as the view draws it (an overlay stays an
+    overlay under undo, redo and a live stroke)."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self._window = window
         self.options = ViewOptions()
         self.preview: np.ndarray | None = None
+        self._shown_image: np.ndarray | None = None  # What ``render`` last gave the canvas.
         self.compositing_panel = CompositingPanel(window.document)
         self.placement_panel = PlacementPanel()
         self.view_combo = QComboBox()
@@ -186,7 +199,58 @@ class Editor(QObject):
         if image is None:
             top = self._window.layers.top_visible()
             image = None if top is None else top.image
+        self._shown_image = image
         self._window.canvas.set_image(image)
+        painter = getattr(self._window, "painter", None)
+        if painter is not None:  # Not yet while the window is built.
+            painter.refresh()
+
+    def selected_layer(self) -> str | None:
+        """The layer selected in the layer panel, or None."""
+        index = self._window.layer_view.currentIndex()
+        layers = self._window.layers
+        return layers.layer_at(index.row()).name if index.isValid() and index.row() < len(layers) else None
+
+    def mask_name(self) -> str | None:
+        """The mask the mask views show (see ``edit_target.current_mask``)."""
+        return current_mask(self._window.layers.names(), self.selected_layer())
+
+    def shown_layer(self) -> str | None:
+        """The layer whose pixels the canvas shows, in this view mode: what a brush paints."""
+        layers = self._window.layers
+        top = layers.top_visible()
+        return shown_layer(
+            self.mode, layers.names(), None if top is None else top.name, self.selected_layer()
+        )
+
+    def reveal_mask(self) -> str | None:
+        """Show the mask a brush would paint (the overlay view of the current mask); what to tell the user."""
+        names = self._window.layers.names()
+        target = current_mask([name for name in names if name in PAINTABLE_LAYERS], self.selected_layer())
+        if target is None:
+            return "Nothing for the brush to paint yet: cut the subject out first"
+        if self.mask_name() != target:  # The trimap is selected: it is painted by the refine-edge brush.
+            self._window.layer_view.setCurrentIndex(self._window.layer_model.index(names.index(target)))
+        if self.mode not in MASK_VIEWS:
+            self.set_mode("overlay")
+        return f"The brush paints the {target}, shown in the overlay view (View: after shows the composite)"
+
+    def redraw_region(self, name: str, region: tuple[slice, slice]) -> None:
+        """Redraw ``region`` (rows, cols) of the canvas after layer ``name`` changed there in place."""
+        layers, canvas, mode = self._window.layers, self._window.canvas, self.mode
+        if mode == LAYERS:
+            top = layers.top_visible()
+            if top is not None and top.name == name:
+                canvas.update_region(top.image, region)
+        elif mode in MASK_VIEWS and name in ("foreground", self.mask_name()):
+            photo, mask = layers.get("foreground"), layers.get(self.mask_name() or "")
+            if photo is None or mask is None or photo.shape[:2] != mask.shape:
+                return
+            if canvas.image_size != (mask.shape[1], mask.shape[0]):
+                return
+            canvas.paint_patch(region, render_mask_region(mode, photo, mask, region, self.options))
+        elif mode in COMPARE_VIEWS:
+            self.render()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if self.mode == "split" and not self.drag.enabled and isinstance(event, QMouseEvent):
@@ -211,16 +275,8 @@ class Editor(QObject):
             self.compositing_panel.shutdown()
 
     def _mask(self) -> np.ndarray | None:
-        layers = self._window.layers
-        index = self._window.layer_view.currentIndex()
-        if index.isValid():
-            name = layers.layer_at(index.row()).name
-            if name in MATTE_LAYERS:
-                return layers.get(name)
-        for name in MASK_PREFERENCE:
-            if name in layers:
-                return layers.get(name)
-        return None
+        name = self.mask_name()
+        return None if name is None else self._window.layers.get(name)
 
     def _sync_method(self, method: str) -> None:
         if self.compositing_panel.method.findText(method) >= 0:
@@ -270,5 +326,12 @@ class Editor(QObject):
                 current = self.current_placement()
                 if current is not None:
                     self.placement_panel.set_placement(current, notify=False)
-        if self.mode != LAYERS:
-            self.render()
+        if event.region is not None:  # Changed in place: only that region, unless already drawn.
+            if not event.drawn:
+                self.redraw_region(event.name, event.region)
+            return
+        if self.mode == LAYERS:
+            top = self._window.layers.top_visible()
+            if top is not None and top.image is self._shown_image:
+                return  # Another layer changed (or a hidden one): the canvas shows what it showed.
+        self.render()

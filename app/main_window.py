@@ -15,7 +15,6 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QMimeData, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QListView, QMainWindow, QMessageBox
@@ -47,6 +46,7 @@ from app.tasks import (
 from app.tool_settings import ToolSettings
 from app.tools_menu import ToolsMenu
 from app.touch_up_controller import AlphaTouchUp
+from app.views import MASK_VIEWS
 from app.window_actions import WindowActions
 from classic.imageio import LoadedImage
 from classic.pipeline import Cutout
@@ -96,13 +96,19 @@ class MainWindow(QMainWindow):
         device = self.pipeline.device()
         self.device_label = QLabel(device.device.type.upper())
         self.device_label.setToolTip(f"Where the networks run: {device.reason}")
-        self._shown: np.ndarray | None = None
         self.menu_actions = WindowActions(self)
         self._lay_out()
         self.editor = Editor(self)  # View modes, compositing and placement docks.
         self.undo_stack = QUndoStack(self)
         self.painter = PaintController(
-            self.canvas, self.layers, self.undo_stack, is_busy=lambda: self.jobs.is_busy, parent=self
+            self.canvas,
+            self.layers,
+            self.undo_stack,
+            is_busy=lambda: self.jobs.is_busy,
+            shown_layer=self.editor.shown_layer,  # A brush paints the layer shown, in every view.
+            redraw=self.editor.redraw_region,
+            reveal=self.editor.reveal_mask,
+            parent=self,
         )
         self.painter.tool_changed.connect(lambda text: self.statusBar().showMessage(text, 3_000))
         self.painter.install(self)
@@ -197,6 +203,8 @@ class MainWindow(QMainWindow):
     def _composite_done(self, result: CompositeResult) -> None:
         new_cutout = result.cutout is not self.document.cutout
         self.document.set_composite(result)
+        if self.editor.mode in MASK_VIEWS:  # A mask view would hide the composite just asked for.
+            self.editor.set_mode("after")
         if new_cutout:
             self._say_how(result.cutout)
 
@@ -313,17 +321,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _on_layer_event(self, event: LayerEvent) -> None:
-        if event.kind in ("inserting", "removing"):
-            return
-        top = self.layers.top_visible()
-        image = None if top is None else top.image
-        if image is not self._shown:
-            self._shown = image
-            self.canvas.set_image(image)
-        elif event.region is not None and not event.drawn and top is not None and top.name == event.name:
-            # Painted in place (undo, redo, re-solve); a stroke's dabs (``drawn``) drew themselves.
-            self.canvas.update_region(top.image, event.region)
-        self._refresh()
+        # The canvas is drawn by the editor alone (``Editor._on_layer_event``), as the view shows it.
+        if event.kind not in ("inserting", "removing"):
+            self._refresh()
 
     def _refresh(self) -> None:
         self.menu_actions.update(

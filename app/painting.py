@@ -1,9 +1,12 @@
 """The brush on the canvas: paints the shown mask layer live and pushes one undo command per stroke.
 
 When the brush is active (B brush, E eraser) and the canvas shows a mask layer (segmentation mask,
-refined mask or alpha), a left drag paints on it; otherwise, or while Space is held, dragging pans.
-Dabs change the layer's array in place and redraw only their dirty rectangle; the release pushes a
-``StrokeCommand`` holding the stroke's bounding box. The maths is in ``app.brush``, the tool's state in
+refined mask or alpha; see ``app.edit_target``), a left drag paints the layer shown; while Space is held,
+dragging pans. When the canvas shows no mask (the composite, a photo), choosing the brush or pressing
+with it asks ``reveal`` to show the mask it will paint, and says so in the status bar. Dabs change the
+layer's array in place and redraw only their dirty rectangle, as the view shows it (``redraw``); the
+release pushes a ``StrokeCommand`` named after the action ("Brush", "Erase", "Smooth"), holding the
+stroke's bounding box. The maths is in ``app.brush``, the tool's state in
 ``app.tools``.
 
 The other brushes (refine edge R, GrabCut hints G, quick select W) paint through a ``StrokeHandler``
@@ -24,10 +27,14 @@ from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QUndoView
 from app.brush import BrushMode, Region, Stroke
 from app.canvas import Canvas
 from app.commands import StrokeCommand
+from app.edit_target import PAINTABLE_LAYERS
 from app.layers import LayerEvent, LayerStack
 from app.tools import MAX_SIZE, MIN_SIZE, BrushTool, ToolKind
 
-PAINTABLE_LAYERS = frozenset({"segmentation mask", "refined mask", "alpha"})
+STROKE_NAMES: dict[BrushMode, str] = {"add": "Brush", "subtract": "Erase", "smooth": "Smooth"}
+ShownLayer = Callable[[], "str | None"]
+Redraw = Callable[[str, "tuple[slice, slice]"], None]
+Reveal = Callable[[], "str | None"]
 _TOOLS: tuple[tuple[str, str, ToolKind], ...] = (
     ("Re&fine Edge Brush", "R", "refine edge"),
     ("&GrabCut Hints (X: foreground / background)", "G", "grabcut"),
@@ -68,12 +75,21 @@ class PaintController(QObject):
         undo_stack: QUndoStack,
         *,
         is_busy: Callable[[], bool] = lambda: False,
+        shown_layer: ShownLayer | None = None,
+        redraw: Redraw | None = None,
+        reveal: Reveal | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """``shown_layer``: the name of the layer the canvas shows (default: the topmost visible);
+        ``redraw(name, region)``: draw a region of that layer as the view shows it (default: its pixels);
+        ``reveal()``: show a mask to paint on, returning what to tell the user (default: none)."""
         super().__init__(parent)
         self.canvas, self.layers, self.undo_stack = canvas, layers, undo_stack
         self.tool = BrushTool()
         self._is_busy = is_busy
+        self._shown_layer = shown_layer or self._top_visible
+        self._redraw = redraw or self._redraw_pixels
+        self._reveal = reveal
         self._handlers: dict[ToolKind, StrokeHandler] = {}
         self._handler: StrokeHandler | None = None  # The one painting the current stroke, if any.
         self._stroke: Stroke | None = None
@@ -97,8 +113,29 @@ class PaintController(QObject):
         if self.tool.kind != "mask":
             handler = self._handlers.get(self.tool.kind)
             return None if handler is None else handler.target(self.tool)
-        shown = self.layers.top_visible()
-        return shown.name if shown is not None and shown.name in PAINTABLE_LAYERS else None
+        shown = self._shown_layer()
+        return shown if shown in PAINTABLE_LAYERS else None
+
+    def _top_visible(self) -> str | None:
+        top = self.layers.top_visible()
+        return None if top is None else top.name
+
+    def _redraw_pixels(self, name: str, region: tuple[slice, slice]) -> None:
+        image = self.layers.get(name)
+        if image is not None:
+            self.canvas.update_region(image, region)
+
+    def reveal(self) -> bool:
+        """When the mask brush cannot paint what the canvas shows, have it show a mask and say which.
+
+        True when the user was told something (the mask now shown, or why there is none)."""
+        if self._reveal is None or self.tool.kind != "mask" or self.target() is not None:
+            return False
+        message = self._reveal()
+        self._sync_drag_mode()
+        if message:
+            self.tool_changed.emit(message)
+        return bool(message)
 
     def track(self, name: str, image: np.ndarray) -> None:
         """Note that the history refers to ``image`` of layer ``name``: replacing it clears the history."""
@@ -123,6 +160,7 @@ class PaintController(QObject):
     def activate(self, mode: BrushMode) -> None:
         self.tool.activate(mode)
         self._tool_changed()
+        self.reveal()  # After the tool's own message, so the status bar ends on what it paints.
 
     def activate_kind(self, kind: ToolKind) -> None:
         self.tool.activate_kind(kind)
@@ -231,8 +269,12 @@ class PaintController(QObject):
 
     def _press(self, event: QMouseEvent) -> bool:
         name = self.target()
-        if event.button() != Qt.MouseButton.LeftButton or not self.paints_on_drag or name is None:
+        if event.button() != Qt.MouseButton.LeftButton or not self.tool.active or self._space_held:
             return False
+        if name is None:
+            # The canvas shows no mask (a composite came after the brush was chosen): show one and say so,
+            # rather than pan silently under a highlighted brush.
+            return self.reveal()
         if self._is_busy():  # A job may be reading the masks on the worker thread.
             self.tool_changed.emit("Wait for the running job to finish before painting")
             return True
@@ -260,7 +302,7 @@ class PaintController(QObject):
         if self._handler is not None:
             self._handler.painted(self._stroke, dirty)
         else:
-            self.canvas.update_region(self._stroke.mask, dirty.window)
+            self._redraw(self._stroke_layer, dirty.window)
 
     def _finish(self) -> None:
         assert self._stroke is not None
@@ -273,7 +315,8 @@ class PaintController(QObject):
             return
         bbox, old, new = stroke.finish(copy=False)  # The command copies only the tiles it keeps.
         self.track(name, stroke.mask)
-        self.undo_stack.push(StrokeCommand(self.layers, name, bbox, old, new))
+        text = STROKE_NAMES[stroke.brush.mode]
+        self.undo_stack.push(StrokeCommand(self.layers, name, bbox, old, new, text=text))
         # The dabs painted the layer's own image and drew themselves on the canvas: tell the layer panel
         # and the window without copying the box back or redrawing it (0.05-0.6 s for a 24 MP box).
         self.layers.changed_in_place(name, bbox.window, drawn=True)
@@ -296,6 +339,10 @@ class PaintController(QObject):
     def _tool_changed(self) -> None:
         self._sync_drag_mode()
         self.tool_changed.emit(self.tool.describe() if self.tool.active else "Hand: drag to pan")
+
+    def refresh(self) -> None:
+        """The canvas shows something else now (another view): brush cursor or hand, as fits it."""
+        self._sync_drag_mode()
 
     def _sync_drag_mode(self) -> None:
         mode = QGraphicsView.DragMode.NoDrag if self.paints_on_drag else QGraphicsView.DragMode.ScrollHandDrag

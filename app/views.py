@@ -85,6 +85,26 @@ def render_mask(mode: str, photo: np.ndarray, mask: np.ndarray, options: ViewOpt
     raise InvalidInputError(f"unknown mask view {mode!r}; choose one of {', '.join(MASK_VIEWS)}")
 
 
+def render_mask_region(
+    mode: str, photo: np.ndarray, mask: np.ndarray, region: tuple[slice, slice], options: ViewOptions
+) -> np.ndarray:
+    """``render_mask`` of the whole photo, cut to ``region`` (rows, cols), computed from that region alone.
+
+    The outline looks one pixel past the region (a boundary pixel depends on its neighbours), so it
+    renders a window grown by one, whose ring holds the true neighbours, and crops it; the other views
+    are per pixel.
+    """
+    rows, cols = region
+    height, width = mask.shape
+    top, bottom = rows.start or 0, height if rows.stop is None else min(rows.stop, height)
+    left, right = cols.start or 0, width if cols.stop is None else min(cols.stop, width)
+    pad = 1 if mode == "outline" else 0
+    outer_top, outer_left = max(0, top - pad), max(0, left - pad)
+    window = slice(outer_top, min(height, bottom + pad)), slice(outer_left, min(width, right + pad))
+    rendered = render_mask(mode, photo[window], mask[window], options)
+    return rendered[top - outer_top : bottom - outer_top, left - outer_left : right - outer_left]
+
+
 def _check_pair(photo: np.ndarray, mask: np.ndarray) -> None:
     check_image("photo", photo)
     check_matte("mask", mask)

@@ -3,7 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.views import ViewOptions, alpha_grey, on_ground, outline, overlay, render_mask, split
+from app.views import (
+    ViewOptions,
+    alpha_grey,
+    on_ground,
+    outline,
+    overlay,
+    render_mask,
+    render_mask_region,
+    split,
+)
 from classic.checks import InvalidInputError
 
 # A 4 x 3 photo (rows of grey levels) and a mask with a 2 x 2 subject and one half-transparent pixel.
@@ -66,3 +75,16 @@ def test_outline_view_uses_the_chosen_colour() -> None:
     marked = np.all(result == np.asarray(blue, np.float32), axis=2)
     assert np.array_equal(marked, np.array([[0, 1, 1, 0], [0, 1, 1, 1], [0, 0, 0, 0]], bool))
     assert np.array_equal(result[~marked], PHOTO[~marked])  # Everything else is the photo.
+
+
+@pytest.mark.parametrize("mode", ["overlay", "on black", "on white", "alpha", "outline"])
+def test_a_region_renders_as_that_part_of_the_whole_view(mode: str) -> None:
+    """What a live stroke or an undo redraws in a mask view: exactly that part of the view, not raw mask."""
+    rng = np.random.default_rng(3)
+    photo = rng.random((20, 20, 3), dtype=np.float32)
+    mask = (rng.random((20, 20)) > 0.5).astype(np.float32)
+    options = ViewOptions()
+    whole = render_mask(mode, photo, mask, options)
+    for region in [(slice(5, 9), slice(3, 17)), (slice(0, 20), slice(0, 4)), (slice(15, 20), slice(18, 20))]:
+        part = render_mask_region(mode, photo, mask, region, options)
+        np.testing.assert_array_equal(part, whole[region])

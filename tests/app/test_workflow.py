@@ -1,0 +1,134 @@
+"""The photographer's core loop in the real window: what a brush paints, what a new photo does to the
+placement, what is asked before edits are replaced. Each test fails on the defect it names (issue 12)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from pytestqt.qtbot import QtBot
+
+from app.main_window import MainWindow
+from classic.pipeline import Cutout
+
+if TYPE_CHECKING:
+    from tests.app.conftest import SyntheticPhotos
+
+JOB_TIMEOUT_MS = 30_000
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def window(qtbot: QtBot, photos: SyntheticPhotos) -> MainWindow:
+    """A shown window with both photos and a cut-out of the red disc (mask = alpha = the red pixels)."""
+    main_window = MainWindow()
+    errors: list[str] = []
+    main_window.show_error = errors.append  # type: ignore[assignment]
+    main_window.errors = errors  # type: ignore[attr-defined]
+    qtbot.addWidget(main_window)
+    main_window.show()
+    qtbot.waitExposed(main_window)
+    document = main_window.document
+    document.set_foreground(photos.foreground)
+    document.set_background(photos.background)
+    red = (photos.foreground[..., 0] > 0.8).astype(np.float32)
+    document.set_cutout(Cutout(red, red.copy(), red.copy(), photos.foreground.copy()))
+    return main_window
+
+
+def drag(qtbot: QtBot, window: MainWindow, points: list[tuple[float, float]]) -> None:
+    """A left drag through image pixels (column, row) of what the canvas shows."""
+    canvas, viewport = window.canvas, window.canvas.viewport()
+    at = [canvas.mapFromScene(QPointF(x + 0.5, y + 0.5)) for x, y in points]
+    qtbot.mousePress(viewport, LEFT, pos=at[0])
+    for point in at[1:]:
+        qtbot.mouseMove(viewport, point)
+    qtbot.mouseRelease(viewport, LEFT, pos=at[-1])
+
+
+def layer(window: MainWindow, name: str) -> np.ndarray:
+    image = window.layers.get(name)
+    assert image is not None
+    return image
+
+
+def test_after_composite_the_brush_shows_the_mask_it_paints_and_paints_it(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Defect 1: after Composite the brush did nothing and said nothing (the composite is no mask)."""
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        window.menu_actions.composite.trigger()
+    assert window.document.has("composite")
+    messages: list[str] = []
+    window.painter.tool_changed.connect(messages.append)
+    window.painter.activate("add")
+    window.painter.tool.size, window.painter.tool.hardness = 7.0, 1.0
+    assert window.painter.target() == "alpha"  # The canvas shows the alpha to paint on,
+    assert window.canvas.image_size == (120, 90)  # at the foreground's size,
+    assert any("alpha" in message for message in messages)  # and the status bar says so.
+    assert window.canvas.dragMode() == window.canvas.DragMode.NoDrag  # A brush cursor, not the hand.
+    before = layer(window, "alpha").copy()
+    drag(qtbot, window, [(5, 5), (25, 5)])
+    assert window.undo_stack.count() == 1 and window.undo_stack.text(0) == "Brush"
+    assert layer(window, "alpha")[5, 15] == 1.0 and before[5, 15] == 0.0
+
+
+def test_a_press_on_the_composite_with_the_brush_says_what_it_paints(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Defect 1, the other order: the brush chosen first, then Composite; the first press shows the mask."""
+    window.painter.activate("add")
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        window.menu_actions.composite.trigger()
+    messages: list[str] = []
+    window.painter.tool_changed.connect(messages.append)
+    assert window.canvas.image_size == (140, 100)  # The composite is shown.
+    drag(qtbot, window, [(5, 5), (25, 5)])
+    assert any("alpha" in message for message in messages)
+    assert window.painter.target() == "alpha" and window.canvas.image_size == (120, 90)
+    drag(qtbot, window, [(5, 5), (25, 5)])
+    assert window.undo_stack.count() == 1 and layer(window, "alpha")[5, 15] == 1.0
+
+
+def test_the_brush_paints_the_mask_the_overlay_view_shows(qtbot: QtBot, window: MainWindow) -> None:
+    """Defect 2: with the segmentation mask selected in the overlay view, strokes went to the alpha."""
+    window.editor.set_mode("overlay")
+    window.layer_view.setCurrentIndex(window.layer_model.index(window.layers.row_of("segmentation mask")))
+    window.painter.activate("add")
+    window.painter.tool.size, window.painter.tool.hardness = 7.0, 1.0
+    window.touch_up.enabled = False  # Only the stroke itself is looked at here.
+    assert window.painter.target() == "segmentation mask"
+    alpha = layer(window, "alpha").copy()
+    drag(qtbot, window, [(5, 5), (25, 5)])
+    assert layer(window, "segmentation mask")[5, 15] == 1.0
+    np.testing.assert_array_equal(layer(window, "alpha"), alpha)
+    # The live stroke is drawn as the overlay draws it (red tint on the photo), not as a raw grey mask.
+    colour = window.canvas._item.pixmap().toImage().pixelColor(15, 5)
+    assert colour.red() > colour.green() + 50 and colour.red() < 255
+    window.undo_stack.undo()
+    assert layer(window, "segmentation mask")[5, 15] == 0.0
+    colour = window.canvas._item.pixmap().toImage().pixelColor(15, 5)  # Undo redraws the overlay too,
+    assert abs(colour.red() - round(0.75 * 255)) <= 2 and colour.green() > 150  # not a black box.
+
+
+def test_composite_from_a_mask_view_shows_the_composite_and_says_so(qtbot: QtBot, window: MainWindow) -> None:
+    """Defect 5: after Composite the View selector read "alpha" while the composite was shown."""
+    window.editor.set_mode("alpha")
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        window.menu_actions.composite.trigger()
+    assert window.editor.mode == "after"
+    assert window.editor.view_combo.currentText() == "after" and window.canvas.image_size == (140, 100)
+
+
+def test_a_new_cut_out_in_the_overlay_view_stays_an_overlay(
+    window: MainWindow, photos: SyntheticPhotos
+) -> None:
+    """Defect 5: after a new cut-out the overlay view showed the raw alpha until the view was switched."""
+    window.editor.set_mode("overlay")
+    square = np.zeros(photos.foreground.shape[:2], np.float32)
+    square[10:30, 10:30] = 1.0
+    window.document.set_cutout(Cutout(square, square.copy(), square.copy(), photos.foreground.copy()))
+    colour = window.canvas._item.pixmap().toImage().pixelColor(100, 80)  # Outside the square: the photo,
+    assert colour.green() > 150  # not the raw alpha's black.
