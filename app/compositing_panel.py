@@ -106,10 +106,12 @@ class CompositingPanel(QWidget):
                 widget.blockSignals(False)
         self._changed()
 
-    def set_placement(self, placement: Placement | None) -> None:
-        """Use ``placement`` (None: the default placement) and recompose."""
+    def set_placement(self, placement: Placement | None, *, notify: bool = True) -> None:
+        """Use ``placement`` (None: the default placement) and recompose; ``notify`` False: only store it
+        (a new photo's fresh placement, which is no edit of the user's)."""
         self._placement = placement
-        self._changed()
+        if notify:
+            self._changed()
 
     def can_preview(self) -> bool:
         document = self._document

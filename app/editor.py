@@ -52,6 +52,7 @@ class Editor(QObject):
         self.options = ViewOptions()
         self.preview: np.ndarray | None = None
         self._shown_image: np.ndarray | None = None  # What ``render`` last gave the canvas.
+        self._photos: dict[str, np.ndarray] = {}  # The photos the placement was made for.
         self.compositing_panel = CompositingPanel(window.document)
         self.placement_panel = PlacementPanel()
         self.view_combo = QComboBox()
@@ -82,6 +83,9 @@ class Editor(QObject):
             "handle to rotate it (Shift: 15° steps)"
         )
         self.move_mode.toggled.connect(self._on_move_mode)
+        self.fit_subject = QAction("&Fit Subject to Background", window)
+        self.fit_subject.setToolTip("Place the subject afresh: centred, scaled down to fit the background")
+        self.fit_subject.triggered.connect(lambda _checked=False: self.fit_placement())
         self.drag = PlacementDrag(
             window.canvas, self.current_placement, self.apply_placement, self._ratio, self._subject_size
         )
@@ -124,7 +128,8 @@ class Editor(QObject):
         toolbar.addWidget(self.opacity_field)
         toolbar.addActions([self.overlay_colour, self.outline_colour, self.before_after, self.move_mode])
         view_menu = window.menuBar().addMenu("&Editor")
-        view_menu.addActions([self.before_after, self.move_mode, self.overlay_colour, self.outline_colour])
+        view_menu.addActions([self.before_after, self.move_mode, self.fit_subject])
+        view_menu.addActions([self.overlay_colour, self.outline_colour])
 
     @property
     def mode(self) -> str:
@@ -172,6 +177,37 @@ class Editor(QObject):
 
     def apply_placement(self, placement: Placement) -> None:
         self.placement_panel.set_placement(placement)
+
+    def fit_placement(self) -> bool:
+        """Fit the subject to the background (``default_placement``), one undo step; False without photos."""
+        layers = self._window.layers
+        photo, background = layers.get("foreground"), layers.get("background")
+        if photo is None or background is None:
+            return False
+        self.apply_placement(default_placement(photo.shape, background.shape))
+        return True
+
+    def _photo_replaced(self, event: LayerEvent) -> bool:
+        """Whether ``event`` brought a new foreground or background photo (not a visibility change)."""
+        if event.name not in ("foreground", "background") or event.region is not None:
+            return False
+        image = self._window.layers.get(event.name)
+        if image is None:
+            self._photos.pop(event.name, None)
+            return False
+        if self._photos.get(event.name) is image:
+            return False
+        self._photos[event.name] = image
+        return True
+
+    def _fresh_placement(self) -> None:
+        # A placement is made for one pair of photos: a new photo starts fitted, never at the old offsets
+        # and scale (a 6000 px photo placed at a 1600 px one's scale can leave the frame entirely).
+        self.compositing_panel.set_placement(None, notify=False)
+        fitted = self.current_placement()
+        if fitted is not None:
+            self.placement_panel.set_placement(fitted, notify=False)
+        self.drag.refresh()
 
     def after_image(self) -> np.ndarray | None:
         return self.preview if self.preview is not None else self._window.layers.get("composite")
@@ -320,6 +356,8 @@ class Editor(QObject):
     def _on_layer_event(self, event: LayerEvent) -> None:
         if event.kind in ("inserting", "removing"):
             return
+        if self._photo_replaced(event):
+            self._fresh_placement()
         if event.name in ("foreground", "background", "alpha", "composite"):
             self.preview = None
             if event.name == "alpha" and event.kind != "removed":

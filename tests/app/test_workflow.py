@@ -3,6 +3,7 @@ placement, what is asked before edits are replaced. Each test fails on the defec
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,8 +11,12 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
 
+import app.placement_history as placement_history
 from app.main_window import MainWindow
+from classic.imageio import write_image
 from classic.pipeline import Cutout
+from classic.placement import Placement, default_placement
+from tests.app.conftest import disc_photo
 
 if TYPE_CHECKING:
     from tests.app.conftest import SyntheticPhotos
@@ -132,3 +137,39 @@ def test_a_new_cut_out_in_the_overlay_view_stays_an_overlay(
     window.document.set_cutout(Cutout(square, square.copy(), square.copy(), photos.foreground.copy()))
     colour = window.canvas._item.pixmap().toImage().pixelColor(100, 80)  # Outside the square: the photo,
     assert colour.green() > 150  # not the raw alpha's black.
+
+
+def test_a_new_photo_gets_a_fresh_fitted_placement(
+    qtbot: QtBot, window: MainWindow, photos: SyntheticPhotos, tmp_path: Path
+) -> None:
+    """Defect 3: a newly opened photo kept the previous photo's offset, scale, rotation and flip."""
+    editor = window.editor
+    editor.apply_placement(Placement(x=60.0, y=-20.0, scale=0.5, rotation=30.0, flip=True))
+    big = disc_photo(300, 400)
+    path = tmp_path / "big.png"
+    write_image(path, big)
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        assert window.load_foreground(str(path))
+    fitted = default_placement(big.shape, photos.background.shape)  # Centred, scaled down to fit.
+    assert editor.current_placement() == fitted and fitted.scale == pytest.approx(1 / 3)
+    shown = editor.placement_panel.placement()  # The fields show it (to their 1 and 4 decimals).
+    assert (shown.x, shown.y, shown.scale, shown.rotation, shown.flip) == pytest.approx(
+        (fitted.x, fitted.y, fitted.scale, 0.0, False), abs=0.05
+    )
+    assert editor.compositing_panel.settings().placement in (None, fitted)
+
+
+def test_fit_subject_to_background_is_one_undo_step(
+    window: MainWindow, photos: SyntheticPhotos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect 3: there was no way back to a fitted placement."""
+    monkeypatch.setattr(placement_history, "MERGE_SECONDS", 0.0)  # Not merged with the move before.
+    editor = window.editor
+    editor.apply_placement(Placement(x=60.0, y=-20.0, scale=0.5))
+    steps = window.undo_stack.count()
+    editor.fit_subject.trigger()
+    fitted = default_placement(photos.foreground.shape, photos.background.shape)
+    assert editor.current_placement() == fitted and editor.placement_panel.placement() == fitted
+    assert window.undo_stack.count() == steps + 1
+    window.undo_stack.undo()
+    assert editor.current_placement() == Placement(x=60.0, y=-20.0, scale=0.5)
