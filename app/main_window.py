@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QListView, QMainWi
 from app.brush_toolbar import BrushToolbar
 from app.canvas import Canvas
 from app.compose import shown_cutout
-from app.document import Document
+from app.document import PHOTO_ROLES, Document
 from app.editor import Editor
 from app.files import assign_dropped, is_image_path, with_export_extension
 from app.hint_controller import HintController
@@ -160,7 +160,11 @@ class MainWindow(QMainWindow):
         return self.open_photos(roles)
 
     def open_photos(self, roles: dict[str, str]) -> bool:
-        """Open photos by role, e.g. ``{"foreground": path, "background": path}``, in one job."""
+        """Open photos by role, e.g. ``{"foreground": path, "background": path}``, in one job.
+
+        Replacing a photo of a document with unsaved edits asks first (Save / Discard / Cancel)."""
+        if self._edits_at_stake(roles) and not self.project.confirm_discard():
+            return False
         names = " and ".join(Path(path).name for path in roles.values())
         return self.job_panel.run(
             f"Opening {names}",
@@ -169,6 +173,14 @@ class MainWindow(QMainWindow):
             roles,
             limits=self.settings.image_limits(),
         )
+
+    def _edits_at_stake(self, roles: dict[str, str]) -> bool:
+        """Whether opening ``roles`` would replace a photo of a document holding more than its photos
+        (a cut-out, a composite, an undo step); adding the missing photo replaces nothing."""
+        if not any(self.document.has(role) for role in roles):
+            return False
+        made = any(self.document.has(name) for name in self.layers.names() if name not in PHOTO_ROLES)
+        return made or self.undo_stack.count() > 0
 
     def load_foreground(self, path: str) -> bool:
         return self.open_photos({"foreground": path})
@@ -299,7 +311,8 @@ class MainWindow(QMainWindow):
         paths = self.dropped_paths(event.mimeData())
         if paths:
             event.acceptProposedAction()
-            self.open_files(paths)
+            # After the drop, as for projects: replacing a photo may ask about unsaved edits.
+            QTimer.singleShot(0, self, lambda: self.open_files(paths))
 
     def apply_settings(self) -> None:
         """Take changed preferences into use: the pipeline's options and the default compositing method."""

@@ -3,12 +3,14 @@ placement, what is asked before edits are replaced. Each test fails on the defec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 import app.placement_history as placement_history
@@ -17,6 +19,7 @@ from classic.imageio import write_image
 from classic.pipeline import Cutout
 from classic.placement import Placement, default_placement
 from tests.app.conftest import disc_photo
+from tests.app.test_main_window import drop_files
 
 if TYPE_CHECKING:
     from tests.app.conftest import SyntheticPhotos
@@ -41,6 +44,18 @@ def window(qtbot: QtBot, photos: SyntheticPhotos) -> MainWindow:
     red = (photos.foreground[..., 0] > 0.8).astype(np.float32)
     document.set_cutout(Cutout(red, red.copy(), red.copy(), photos.foreground.copy()))
     return main_window
+
+
+def answering(
+    asked: list[str], answer: QMessageBox.StandardButton
+) -> Callable[[QWidget], QMessageBox.StandardButton]:
+    """A stand-in for the unsaved-changes question that notes it was asked and gives ``answer``."""
+
+    def ask(_parent: QWidget) -> QMessageBox.StandardButton:
+        asked.append("asked")
+        return answer
+
+    return ask
 
 
 def drag(qtbot: QtBot, window: MainWindow, points: list[tuple[float, float]]) -> None:
@@ -173,3 +188,38 @@ def test_fit_subject_to_background_is_one_undo_step(
     assert window.undo_stack.count() == steps + 1
     window.undo_stack.undo()
     assert editor.current_placement() == Placement(x=60.0, y=-20.0, scale=0.5)
+
+
+@pytest.mark.parametrize("how", ["open", "drop"])
+def test_replacing_a_photo_asks_about_unsaved_edits(
+    qtbot: QtBot, window: MainWindow, photos: SyntheticPhotos, how: str
+) -> None:
+    """Defect 7: opening or dropping a new foreground discarded the cut-out and edits without asking."""
+    asked: list[str] = []
+    window.project.ask_close = answering(asked, QMessageBox.StandardButton.Cancel)
+    window.project.modified = True
+    cutout = window.document.cutout
+    if how == "open":
+        assert not window.load_foreground(photos.foreground_path)
+    else:
+        drop_files(window, [photos.foreground_path, photos.background_path])
+        qtbot.waitUntil(lambda: bool(asked))  # Asked after the drop has finished.
+    assert asked == ["asked"] and not window.jobs.is_busy  # Cancel: nothing was opened,
+    assert window.document.cutout is cutout and window.document.has("alpha")  # nothing was lost.
+    window.project.ask_close = lambda parent: QMessageBox.StandardButton.Discard
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        assert window.load_foreground(photos.foreground_path)
+    assert window.document.cutout is None
+
+
+def test_opening_the_missing_photo_asks_nothing(qtbot: QtBot, photos: SyntheticPhotos) -> None:
+    """Adding the background to a foreground replaces nothing: no question."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    asked: list[str] = []
+    window.project.ask_close = answering(asked, QMessageBox.StandardButton.Discard)
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        assert window.load_foreground(photos.foreground_path)
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        assert window.load_background(photos.background_path)
+    assert asked == []
