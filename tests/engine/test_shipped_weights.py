@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import skimage.data
+import torch
 
 from engine.checkpoint import load_checkpoint
 from engine.networks import CHECKPOINT_NAMES
@@ -40,3 +42,29 @@ def test_the_pipeline_finds_the_shipped_weights(monkeypatch: pytest.MonkeyPatch)
     photo = np.random.default_rng(0).random((64, 96, 3), dtype=np.float32)
     mask = Pipeline(PipelineOptions(segmentation="network", device="cpu")).segment(photo)
     assert mask.shape == (64, 96) and mask.min() >= 0.0 and mask.max() <= 1.0
+
+
+@pytest.mark.parametrize("kind", ["segmentation", "refinement"])
+def test_the_cut_out_networks_start_from_imagenet_and_ship_in_half_precision(kind: str) -> None:
+    path = WEIGHTS_FOLDER / f"{kind}.pt"
+    _, info = load_checkpoint(path)
+    assert info.config["encoder"] == "efficientnet-lite0"
+    assert "ImageNet EfficientNet-Lite0" in info.extra["encoder_weights"]
+    assert info.extra["storage"] == "float16"
+    stored = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+    assert {str(t.dtype) for t in stored.values() if t.is_floating_point()} == {"torch.float16"}
+
+
+def test_the_shipped_segmentation_network_finds_photographed_subjects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two photographs it never saw: the astronaut (the flag behind her is background) and the cat."""
+    monkeypatch.delenv("COMPOSITOR_WEIGHTS")
+    pipeline = Pipeline(PipelineOptions(segmentation="network", device="cpu"))
+    astronaut = pipeline.segment(skimage.data.astronaut().astype(np.float32) / 255)
+    assert astronaut[60:200, 160:280].mean() > 0.9  # her face and helmet
+    assert astronaut[300:, 50:400].mean() > 0.9  # her suit
+    assert astronaut[:100, 400:].mean() < 0.1  # the flag
+    cat = pipeline.segment(skimage.data.chelsea().astype(np.float32) / 255)
+    assert cat[60:200, 100:300].mean() > 0.9
+    assert cat[:, 420:].mean() < 0.1
