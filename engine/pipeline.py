@@ -66,7 +66,7 @@ SEGMENTATION_METHODS = ("auto", "network", "network-grabcut", "saliency", "grabc
 NETWORK_SEGMENTATION = ("network", "network-grabcut")
 # What "auto" runs when segmentation weights are installed: the better method on segmentation-dev and on
 # the automatic compositing evaluation (resources/weights/MODEL_CARD.md has the figures).
-AUTOMATIC_SEGMENTATION = "network"
+AUTOMATIC_SEGMENTATION = "network-grabcut"
 SEGMENTATION_DESCRIPTIONS = {
     "network": "the segmentation network",
     "network-grabcut": "GrabCut seeded by the segmentation network",

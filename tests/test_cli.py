@@ -247,7 +247,8 @@ def test_segment_auto_writes_a_single_channel_mask_of_the_subject(files: Files, 
 def test_segment_and_cutout_say_which_method_ran(files: Files, capsys: Capsys, shipped_segmentation) -> None:
     output = files.out / "mask.png"
     rc, _, err = run(capsys, "segment", files.photo, "-o", output)
-    assert rc == 0 and "segmentation: the segmentation network\n" in err  # the default: the shipped network
+    # The default: GrabCut seeded by the shipped network.
+    assert rc == 0 and "segmentation: GrabCut seeded by the segmentation network\n" in err
     rc, _, err = run(capsys, "segment", files.photo, "-o", output, "--method", "saliency")
     assert rc == 0 and "segmentation: the saliency-seeded GrabCut\n" in err
     assert iou(cv2.imread(str(output), cv2.IMREAD_UNCHANGED) > 127, files.subject) >= 0.8

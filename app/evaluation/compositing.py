@@ -37,6 +37,8 @@ AUTOMATIC_METHODS = {
     "(engine.pipeline: segmentation 'auto', closed-form matting, decontaminated alpha blend)",
     "automatic-network": "no trimap: as automatic, segmentation by the segmentation network",
     "automatic-network-grabcut": "no trimap: as automatic, GrabCut seeded by the segmentation network",
+    "automatic-network-refined": "no trimap: as automatic, the segmentation network's mask refined by the "
+    "refinement network (320², then 640²)",
     "automatic-saliency": "no trimap: as automatic, with the classic saliency-seeded GrabCut",
     "automatic-u2netp": "no trimap, reference (rembg-style): U²-Net-p mask → trimap → closed-form α → "
     "foreground estimation → alpha blend",
@@ -68,7 +70,8 @@ def predictor(method: str) -> Predict:
     if method == "fusion":
         return _fusion()
     if method in AUTOMATIC_METHODS:
-        return _automatic(method.removeprefix("automatic").removeprefix("-") or "auto")
+        chosen = method.removeprefix("automatic").removeprefix("-") or "auto"
+        return _automatic(chosen.removesuffix("-refined"), refined=chosen.endswith("-refined"))
 
     def predict(inputs: Inputs) -> np.ndarray:
         photo = inputs["fg"]
@@ -93,11 +96,14 @@ def _fusion() -> Predict:
     return predict
 
 
-def _automatic(segmentation: str) -> Predict:
+def _automatic(segmentation: str, *, refined: bool = False) -> Predict:
     """The pipeline from the photo and the background alone; ``u2netp``: the reference pipeline, the
-    U²-Net-p mask in place of the segmentation stage."""
+    U²-Net-p mask in place of the segmentation stage; ``refined``: with the refinement network."""
     teacher = load_teacher("u2netp") if segmentation == "u2netp" else None  # absent: refused now
-    pipeline = Pipeline(PipelineOptions(segmentation="auto" if teacher else segmentation))
+    options = PipelineOptions(
+        segmentation="auto" if teacher else segmentation, refinement="network" if refined else "none"
+    )
+    pipeline = Pipeline(options)
     pipeline.check_networks()
 
     def predict(inputs: Inputs) -> np.ndarray:

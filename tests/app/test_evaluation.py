@@ -214,7 +214,7 @@ def test_automatic_compositing_runs_the_pipeline_from_the_photos_beside_the_refe
     assert teacher.calls == 1 + len(NAMES)  # a warm-up, then every photo: no trimap given
     assert summary["automatic-saliency"]["psnr"] > 25 and summary["alpha"]["psnr"] > 25
     report = (out / "report.md").read_text()
-    assert "here the segmentation is the segmentation network" in report
+    assert "here the segmentation is GrabCut seeded by the segmentation network" in report
     assert "`python main.py evaluate compositing --data" in report and "--automatic" in report
     # Without its weights the reference is left out, with a note, and the rest still runs.
     monkeypatch.setattr(compositing, "reference_available", lambda: False)
@@ -345,3 +345,23 @@ def test_measure_reports_time_and_the_memory_a_call_touches(monkeypatch: pytest.
     assert "tracemalloc" in measure.memory_measure()
     _, _, peak = measure.measure(allocate)
     assert 60 < peak < 70
+
+
+def test_the_automatic_variants_run_each_network_combination(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shipped_segmentation: Path
+) -> None:
+    """The rows the default was chosen from: the network alone, seeding GrabCut, and refined."""
+    from engine.weights import WEIGHTS_FOLDER
+
+    (shipped_segmentation.parent / "refinement.pt").symlink_to(WEIGHTS_FOLDER / "refinement.pt")
+    matting_set, backgrounds = make_matting_set(tmp_path / "matting"), make_backgrounds(tmp_path / "bgs")
+    compositing_set = tmp_path / "compositing"
+    args = ["make-compositing-set", "--matting", str(matting_set), "--backgrounds", str(backgrounds)]
+    assert run([*args, "--out", str(compositing_set)], capsys)[0] == 0
+    methods = ("automatic-network", "automatic-network-grabcut", "automatic-network-refined")
+    args = ["evaluate", "compositing", "--data", str(compositing_set), "--out", str(tmp_path / "report")]
+    status, _ = run([*args, *(f"--method={method}" for method in methods)], capsys)
+    assert status == 0
+    check_report(tmp_path / "report", methods, {"psnr", "psnr_band"})
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "the segmentation network's mask refined by the refinement network" in report

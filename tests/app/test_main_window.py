@@ -103,7 +103,7 @@ def test_the_default_cut_out_is_the_shipped_network_and_the_status_bar_says_so(
     with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
         assert window.run_composite("alpha")  # cuts out first: the whole automatic pipeline
     message = window.statusBar().currentMessage()
-    assert message == "Cut out with the segmentation network, closed-form matting"
+    assert message == "Cut out with GrabCut seeded by the segmentation network, closed-form matting"
     alpha, result = window.layers.get("alpha"), window.layers.get("composite")
     assert alpha is not None and result is not None
     red = np.all(np.abs(photos.foreground - photos.subject_rgb) < 0.01, axis=2)

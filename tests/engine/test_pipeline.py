@@ -122,10 +122,10 @@ def test_classic_composite_equals_classic_compositing(method: str) -> None:
 
 def test_auto_is_the_network_when_installed_and_saliency_without(weights: Path, tmp_path: Path) -> None:
     with_network = Pipeline(PipelineOptions(weights_folder=weights))
-    assert with_network.segmentation_method() == "network"
-    assert with_network.describe_cutout() == "the segmentation network, closed-form matting"
+    assert with_network.segmentation_method() == "network-grabcut"
+    assert with_network.describe_cutout() == "GrabCut seeded by the segmentation network, closed-form matting"
     # A network looks inside a rectangle; the classic selection becomes GrabCut.
-    assert with_network.segmentation_method(rect=Rect(0, 0, 10, 10)) == "network"
+    assert with_network.segmentation_method(rect=Rect(0, 0, 10, 10)) == "network-grabcut"
     without = Pipeline(PipelineOptions(weights_folder=tmp_path))
     assert without.segmentation_method() == "saliency"
     assert without.segmentation_method(rect=Rect(0, 0, 10, 10)) == "grabcut"
@@ -140,7 +140,7 @@ def test_the_default_cut_out_runs_the_installed_network_and_says_so(
 ) -> None:
     cutout = Pipeline(PipelineOptions(weights_folder=weights, device="cpu")).cut_out(disc_photo())
     assert loads == {"segmentation.pt": 1}
-    assert cutout.method == "the segmentation network, closed-form matting"
+    assert cutout.method == "GrabCut seeded by the segmentation network, closed-form matting"
     assert cutout.mask.shape == (60, 80) and set(np.unique(cutout.mask)) <= {0.0, 1.0}
     given = Pipeline(PipelineOptions(weights_folder=weights)).cut_out(disc_photo(), mask=cutout.mask)
     assert given.method == "the given mask, closed-form matting"
