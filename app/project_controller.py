@@ -3,13 +3,15 @@ asked on close and after a crash.
 
 Saving writes on the GUI thread (a save on close must finish before the window goes). Opening runs as a
 job. Autosave is a single-shot ``QTimer`` restarted by every layer change; when it fires the document is
-written to the recovery project (a .zip in ``recovery_folder()``) by a job on the controller's own
+written to the window's own recovery project (a .zip in ``recovery_folder()``, locked by the window: see
+``app.recovery_lock``) by a job on the controller's own
 ``JobRunner``, so it neither blocks the GUI (writing 24 MP layers takes seconds) nor waits for or cancels
 the window's jobs. The GUI thread only takes a snapshot: the mattes that changed since the last one are
 copied, everything else is shared (see ``session.snapshot``). One autosave runs at a time; a change while
 it runs is saved after it. ``save_project`` replaces the recovery file only when it is complete, so the
 file is never half written. A clean close cancels a running autosave, waits for it to stop and removes
-the recovery file, so one found at start means the last session crashed.
+the recovery file and its lock, so one found at start with no live owner means a session crashed; one
+whose window still runs (a second window, a second instance) is never offered nor removed.
 
 The questions are ``ask_*`` attributes (callables) that tests replace.
 """
@@ -34,6 +36,7 @@ from app.jobs import JobRunner
 from app.layers import LayerEvent
 from app.project_store import remove_leftovers
 from app.recovery_journal import RecoveryJournals
+from app.recovery_lock import claim, orphans, owns, release, take
 from app.session import (
     ProjectError,
     ProjectState,
@@ -48,7 +51,6 @@ if TYPE_CHECKING:
     from app.main_window import MainWindow
 
 RECOVERY_ENV = "COMPOSITOR_RECOVERY_DIR"
-RECOVERY_NAME = "recovery.zip"
 AUTOSAVE_DELAY_MS = 3_000
 PROJECT_FILTER = "Projects (*.zip);;All files (*)"
 _log = logging.getLogger(__name__)
@@ -109,7 +111,12 @@ class ProjectController(QObject):
         self._window = window
         self.path: str | None = None
         self._modified = False
-        self.recovery_path = recovery_path or recovery_folder() / RECOVERY_NAME
+        self._lock_owner = object()  # This window's token in the recovery locks.
+        if recovery_path is None:
+            self.recovery_path = claim(recovery_folder(), self._lock_owner)
+        else:
+            self.recovery_path = recovery_path
+            take(recovery_path, self._lock_owner)
         # Looked up at call time, so a test fixture can replace the module's dialogs for every window.
         self.ask_close: Callable[[QWidget], CloseAnswer] = lambda parent: _ask_close(parent)
         self.ask_recover: Callable[[QWidget], bool] = lambda parent: _ask_recover(parent)
@@ -275,17 +282,39 @@ class ProjectController(QObject):
     def offer_recovery(self) -> bool:
         """At start: if a recovery project survived a crash, ask and restore it. True if restored.
 
-        Leftovers of an autosave that was killed mid-write go first. A recovery file that cannot be read,
-        for whatever reason, is moved aside (``recovery-damaged-….zip``) with one message, so it never
-        blocks a start again.
+        Only snapshots whose window is gone are offered (``recovery_lock.orphans``), the newest first;
+        declining one removes it, never the autosave of a window that runs. A recovered snapshot becomes
+        this window's own. Leftovers of an autosave that was killed mid-write go first. A recovery file
+        that cannot be read, for whatever reason, is moved aside (``recovery-damaged-….zip``) with one
+        message, so it never blocks a start again.
         """
         remove_leftovers(self.recovery_path)
         if not self.recovery_path.exists():
             self.journals.discard()  # Journals without their snapshot continue nothing.
-            return False
-        if not self.ask_recover(self._window):
-            self.remove_recovery()
-            return False
+        for orphan in orphans(self.recovery_path.parent):
+            remove_leftovers(orphan)
+            if not orphan.exists() or not take(orphan, self._lock_owner):
+                continue  # Gone, or another window has just taken it up.
+            if self.ask_recover(self._window):
+                self._adopt(orphan)
+                return self._recover()
+            RecoveryJournals(orphan).discard()
+            with contextlib.suppress(OSError):
+                orphan.unlink(missing_ok=True)
+            if orphan != self.recovery_path:
+                release(orphan, self._lock_owner)
+        return False
+
+    def _adopt(self, snapshot: Path) -> None:
+        """Autosave to ``snapshot`` (recovered, locked by this window) from now on, giving up the own one."""
+        if snapshot == self.recovery_path:
+            return
+        self.journals.discard()
+        release(self.recovery_path, self._lock_owner)
+        self.recovery_path = snapshot
+        self.journals = RecoveryJournals(snapshot)
+
+    def _recover(self) -> bool:
         try:
             state = load_project(self.recovery_path, limits=self._window.settings.image_limits())
         except Exception as error:  # Whatever the file holds, the program must start.
@@ -330,13 +359,20 @@ class ProjectController(QObject):
         if not self.confirm_discard():
             return False
         self.stop_autosave()  # Before the file goes: a running autosave could write it again.
-        self.remove_recovery()
+        self.release_recovery()
         return True
 
     def remove_recovery(self) -> None:
+        if not owns(self.recovery_path, self._lock_owner):
+            return  # Another window's (this one could not lock its own): never removed from here.
         self.journals.discard()
-        with contextlib.suppress(OSError):  # Gone already, or not ours to remove: nothing to recover.
+        with contextlib.suppress(OSError):  # Gone already: nothing to recover.
             self.recovery_path.unlink(missing_ok=True)
+
+    def release_recovery(self) -> None:
+        """The window goes: its recovery file and its lock go (after ``stop_autosave``)."""
+        self.remove_recovery()
+        release(self.recovery_path, self._lock_owner)
 
     def _suggestion(self) -> str:
         folder = self._window.document.folder()

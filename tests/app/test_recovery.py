@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -23,14 +24,19 @@ def _window(qtbot: QtBot, errors: list[str]) -> MainWindow:
     return window
 
 
+def _crashed_session_recovery() -> Path:
+    """Where the autosave of a session that crashed (no live owner, see ``app.recovery_lock``) lies."""
+    folder = project_controller.recovery_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "recovery.zip"
+
+
 @pytest.mark.parametrize("damage", ["garbage", "empty", "folder", "unexpected error"])
 def test_a_damaged_recovery_file_is_moved_aside_with_one_message(
     damage: str, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     errors: list[str] = []
-    window = _window(qtbot, errors)
-    recovery = window.project.recovery_path
-    recovery.parent.mkdir(parents=True, exist_ok=True)
+    recovery = _crashed_session_recovery()
     if damage == "folder":
         recovery.mkdir()
     elif damage == "empty":
@@ -43,6 +49,7 @@ def test_a_damaged_recovery_file_is_moved_aside_with_one_message(
             raise RuntimeError("a bug in a reader")
 
         monkeypatch.setattr(project_controller, "load_project", explode)
+    window = _window(qtbot, errors)
     assert not window.project.offer_recovery()
     assert len(errors) == 1 and "cannot be recovered" in errors[0] and "moved to" in errors[0]
     assert not recovery.exists()
@@ -62,13 +69,14 @@ def _dead_pid() -> int:
 @pytest.mark.skipif(os.name == "nt", reason="process ids are not checked on Windows")
 def test_a_killed_autosave_leaves_nothing_after_the_next_start(qtbot: QtBot) -> None:
     errors: list[str] = []
-    window = _window(qtbot, errors)
-    recovery = window.project.recovery_path
+    recovery = _crashed_session_recovery()
     save_project(snapshot(small_document()), recovery)
     dead = _dead_pid()
     half = recovery.parent / f".{recovery.name}.{dead}.x1.saving"  # killed while assembling
     (half / "project").mkdir(parents=True)
     (half / "project" / "alpha.png").write_bytes(b"\0" * 1000)
     (recovery.parent / f".{recovery.name}.{dead}.x2.part").write_bytes(b"half an archive")
+    window = _window(qtbot, errors)
     assert window.project.offer_recovery() and errors == []
-    assert os.listdir(recovery.parent) == [recovery.name]
+    # The recovered snapshot is the window's own now, with the window's lock beside it.
+    assert sorted(os.listdir(recovery.parent)) == ["recovery.lock", recovery.name]

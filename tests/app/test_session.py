@@ -4,6 +4,8 @@ and the question asked when closing with unsaved changes."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -222,6 +224,13 @@ def test_save_and_open_from_the_window(qtbot: QtBot, tmp_path: Path) -> None:
     assert fresh.undo_stack.count() == 0
 
 
+def _dead_pid() -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True
+    )
+    return int(done.stdout)
+
+
 def test_autosave_then_a_restart_offers_recovery(qtbot: QtBot, tmp_path: Path) -> None:
     window = MainWindow()
     qtbot.addWidget(window)
@@ -231,7 +240,9 @@ def test_autosave_then_a_restart_offers_recovery(qtbot: QtBot, tmp_path: Path) -
     document = edited_document()
     restore(window.document, snapshot(document))
     qtbot.waitUntil(recovery.exists, timeout=5_000)
-    # A crash: the window never closes. The next start finds the file and asks.
+    # A crash: the window's process is gone (its lock names a process that has ended). The next start
+    # finds the file and asks.
+    recovery.with_suffix(".lock").write_text(f"{_dead_pid()}\n")
     asked: list[QWidget] = []
     restarted = MainWindow()
     qtbot.addWidget(restarted)
@@ -240,8 +251,9 @@ def test_autosave_then_a_restart_offers_recovery(qtbot: QtBot, tmp_path: Path) -
     assert asked == [restarted]
     assert_same(document, restarted.document)
     assert restarted.project.modified  # Recovered work is not saved anywhere yet.
-    window.project.modified = False
-    window.close()  # A clean close removes the recovery file.
+    assert restarted.project.recovery_path == recovery  # It autosaves there from now on.
+    restarted.project.modified = False
+    restarted.close()  # A clean close removes the recovery file.
     assert not recovery.exists()
 
 
