@@ -119,7 +119,7 @@ class CompositingPanel(QWidget):
 
     def request_preview(self) -> bool:
         """Recompose the preview on the runner (a newer request replaces an older one)."""
-        if not self.can_preview():
+        if not self.can_preview() or not self.runner.is_running:  # Closing: a field's last edit.
             return False
         photo, background = self._document.layers.get("foreground"), self._document.layers.get("background")
         assert photo is not None and background is not None and self._document.cutout is not None

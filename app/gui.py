@@ -24,6 +24,7 @@ def create_window(
             window.document.set_foreground(sample_foreground(), name="astronaut (sample)")
         if background is None:
             window.document.set_background(sample_background(), name="Hubble Deep Field (sample)")
+        window.project.modified = False  # The samples as shipped: nothing to save or ask about.
     paths = {role: path for role, path in (("foreground", foreground), ("background", background)) if path}
     if paths:
         window.open_photos(paths)

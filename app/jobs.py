@@ -133,6 +133,11 @@ class JobRunner(QObject):
         return self._current is not None
 
     @property
+    def is_running(self) -> bool:
+        """False once ``shutdown`` has stopped the thread: ``submit`` would raise."""
+        return self._thread.isRunning()
+
+    @property
     def generation(self) -> int:
         """The generation number of the latest request (0 before the first)."""
         return self._generation

@@ -29,6 +29,7 @@ from app.hint_controller import HintController
 from app.job_panel import JobPanel
 from app.jobs import JobRunner
 from app.layers import LayerEvent, LayerListModel
+from app.letter_keys import pass_letter_keys
 from app.painting import PaintController
 from app.project_actions import ProjectActions
 from app.project_controller import ProjectController, project_among
@@ -131,6 +132,8 @@ class MainWindow(QMainWindow):
         for change in (self.job_panel.started, self.jobs.finished, self.jobs.failed, self.jobs.cancelled):
             change.connect(lambda *_: self._refresh())  # Actions wait while a job runs.
         self.setAcceptDrops(True)
+        self.menu_actions.list_panels()  # Every dock and toolbar, now that all are built.
+        pass_letter_keys(self)  # B, E, [ … choose tools even with the focus in a number field.
         self._refresh()
 
     def _lay_out(self) -> None:

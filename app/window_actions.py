@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel
+from PySide6.QtWidgets import QComboBox, QDockWidget, QFileDialog, QLabel, QToolBar
 
 from app.export import COMPOSITE_FILTER, bit_depth_of
 from app.files import OPEN_FILTER
@@ -72,6 +72,7 @@ class WindowActions:
         view_menu.addActions([self.fit, self.actual_size, self.zoom_in, self.zoom_out])
         view_menu.addSeparator()
         view_menu.addAction(toggle_layers)
+        self._view_menu, self._listed = view_menu, {toggle_layers}
 
         toolbar = self._window.addToolBar("Main")
         toolbar.setObjectName("main toolbar")
@@ -85,6 +86,19 @@ class WindowActions:
         toolbar.addSeparator()
         toolbar.addAction(self.export)
         self._method_combo = method_combo
+
+    def list_panels(self) -> None:
+        """Add a show / hide entry to the View menu for every dock and toolbar not listed yet."""
+        window, menu = self._window, self._view_menu
+        docks = [(dock.windowTitle(), dock.toggleViewAction()) for dock in window.findChildren(QDockWidget)]
+        bars = [
+            (f"{bar.windowTitle()} Toolbar", bar.toggleViewAction()) for bar in window.findChildren(QToolBar)
+        ]
+        for text, action in docks + bars:
+            if action not in self._listed:
+                action.setText(text)
+                menu.addAction(action)
+                self._listed.add(action)
 
     def update(self, *, busy: bool, has_foreground: bool, has_background: bool, has_composite: bool) -> None:
         """Enable what makes sense now: nothing that changes the document while a job runs."""

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 import app.placement_history as placement_history
+from app.brush import BrushMode
+from app.gui import create_window
 from app.main_window import MainWindow
 from classic.imageio import write_image
 from classic.pipeline import Cutout
@@ -223,3 +225,46 @@ def test_opening_the_missing_photo_asks_nothing(qtbot: QtBot, photos: SyntheticP
     with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
         assert window.load_background(photos.background_path)
     assert asked == []
+
+
+@pytest.mark.parametrize(("mode", "label"), [("add", "Brush"), ("subtract", "Erase"), ("smooth", "Smooth")])
+def test_a_stroke_is_named_after_the_action_in_the_history(
+    qtbot: QtBot, window: MainWindow, mode: BrushMode, label: str
+) -> None:
+    """Defect 10: every brush, eraser and smooth stroke was labelled "Paint alpha" in History."""
+    window.touch_up.enabled = False
+    window.painter.activate(mode)
+    window.painter.tool.size = 9.0
+    drag(qtbot, window, [(40, 30), (80, 60)])
+    assert window.undo_stack.count() == 1 and window.undo_stack.text(0) == label
+
+
+def test_the_sample_project_starts_unmodified(qtbot: QtBot) -> None:
+    """Defect 10: the window with the built-in samples started marked modified (and asked on close)."""
+    sample = create_window(samples=True)
+    qtbot.addWidget(sample)
+    assert not sample.project.modified and not sample.isWindowModified()
+    assert not sample.project.autosave()  # Nothing to autosave either.
+
+
+def test_single_key_shortcuts_work_with_the_focus_in_a_number_field(qtbot: QtBot, window: MainWindow) -> None:
+    """Defect 10: B, E, [ … were swallowed while a number field (brush size, placement) had the focus."""
+    field = window.editor.placement_panel.x_field
+    window.activateWindow()
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    qtbot.keyClick(field, Qt.Key.Key_E)
+    assert window.painter.tool.active and window.painter.tool.mode == "subtract"
+    size = window.painter.tool.size
+    qtbot.keyClick(field, Qt.Key.Key_BracketRight)
+    assert window.painter.tool.size > size
+    qtbot.keyClick(field, Qt.Key.Key_5)  # Digits are still the field's.
+    assert field.hasFocus() and "5" in field.text()
+
+
+def test_the_view_menu_lists_every_panel(window: MainWindow) -> None:
+    """Defect 10: View listed only the Layers panel."""
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    entries = {action.text() for action in view.actions()}
+    for panel in ("Layers", "Compositing", "Placement", "Undo history", "Brush Toolbar", "View Toolbar"):
+        assert panel in entries, entries
