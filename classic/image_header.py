@@ -19,6 +19,13 @@ from classic.checks import InvalidInputError
 
 # The kinds OpenCV decodes for us, by Pillow's format name.
 PILLOW_FORMATS = ("PNG", "JPEG", "TIFF", "BMP")
+HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+AVIF_BRANDS = (b"avif", b"avis")
+RAW_EXTENSIONS = (
+    ".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf", ".rw2",
+    ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".erf", ".kdc", ".mef", ".mos", ".mrw", ".raw", ".rwl",
+)
+_XMP_TAG = 700
 _EXIF_ORIENTATION = 0x0112
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PARSE_ERRORS = (SyntaxError, IndexError, TypeError, ValueError, OSError, EOFError, UnidentifiedImageError)
@@ -32,26 +39,80 @@ class Header:
     height: int
     format: str
     orientation: int = 1
+    icc: bytes | None = None  # the embedded ICC profile
+    exif: bytes | None = None  # the EXIF block (a TIFF structure, with or without the "Exif\0\0" mark)
+    xmp: bytes | None = None
 
 
 def read_header(data: bytes, shown: Path) -> Header:
-    """The header of the image file ``data`` (named ``shown`` in errors); ``InvalidInputError`` if none."""
+    """The header of the image file ``data`` (named ``shown`` in errors); ``InvalidInputError`` if none.
+
+    Camera RAW files are recognised by their extension (most are TIFF inside, whose first image is
+    often a small preview), HEIF and AVIF by their ``ftyp`` brand.
+    """
+    if shown.suffix.lower() in RAW_EXTENSIONS:
+        from classic.camera_raw import raw_header
+
+        return raw_header(data, shown)
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return _webp_header(data, shown)
+    brands = _ftyp_brands(data)
+    is_avif = any(brand in AVIF_BRANDS for brand in brands)
+    if not is_avif and any(brand in HEIF_BRANDS for brand in brands):
+        from classic.heif import heif_header
+
+        return heif_header(data, shown)
     Image.init()
-    for name in PILLOW_FORMATS:
+    for name in (*PILLOW_FORMATS, *(("AVIF",) if is_avif else ())):
+        if name not in Image.OPEN:
+            continue
         factory, accept = Image.OPEN[name]
         if accept is not None and accept(data[:16]) is not True:
             continue
         try:
             with factory(io.BytesIO(data), "") as image:
                 width, height = image.size
-                return Header(width, height, name, _orientation(image, data))
+                icc, exif, xmp = _metadata(image, data)
+                return Header(width, height, name, _orientation(image, data), icc, exif, xmp)
         except _PARSE_ERRORS:
             raise InvalidInputError(
                 f"{shown}: not an image or a corrupt one (its header cannot be read)"
             ) from None
-    raise InvalidInputError(f"{shown}: not an image of a supported kind (PNG, JPEG, TIFF, WebP or BMP)")
+    raise InvalidInputError(
+        f"{shown}: not an image of a supported kind (PNG, JPEG, TIFF, WebP, BMP, HEIC, AVIF or camera RAW)"
+    )
+
+
+def _ftyp_brands(data: bytes) -> list[bytes]:
+    # An ISO media file starts with its ftyp box: size, "ftyp", the major brand, a version, then the
+    # compatible brands, four bytes each.
+    if data[4:8] != b"ftyp":
+        return []
+    size = min(int.from_bytes(data[:4], "big"), len(data), 4096)
+    return [data[8:12], *(data[at : at + 4] for at in range(16, size - 3, 4))]
+
+
+def _metadata(image: Image.Image, data: bytes) -> tuple[bytes | None, bytes | None, bytes | None]:
+    """The ICC profile, EXIF and XMP blocks a Pillow header parse found (nothing is decoded)."""
+    icc = image.info.get("icc_profile") or None
+    exif = image.info.get("exif") or None
+    xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or None
+    try:
+        if image.format == "PNG" and exif is None:
+            exif = png_chunk(data, b"eXIf")
+        if image.format == "TIFF":
+            tiff_exif = image.getexif()
+            exif = tiff_exif.tobytes() if len(tiff_exif) else None
+            xmp = image.tag_v2.get(_XMP_TAG) or None  # type: ignore[attr-defined]
+    except (*_PARSE_ERRORS, KeyError):
+        exif = None
+    if isinstance(xmp, str):
+        xmp = xmp.encode("utf-8")
+    return (
+        bytes(icc) if icc else None,
+        bytes(exif) if exif else None,
+        bytes(xmp) if isinstance(xmp, bytes | bytearray) else None,
+    )
 
 
 def _orientation(image: Image.Image, data: bytes) -> int:
@@ -98,7 +159,10 @@ def _webp_header(data: bytes, shown: Path) -> Header:
         )
     if size is None:
         raise InvalidInputError(f"{shown}: not an image or a corrupt one (its WebP header cannot be read)")
-    return Header(size[0], size[1], "WEBP", _exif_orientation(chunks.get("EXIF")))
+    exif = chunks.get("EXIF")
+    return Header(
+        size[0], size[1], "WEBP", _exif_orientation(exif), chunks.get("ICCP"), exif, chunks.get("XMP ")
+    )
 
 
 def _riff_chunks(data: bytes) -> list[tuple[str, bytes]]:

@@ -1,0 +1,89 @@
+"""A photo's EXIF and XMP, carried from the file it was read from to the files exported from it.
+
+What is copied: the camera and lens, dates, exposure and the photographer's fields (the EXIF
+directory whole, the first directory's descriptive tags), and the XMP packet. What is not: the EXIF
+thumbnail and the first directory's layout tags (size, strips, compression), which described the old
+file's pixels; the orientation is written as 1 because the pixels were turned upright when read. The
+GPS directory, and XMP packets that mention a GPS position, are dropped unless ``keep_gps``.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass
+
+from PIL import Image
+
+_EXIF_MARK = b"Exif\x00\x00"
+_ORIENTATION = 0x0112
+_EXIF_IFD = 0x8769
+_GPS_IFD = 0x8825
+# First-directory tags that describe the photo rather than the file's pixel layout.
+_DESCRIPTIVE = (
+    0x010E,  # ImageDescription
+    0x010F,  # Make
+    0x0110,  # Model
+    0x0131,  # Software
+    0x0132,  # DateTime
+    0x013B,  # Artist
+    0x8298,  # Copyright
+    0x011A,
+    0x011B,
+    0x0128,  # X/YResolution, ResolutionUnit
+)
+_PARSE_ERRORS = (SyntaxError, IndexError, TypeError, ValueError, OSError, EOFError, KeyError, struct.error)
+_XMP_ORIENTATION = re.compile(rb'(tiff:Orientation(?:="|>))[1-8]')
+
+
+@dataclass(frozen=True)
+class PhotoMetadata:
+    """The raw EXIF block (a TIFF structure, with or without the ``Exif\\0\\0`` mark) and XMP packet."""
+
+    exif: bytes | None = None
+    xmp: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"PhotoMetadata(exif={len(self.exif or b'')} bytes, xmp={len(self.xmp or b'')} bytes)"
+
+
+NO_METADATA = PhotoMetadata()
+
+
+def exif_for_export(metadata: PhotoMetadata, *, keep_gps: bool = False) -> bytes | None:
+    """The EXIF block to embed (TIFF structure, no ``Exif\\0\\0`` mark), or None when there is nothing.
+
+    An EXIF block that cannot be parsed is dropped: a damaged block must not stop an export.
+    """
+    if not metadata.exif:
+        return None
+    source = Image.Exif()
+    try:
+        source.load(metadata.exif)
+        exif = Image.Exif()
+        for tag in _DESCRIPTIVE:
+            if tag in source:
+                exif[tag] = source[tag]
+        details = source.get_ifd(_EXIF_IFD)
+        if details:
+            exif.get_ifd(_EXIF_IFD).update(details)
+        gps = source.get_ifd(_GPS_IFD) if keep_gps else {}
+        if gps:
+            exif.get_ifd(_GPS_IFD).update(gps)
+        exif[_ORIENTATION] = 1
+        block = exif.tobytes()
+    except _PARSE_ERRORS:
+        return None
+    return block[len(_EXIF_MARK) :] if block.startswith(_EXIF_MARK) else block
+
+
+def xmp_for_export(metadata: PhotoMetadata, *, keep_gps: bool = False) -> bytes | None:
+    """The XMP packet to embed, its orientation set to 1; None when there is none, or when it holds a
+    GPS position and ``keep_gps`` is off (XMP is free-form: removing the position reliably would need
+    a full RDF parser, so the packet goes whole)."""
+    packet = metadata.xmp
+    if not packet:
+        return None
+    if not keep_gps and (b"GPSLatitude" in packet or b"GPSLongitude" in packet):
+        return None
+    return _XMP_ORIENTATION.sub(rb"\g<1>1", packet)
