@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from app.machine import describe_machine, machine_markdown
+from classic.atomic_file import current_umask
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 EDITOR = "Editor responsiveness"
@@ -200,6 +201,7 @@ def _write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it 0600: a report is for sharing.
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

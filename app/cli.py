@@ -74,7 +74,13 @@ def build_gui_parser() -> argparse.ArgumentParser:
 
 def _output(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("-o", "--output", required=True, help=help_text)
-    parser.add_argument("--bit-depth", type=int, choices=(8, 16), default=8, help="PNG/TIFF bit depth")
+    parser.add_argument(
+        "--bit-depth",
+        type=int,
+        choices=(8, 16),
+        default=None,
+        help="PNG/TIFF bit depth (default: the source photo's; the background's for a composite)",
+    )
     _add_device(parser)
     add_reading_options(parser)
 

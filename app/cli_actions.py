@@ -62,7 +62,8 @@ def run_segment(args: argparse.Namespace) -> int:
         args.output, extensions=(".png", ".tif", ".tiff", ".bmp"), inputs=(args.image, *scribbles)
     )
     files = reader(args)
-    image = files.image(args.image)
+    source = files.loaded(args.image)
+    image = source.rgb
     if args.method == "quickselect":
         mask = _quick_select(image, args, files)
     else:
@@ -71,7 +72,7 @@ def run_segment(args: argparse.Namespace) -> int:
         rect = parse_rect(args.rect)
         mask = pipeline.segment(image, rect=rect, progress=_bar("Segmenting"))
         print(f"segmentation: {pipeline.describe_segmentation(rect=rect)}", file=sys.stderr)
-    write_image(output, mask, bit_depth=args.bit_depth)
+    write_image(output, mask, bit_depth=args.bit_depth or source.bit_depth)
     return 0
 
 
@@ -92,19 +93,21 @@ def run_matte(args: argparse.Namespace) -> int:
         args.output, extensions=(".png", ".tif", ".tiff", ".bmp"), inputs=(args.image, args.trimap)
     )
     files = reader(args)
-    image = files.image(args.image)
+    source = files.loaded(args.image)
+    image = source.rgb
     trimap = files.trimap(args.trimap)
     check_same_size("image", image, "trimap", trimap)
     pipeline = Pipeline(PipelineOptions(device=args.device, matting=args.method))
     pipeline.check_networks()
     alpha = pipeline.matte(image, trimap, progress=_bar("Matting"))
-    write_image(output, alpha, bit_depth=args.bit_depth)
+    write_image(output, alpha, bit_depth=args.bit_depth or source.bit_depth)
     return 0
 
 
 def run_cutout(args: argparse.Namespace) -> int:
     output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".webp"), inputs=(args.image,))
-    image = reader(args).image(args.image)
+    source = reader(args).loaded(args.image)
+    image = source.rgb
     # A --rect makes the classic selection GrabCut, and a network look inside the box.
     pipeline = Pipeline(
         PipelineOptions(device=args.device, matting=args.matting, segmentation=args.segmentation)
@@ -114,7 +117,7 @@ def run_cutout(args: argparse.Namespace) -> int:
     result = pipeline.cut_out(image, rect=rect, progress=_bar("Cutting out"))
     _say_which(pipeline, rect)
     rgba = np.dstack([result.foreground, result.alpha])
-    write_image(output, rgba, bit_depth=args.bit_depth)
+    write_image(output, rgba, bit_depth=args.bit_depth or source.bit_depth)
     return 0
 
 
@@ -135,13 +138,15 @@ def run_composite(args: argparse.Namespace) -> int:
     pipeline.check_networks()  # before any slow work
     files = reader(args)
     foreground = files.image(args.foreground)
-    background = files.image(args.background)
+    loaded_background = files.loaded(args.background)
+    background = loaded_background.rgb
     colours, alpha = _subject(pipeline, foreground, args, files)
     placement = _placement(args, foreground.shape, background.shape)
     result = pipeline.composite(
         foreground, background, cutout_from_alpha(colours, alpha), placement=placement
     )
-    write_image(output, result, bit_depth=args.bit_depth, quality=args.quality)
+    depth = args.bit_depth or loaded_background.bit_depth  # The composite is the background's image.
+    write_image(output, result, bit_depth=depth, quality=args.quality)
     return 0
 
 
@@ -199,12 +204,13 @@ def run_batch(args: argparse.Namespace) -> int:
     for photo in photos:
         refuse_overwriting(out / names[photo], (args.background, *photos))
     files = reader(args)
-    background = files.image(args.background)
+    loaded_background = files.loaded(args.background)
+    background = loaded_background.rgb
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InvalidInputError(f"{out}: cannot create the output folder ({error.strerror})") from None
-    failures = _composite_all(photos, background, out, args, files)
+    failures = _composite_all(photos, background, out, args, files, loaded_background.bit_depth)
     done = len(photos) - len(failures)
     print(f"{done} of {len(photos)} photos composited into {out}", file=sys.stderr)
     for name, reason in failures:
@@ -213,7 +219,12 @@ def run_batch(args: argparse.Namespace) -> int:
 
 
 def _composite_all(
-    photos: list[Path], background: np.ndarray, out: Path, args: argparse.Namespace, files: Reader
+    photos: list[Path],
+    background: np.ndarray,
+    out: Path,
+    args: argparse.Namespace,
+    files: Reader,
+    bit_depth: int,
 ) -> list[tuple[str, str]]:
     failures: list[tuple[str, str]] = []
     bar = TextProgressBar("Batch", total=len(photos))
@@ -229,7 +240,7 @@ def _composite_all(
             result = pipeline.cut_out(foreground)
             placement = default_placement(foreground.shape, background.shape)
             image = pipeline.composite(foreground, background, result, placement=placement)
-            write_image(out / names[photo], image)
+            write_image(out / names[photo], image, bit_depth=bit_depth)  # The background's depth.
         except InvalidInputError as error:
             failures.append((photo.name, str(error)))
         except Exception as error:  # one bad photo must not stop the batch

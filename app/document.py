@@ -30,14 +30,19 @@ class Document:
         self.layers = LayerStack()
         self.cutout: Cutout | None = None
         self.background_bit_depth = 8
+        self.foreground_bit_depth = 8
         self._names: dict[str, str] = {}
         self._paths: dict[str, str] = {}
 
     def has(self, name: str) -> bool:
         return name in self.layers
 
-    def set_foreground(self, image: np.ndarray, *, name: str = "foreground", path: str | None = None) -> None:
-        """Replace the foreground photo; its cut-out and the composite are dropped."""
+    def set_foreground(
+        self, image: np.ndarray, *, name: str = "foreground", path: str | None = None, bit_depth: int = 8
+    ) -> None:
+        """Replace the foreground photo; its cut-out and the composite are dropped. ``bit_depth`` is the
+        export's for what is cut out of it."""
+        self.foreground_bit_depth = bit_depth
         self.cutout = None
         self.layers.remove("composite", *CUTOUT_LAYERS)
         self._set_photo("foreground", image, name, path)
@@ -64,6 +69,11 @@ class Document:
         if result.cutout is not self.cutout:
             self.set_cutout(result.cutout)
         self._show("composite", result.image)
+
+    def bit_depth_of(self, name: str) -> int:
+        """The bit depth an export of layer ``name`` gets unless asked: its source photo's (the
+        background's for the background and the composite, the foreground's for the rest)."""
+        return self.background_bit_depth if name in ("background", "composite") else self.foreground_bit_depth
 
     def title(self) -> str:
         """``foreground.jpg on background.jpg``, or whichever of the two is open ("" for none)."""

@@ -65,16 +65,19 @@ def export_layers(
     folder: str,
     layers: Mapping[str, np.ndarray],
     *,
-    bit_depth: int = 16,
+    bit_depth: int | Mapping[str, int] = 16,
     progress: ProgressCallback = no_progress,
     is_cancelled: CancelCallback = never_cancelled,
 ) -> str:
-    """Write every layer as ``<name>.png`` into ``folder`` (created if needed); returns the folder."""
+    """Write every layer as ``<name>.png`` into ``folder`` (created if needed); returns the folder.
+
+    ``bit_depth``: one for all, or one per layer name."""
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     for done, (name, image) in enumerate(layers.items()):
         raise_if_cancelled(is_cancelled)
         progress(done / max(len(layers), 1), f"Writing the {name}")
-        write_image(target / (name.replace(" ", "_") + ".png"), image, bit_depth=bit_depth)
+        depth = bit_depth if isinstance(bit_depth, int) else bit_depth[name]
+        write_image(target / (name.replace(" ", "_") + ".png"), image, bit_depth=depth)
     progress(1.0, "Written")
     return str(target)

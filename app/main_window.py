@@ -193,8 +193,10 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, roles: dict[str, str], loaded: dict[str, LoadedImage]) -> None:
         if "foreground" in loaded:
-            path = roles["foreground"]
-            self.document.set_foreground(loaded["foreground"].rgb, name=Path(path).name, path=path)
+            path, photo = roles["foreground"], loaded["foreground"]
+            self.document.set_foreground(
+                photo.rgb, name=Path(path).name, path=path, bit_depth=photo.bit_depth
+            )
         if "background" in loaded:
             path, photo = roles["background"], loaded["background"]
             self.document.set_background(

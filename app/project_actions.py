@@ -26,6 +26,12 @@ CUTOUT_FILTER = "PNG with alpha (*.png)"
 MATTE_FILTER = "PNG 16-bit (*.png);;PNG 8-bit (*.png);;TIFF 16-bit (*.tif)"
 
 
+def matte_filter(bit_depth: int) -> str:
+    """``MATTE_FILTER`` with the source's depth first, so the dialog offers it unless the user picks."""
+    first = "PNG 8-bit (*.png)" if bit_depth == 8 else "PNG 16-bit (*.png)"
+    return ";;".join([first, *(part for part in MATTE_FILTER.split(";;") if part != first)])
+
+
 class ProjectActions:
     """Save / Save As / Open Project, the export entries and Preferences, inserted into the File menu."""
 
@@ -87,9 +93,10 @@ class ProjectActions:
             self.export_cutout_to(path)
 
     def ask_export_alpha(self) -> None:
-        path, chosen = self._ask_export_path("Export Alpha", "alpha.png", MATTE_FILTER)
+        depth = self._window.document.bit_depth_of("alpha")
+        path, chosen = self._ask_export_path("Export Alpha", "alpha.png", matte_filter(depth))
         if path:
-            self.export_alpha_to(path, bit_depth=bit_depth_of(chosen, 16))
+            self.export_alpha_to(path, bit_depth=bit_depth_of(chosen, depth))
 
     def ask_export_layers(self) -> None:
         folder = self.settings.get("folders/last_export") or self._window.document.folder()
@@ -97,33 +104,40 @@ class ProjectActions:
         if chosen:
             self.export_layers_to(chosen)
 
-    def export_cutout_to(self, path: str, *, bit_depth: int = 16) -> bool:
-        """Write the decontaminated foreground with alpha as an RGBA PNG (a job)."""
+    def export_cutout_to(self, path: str, *, bit_depth: int | None = None) -> bool:
+        """Write the decontaminated foreground with alpha as an RGBA PNG (a job), by default at the
+        foreground photo's bit depth."""
         cutout = self._window.document.cutout
         if cutout is None:
             self._window.show_error("There is no cut-out to export yet: run Cut Out first.")
             return False
         path = str(Path(path).with_suffix(".png"))
         image = cutout_rgba(cutout.foreground, cutout.alpha)
-        return self._run(path, export_single, path, image, bit_depth=bit_depth)
+        depth = self._window.document.bit_depth_of("alpha") if bit_depth is None else bit_depth
+        return self._run(path, export_single, path, image, bit_depth=depth)
 
-    def export_alpha_to(self, path: str, *, bit_depth: int = 16) -> bool:
-        """Write the alpha as a single-channel image (a job)."""
+    def export_alpha_to(self, path: str, *, bit_depth: int | None = None) -> bool:
+        """Write the alpha as a single-channel image (a job), by default at the foreground's bit depth."""
         alpha = self._window.layers.get("alpha")
         if alpha is None:
             self._window.show_error("There is no alpha to export yet: run Cut Out first.")
             return False
         path = with_export_extension(path)
-        return self._run(path, export_single, path, alpha, bit_depth=bit_depth)
+        depth = self._window.document.bit_depth_of("alpha") if bit_depth is None else bit_depth
+        return self._run(path, export_single, path, alpha, bit_depth=depth)
 
-    def export_layers_to(self, folder: str, *, bit_depth: int = 16) -> bool:
-        """Write every layer as a PNG into ``folder`` (a job)."""
+    def export_layers_to(self, folder: str, *, bit_depth: int | None = None) -> bool:
+        """Write every layer as a PNG into ``folder`` (a job), by default each at its source's bit depth."""
+        document = self._window.document
         layers = {
             name: image
             for name in self._window.layers.names()
             if (image := self._window.layers.get(name)) is not None
         }
-        return self._run(folder, export_layers, folder, layers, bit_depth=bit_depth, is_folder=True)
+        depths = (
+            bit_depth if bit_depth is not None else {name: document.bit_depth_of(name) for name in layers}
+        )
+        return self._run(folder, export_layers, folder, layers, bit_depth=depths, is_folder=True)
 
     def _run(
         self,

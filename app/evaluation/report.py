@@ -13,6 +13,7 @@ from app.evaluation import plots
 from app.evaluation.runner import Evaluation, Scores, summary
 from app.evaluation.task import MEMORY, TIME, Metric
 from app.machine import machine_markdown
+from classic.atomic_file import current_umask
 
 WORST_COUNT = 3
 
@@ -23,6 +24,7 @@ def write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it 0600: a report is for sharing.
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
