@@ -30,6 +30,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageCms
 
@@ -92,7 +93,7 @@ def to_srgb(samples: np.ndarray, profile: ColourProfile) -> np.ndarray:
     peak = np.float32(255.0 if samples.dtype == np.uint8 else 65535.0)
     source, srgb = _matrix_shaper(profile.icc), _matrix_shaper(srgb_profile().icc)
     if source is not None and srgb is not None:
-        return _convert_float(samples, peak, source, srgb)
+        return _convert_float(samples, source, srgb)
     transform = _transform(profile.icc, True)
     if samples.dtype == np.uint8:
         return _apply8(samples, transform).astype(np.float32) / peak
@@ -103,7 +104,7 @@ def from_srgb(rgb: np.ndarray, profile: ColourProfile) -> np.ndarray:
     """float32 sRGB (H, W, 3) in [0, 1] → float32 (H, W, 3) in [0, 1], encoded in ``profile``."""
     target, srgb = _matrix_shaper(profile.icc), _matrix_shaper(srgb_profile().icc)
     if target is not None and srgb is not None:
-        return _convert_float(rgb, np.float32(1.0), srgb, target)
+        return _convert_float(np.asarray(rgb, np.float32), srgb, target)
     return _apply_float(rgb, _transform(profile.icc, False))
 
 
@@ -116,13 +117,42 @@ class _MatrixShaper:
     matrix: np.ndarray
 
     def linear(self, encoded: np.ndarray, channel: int) -> np.ndarray:
-        return np.interp(encoded, _GRID, self.curves[channel]).astype(np.float32)
+        """Encoded samples (uint8, uint16, or float in [0, 1]) → linear light, float32, by table."""
+        if encoded.dtype in (np.uint8, np.uint16):
+            return self._decode_table(encoded.dtype.itemsize, channel)[encoded]
+        index = (np.clip(encoded, 0.0, 1.0) * np.float32(_STEPS) + np.float32(0.5)).astype(np.int32)
+        return self._decode_table(2, channel)[index]
 
     def encode(self, linear: np.ndarray, channel: int) -> np.ndarray:
-        return np.interp(linear, self.curves[channel], _GRID).astype(np.float32)
+        """Linear light in [0, 1] → encoded, float32. The table is indexed by √linear: power-law curves
+        are steepest near black, where √ spreads the entries out (the error stays below 1/20000)."""
+        root = np.sqrt(np.clip(linear, 0.0, 1.0))
+        index = (root * np.float32(_STEPS) + np.float32(0.5)).astype(np.int32)
+        return self._encode_table(channel)[index]
+
+    @functools.cached_property
+    def _decode_tables(self) -> dict[tuple[int, int], np.ndarray]:
+        return {}
+
+    def _decode_table(self, itemsize: int, channel: int) -> np.ndarray:
+        key = (itemsize, channel)
+        if key not in self._decode_tables:
+            peak = 255 if itemsize == 1 else _STEPS
+            levels = np.arange(peak + 1) / peak
+            self._decode_tables[key] = np.interp(levels, _GRID, self.curves[channel]).astype(np.float32)
+        return self._decode_tables[key]
+
+    @functools.cached_property
+    def _encode_tables(self) -> list[np.ndarray]:
+        squares = np.linspace(0.0, 1.0, _STEPS + 1) ** 2
+        return [np.interp(squares, curve, _GRID).astype(np.float32) for curve in self.curves]
+
+    def _encode_table(self, channel: int) -> np.ndarray:
+        return self._encode_tables[channel]
 
 
 _GRID = np.linspace(0.0, 1.0, 4097)
+_STEPS = 65535
 _LUT_TAGS = (b"A2B0", b"A2B1", b"A2B2", b"B2A0", b"B2A1", b"B2A2")
 
 
@@ -196,7 +226,7 @@ def _curve(data: bytes) -> np.ndarray:
 
 
 def _convert_float(
-    samples: np.ndarray, peak: np.float32, source: _MatrixShaper, target: _MatrixShaper
+    samples: np.ndarray, source: _MatrixShaper, target: _MatrixShaper
 ) -> np.ndarray:
     """Matrix/TRC to matrix/TRC in float32: linearise, through XYZ (D50), clip to the target's gamut,
     encode. Relative colorimetric: both matrices are already adapted to the connection space's D50."""
@@ -205,10 +235,13 @@ def _convert_float(
     out = np.empty((height, width, 3), np.float32)
     rows = max(1, _BAND_PIXELS // max(width, 1))
     for top in range(0, height, rows):
-        band = samples[top : top + rows, :, :3].astype(np.float32) / peak
-        linear = np.stack([source.linear(band[:, :, k], k) for k in range(3)], axis=-1)
-        mixed = np.clip(linear @ combined.T, 0.0, 1.0)
-        out[top : top + rows] = np.stack([target.encode(mixed[:, :, k], k) for k in range(3)], axis=-1)
+        band = samples[top : top + rows, :, :3]
+        linear = np.empty(band.shape, np.float32)
+        for k in range(3):
+            linear[:, :, k] = source.linear(band[:, :, k], k)
+        mixed = cv2.transform(linear, combined)  # the 3 × 3 matrix on every pixel
+        for k in range(3):
+            out[top : top + rows, :, k] = target.encode(mixed[:, :, k], k)
     return out
 
 
