@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.evaluation.cli import TASKS, task_named
-from app.folder_field import folder_field
+from app.folder_field import absolute_folder, folder_field, relative_folder_message
 from app.job_dialog import JobDialog
 from app.job_panel import JobPanel
 from app.model_chooser import ModelChooser
@@ -55,6 +55,7 @@ class EvaluateDialog(JobDialog):
         self.data = QLineEdit()
         self.data.setPlaceholderText("A benchmark folder, e.g. ../shared/data/matting-dev")
         self.out = QLineEdit()
+        self._default_out = ""  # The report folder the dialog proposed (a new one per run while kept).
         self.methods = QListWidget()
         self.methods.setMaximumHeight(110)
         self.start_button = QPushButton("Evaluate")
@@ -105,7 +106,11 @@ class EvaluateDialog(JobDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if method in chosen else Qt.CheckState.Unchecked)
             self.methods.addItem(item)
-        self.out.setText(str(default_report_folder(self.store.root, task)))
+        self._propose_report_folder(task)
+
+    def _propose_report_folder(self, task: str) -> None:
+        self._default_out = str(default_report_folder(self.store.root, task))
+        self.out.setText(self._default_out)
 
     def checked_methods(self) -> list[str]:
         items = [self.methods.item(row) for row in range(self.methods.count())]
@@ -118,6 +123,13 @@ class EvaluateDialog(JobDialog):
         if not data or not out or not methods:
             self.status.setText("Choose a data folder, a report folder and at least one method.")
             return False
+        if absolute_folder(data) is None or absolute_folder(out) is None:
+            what = "data folder" if absolute_folder(data) is None else "report folder"
+            self.status.setText(relative_folder_message(what))
+            return False
+        if out == self._default_out and Path(out).exists():  # The proposed folder of an earlier run:
+            self._propose_report_folder(task)  # a new timestamped one, never the earlier report's.
+            out = self._default_out
         version = self.model.chosen()
         label = SHIPPED_DEFAULT if version is None else version.label
         weights = self.model.chosen_path()

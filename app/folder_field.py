@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
+
+
+def absolute_folder(text: str) -> Path | None:
+    """The folder typed in a field (``~`` expanded), or None when it is relative: a dialog has no working
+    folder the user could know, so a relative path would land wherever the program was started."""
+    path = Path(text.strip()).expanduser()
+    return path if path.is_absolute() else None
+
+
+def relative_folder_message(what: str) -> str:
+    return f"The {what} must be a full path (for example {Path.home() / 'training-data'}); use Browse…"
 
 
 def folder_field(edit: QLineEdit, title: str) -> QWidget:

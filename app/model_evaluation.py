@@ -43,8 +43,14 @@ def default_methods(task: str) -> tuple[str, ...]:
 
 
 def default_report_folder(root: Path, task: str) -> Path:
-    """``root/evaluations/TASK-YYYYmmdd-HHMMSS``: a new folder per run, beside the model versions."""
-    return root / "evaluations" / f"{task}-{datetime.now():%Y%m%d-%H%M%S}"
+    """``root/evaluations/TASK-YYYYmmdd-HHMMSS``: a new folder per run, beside the model versions (``-2``,
+    ``-3``… after it when a run of the same second has it)."""
+    stamped = root / "evaluations" / f"{task}-{datetime.now():%Y%m%d-%H%M%S}"
+    folder, number = stamped, 1
+    while folder.exists():
+        number += 1
+        folder = stamped.with_name(f"{stamped.name}-{number}")
+    return folder
 
 
 def evaluate_model(

@@ -4,8 +4,6 @@ folder, as a job on the dialog's own ``JobRunner`` with progress and Cancel."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialogButtonBox,
@@ -20,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import training_data
-from app.folder_field import folder_field
+from app.folder_field import absolute_folder, folder_field, relative_folder_message
 from app.job_dialog import JobDialog
 from app.job_panel import JobPanel
 
@@ -32,6 +30,7 @@ class TrainingSetDialog(JobDialog):
         super().__init__(parent)
         self.setWindowTitle("Build Training Set")
         self.summary: training_data.BuildSummary | None = None
+        self._out_was_there = True  # Whether the output folder existed before the build started.
         self.out = QLineEdit()
         self.out.setPlaceholderText("The training-data folder (created; files already there are kept)")
         self.shared = QLineEdit()
@@ -49,6 +48,7 @@ class TrainingSetDialog(JobDialog):
         self.job_panel.notice.connect(self.status.setText)
         for outcome in (self.runner.finished, self.runner.failed, self.runner.cancelled):
             outcome.connect(lambda *_: self.build_button.setEnabled(True))
+        self.runner.cancelled.connect(self._on_cancelled)  # After the panel's own "cancelled".
 
         form = QFormLayout()
         form.addRow("Output folder:", folder_field(self.out, "Training-Data Folder"))
@@ -76,9 +76,14 @@ class TrainingSetDialog(JobDialog):
         if not shared and not self.clipart.value() and not self.wallpapers.isChecked():
             self.status.setText("Choose at least one source: shared data, clip-art or wallpapers.")
             return None
+        out_folder, shared_folder = absolute_folder(out), absolute_folder(shared) if shared else None
+        if out_folder is None or (shared and shared_folder is None):
+            what = "output folder" if out_folder is None else "shared data folder"
+            self.status.setText(relative_folder_message(what))
+            return None
         return training_data.BuildOptions(
-            out=Path(out).expanduser(),
-            shared=Path(shared).expanduser() if shared else None,
+            out=out_folder,
+            shared=shared_folder,
             clipart=self.clipart.value(),
             wallpapers=self.wallpapers.isChecked(),
         )
@@ -89,6 +94,7 @@ class TrainingSetDialog(JobDialog):
         if options is None:
             return False
         self.summary = None
+        self._out_was_there = options.out.exists()
         self.status.setText(f"Building the training set in {options.out}")
         # Looked up at call time, so tests can replace the command's function.
         started = self.job_panel.run(
@@ -96,6 +102,21 @@ class TrainingSetDialog(JobDialog):
         )
         self.build_button.setEnabled(not started)
         return started
+
+    def _on_cancelled(self) -> None:
+        out = absolute_folder(self.out.text())
+        if out is None or not out.exists():
+            return
+        if self._out_was_there:
+            self.status.setText(
+                f"Cancelled: {out} keeps the files it had, and holds those added before Cancel; build "
+                "again to complete it."
+            )
+        else:
+            self.status.setText(
+                f"Cancelled: the partly built folder {out} is left as it was; build again to complete it, "
+                "or delete it."
+            )
 
     def _on_done(self, summary: training_data.BuildSummary) -> None:
         self.summary = summary
