@@ -95,7 +95,7 @@ class Canvas(QGraphicsView):
         self._scene.addItem(self._item)
         self.setScene(self._scene)
         self._fitted, self._fit_enlarges = True, False
-        self._overlay: Overlay | None = None
+        self._overlays: dict[str, Overlay] = {}
         self.setBackgroundBrush(_GROUND)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         # Zoom anchoring is done by hand in ``zoom_by``; Qt's own anchor reads the global cursor.
@@ -145,12 +145,16 @@ class Canvas(QGraphicsView):
         if self.has_image and patch.size:
             self._item.paint_patch(cols.start or 0, rows.start or 0, array_to_qimage(patch))
 
-    def set_overlay(self, overlay: Overlay | None) -> None:
+    def set_overlay(self, overlay: Overlay | None, *, key: str = "") -> None:
         """Have ``overlay(painter)`` draw over the image in viewport pixels on every repaint (None: stop).
 
-        For marks that keep their size on screen whatever the zoom, such as placement handles.
+        For marks that keep their size on screen whatever the zoom, such as placement handles or the split
+        view's divider; each ``key`` holds one overlay, drawn in the order they were first set.
         """
-        self._overlay = overlay
+        if overlay is None:
+            self._overlays.pop(key, None)
+        else:
+            self._overlays[key] = overlay
         self.viewport().update()
 
     def scene_to_viewport(self, x: float, y: float) -> tuple[float, float]:
@@ -210,10 +214,10 @@ class Canvas(QGraphicsView):
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         super().drawForeground(painter, rect)
-        if self._overlay is not None:
+        for overlay in list(self._overlays.values()):
             painter.save()
             painter.resetTransform()  # From scene to viewport pixels.
-            self._overlay(painter)
+            overlay(painter)
             painter.restore()
 
     def paintEvent(self, event: QPaintEvent) -> None:

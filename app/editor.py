@@ -12,8 +12,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QMouseEvent
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
+from PySide6.QtGui import QAction, QColor, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QColorDialog, QComboBox, QDockWidget, QDoubleSpinBox, QLabel
 
 from app.compositing_panel import CompositingPanel
@@ -38,6 +38,8 @@ from classic.resize import resize_to
 if TYPE_CHECKING:
     from app.main_window import MainWindow
 
+DIVIDER_GRAB_PX = 8.0  # How near the split view's divider, on screen, a press grabs it in Move mode.
+
 
 class Editor(QObject):
     """Owns the view-mode controls, the two docks and the canvas drag; the one writer of the canvas.
@@ -53,6 +55,7 @@ class Editor(QObject):
         self.preview: np.ndarray | None = None
         self._shown_image: np.ndarray | None = None  # What ``render`` last gave the canvas.
         self._photos: dict[str, np.ndarray] = {}  # The photos the placement was made for.
+        self._splitting = False  # A drag of the split view's divider is under way.
         self.compositing_panel = CompositingPanel(window.document)
         self.placement_panel = PlacementPanel()
         self.view_combo = QComboBox()
@@ -109,6 +112,7 @@ class Editor(QObject):
         window.layer_view.selectionModel().currentChanged.connect(lambda *_: self.render())
         window.installEventFilter(self)
         window.canvas.viewport().installEventFilter(self)  # Split view: drag to move the split line.
+        window.canvas.set_overlay(self._draw_divider, key="split divider")
 
     def _lay_out(self) -> None:
         window = self._window
@@ -289,16 +293,46 @@ class Editor(QObject):
             self.render()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self.mode == "split" and not self.drag.enabled and isinstance(event, QMouseEvent):
-            return self._drag_split(event)
+        # In Move mode only a press on the split view's divider moves it; elsewhere a drag moves the subject.
+        splits = isinstance(event, QMouseEvent) and self.mode == "split"
+        if splits and (not self.drag.enabled or self._splitting or self._near_divider(event)):  # type: ignore[arg-type]
+            return self._drag_split(event)  # type: ignore[arg-type]
         if watched is self._window and event.type() == QEvent.Type.Close:
             # The window may refuse to close (unsaved changes): stop the preview thread only once it has.
             QTimer.singleShot(0, self, self._shut_down_if_closed)
         return False
 
+    def _divider_x(self) -> float | None:
+        """Where the split view's divider is, in viewport pixels (None when nothing is shown)."""
+        canvas = self._window.canvas
+        width = canvas.image_size[0]
+        if not width:
+            return None
+        return canvas.scene_to_viewport(round(self.options.split * width), 0.0)[0]
+
+    def _near_divider(self, event: QMouseEvent) -> bool:
+        x = self._divider_x()
+        pressed = event.type() == QEvent.Type.MouseButtonPress
+        return pressed and x is not None and abs(event.position().x() - x) <= DIVIDER_GRAB_PX
+
+    def _draw_divider(self, painter: QPainter) -> None:
+        x, canvas = self._divider_x(), self._window.canvas
+        if self.mode != "split" or x is None:
+            return
+        top = canvas.scene_to_viewport(0.0, 0.0)[1]
+        bottom = canvas.scene_to_viewport(0.0, float(canvas.image_size[1]))[1]
+        for colour, width in ((QColor(0, 0, 0, 160), 3.0), (QColor(255, 255, 255), 1.0)):
+            painter.setPen(QPen(colour, width))
+            painter.drawLine(QPointF(x, top), QPointF(x, bottom))
+
     def _drag_split(self, event: QMouseEvent) -> bool:
         pressed = event.buttons() & Qt.MouseButton.LeftButton
+        if event.type() == QEvent.Type.MouseButtonPress and pressed:
+            self._splitting = True
         if event.type() not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove) or not pressed:
+            if event.type() == QEvent.Type.MouseButtonRelease and self._splitting:
+                self._splitting = False
+                return True
             return False
         width = self._window.canvas.image_size[0]
         if width:

@@ -272,9 +272,10 @@ class PaintController(QObject):
         if event.button() != Qt.MouseButton.LeftButton or not self.tool.active or self._space_held:
             return False
         if name is None:
-            # The canvas shows no mask (a composite came after the brush was chosen): show one and say so,
-            # rather than pan silently under a highlighted brush.
-            return self.reveal()
+            # The canvas shows a layer that is no mask (a composite came after the brush was chosen): show
+            # one and say so, rather than pan silently under a highlighted brush. The compare views keep
+            # their own drag (the split line).
+            return self._shown_layer() is not None and self.reveal()
         if self._is_busy():  # A job may be reading the masks on the worker thread.
             self.tool_changed.emit("Wait for the running job to finish before painting")
             return True

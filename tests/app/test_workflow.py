@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -268,3 +268,33 @@ def test_the_view_menu_lists_every_panel(window: MainWindow) -> None:
     entries = {action.text() for action in view.actions()}
     for panel in ("Layers", "Compositing", "Placement", "Undo history", "Brush Toolbar", "View Toolbar"):
         assert panel in entries, entries
+
+
+def test_the_split_view_shows_its_divider_and_move_mode_leaves_it_draggable(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Defect 10: the split view had no visible divider, and Move Subject stole its drag."""
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        window.menu_actions.composite.trigger()
+    editor, canvas = window.editor, window.canvas
+    editor.set_mode("split")
+    canvas.fit_to_window()
+    x, y = (round(v) for v in canvas.scene_to_viewport(70.0, 50.0))  # The divider, mid-height.
+    shown = canvas.viewport().grab().toImage()
+    row = [shown.pixelColor(c, y).lightness() for c in range(x - 3, x + 4)]
+    white = [c for c in range(1, 6) if row[c] > 240]  # A white line over the picture,
+    assert white and row[white[0] - 1] < 120 and row[white[0] + 1] < 120, row  # edged in black.
+    editor.move_mode.setChecked(True)
+    placement = editor.current_placement()
+    viewport = canvas.viewport()
+    to = canvas.mapFromScene(QPointF(105.0, 50.0))
+    qtbot.mousePress(viewport, LEFT, pos=canvas.mapFromScene(QPointF(70.0, 50.0)))
+    qtbot.mouseMove(viewport, to)
+    qtbot.mouseRelease(viewport, LEFT, pos=to)
+    assert editor.split_field.value() == pytest.approx(75.0, abs=2.0)
+    assert editor.current_placement() == placement  # The drag moved the divider, not the subject.
+    away = canvas.mapFromScene(QPointF(20.0, 50.0))  # Elsewhere Move mode still moves the subject.
+    qtbot.mousePress(viewport, LEFT, pos=away)
+    qtbot.mouseMove(viewport, away + QPoint(10, 0))
+    qtbot.mouseRelease(viewport, LEFT, pos=away + QPoint(10, 0))
+    assert editor.current_placement() != placement
