@@ -298,3 +298,25 @@ def test_the_split_view_shows_its_divider_and_move_mode_leaves_it_draggable(
     qtbot.mouseMove(viewport, away + QPoint(10, 0))
     qtbot.mouseRelease(viewport, LEFT, pos=away + QPoint(10, 0))
     assert editor.current_placement() != placement
+
+
+def test_undoing_a_re_solve_in_the_overlay_view_redraws_the_overlay(window: MainWindow) -> None:
+    """Defect 5: undoing "Re-solve alpha" (or a click in History) drew the raw alpha's box, black."""
+    from app.brush import Region
+    from app.patch_command import Change, PatchCommand
+
+    window.editor.set_mode("overlay")
+    alpha = window.painter.writable("alpha")
+    assert alpha is not None
+    region = Region(0, 0, 20, 30)
+    new = np.ones((20, 30), np.float32)
+    window.undo_stack.push(
+        PatchCommand(
+            "Re-solve alpha", [Change(window.layers, "alpha", region, alpha[region.window].copy(), new)]
+        )
+    )
+    tinted = window.canvas._item.pixmap().toImage().pixelColor(5, 5)
+    assert tinted.red() > tinted.green() + 50  # The overlay's red tint over the photo.
+    window.undo_stack.setIndex(0)  # As a click on "<empty>" in History.
+    plain = window.canvas._item.pixmap().toImage().pixelColor(5, 5)
+    assert plain.green() > 150 and plain.red() < 220  # The photo again, not a black box.
