@@ -39,7 +39,9 @@ class AlphaTouchUp(QObject):
 
     def _on_stroke(self, layer: str, stroke: Region) -> None:
         if layer == "segmentation mask":
-            self.resolve_around(stroke)
+            self.resolve_around(stroke)  # Which remakes the composite once the alpha is re-solved.
+        elif layer == "alpha" and self.enabled:
+            self.refresh_composite(stroke)  # The alpha painted directly: the composite follows it.
 
     def resolve_around(self, region: Region) -> bool:
         """Re-solve the alpha around ``region`` of the segmentation mask on the worker; False if not run."""

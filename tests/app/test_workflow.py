@@ -320,3 +320,16 @@ def test_undoing_a_re_solve_in_the_overlay_view_redraws_the_overlay(window: Main
     window.undo_stack.setIndex(0)  # As a click on "<empty>" in History.
     plain = window.canvas._item.pixmap().toImage().pixelColor(5, 5)
     assert plain.green() > 150 and plain.red() < 220  # The photo again, not a black box.
+
+
+def test_painting_the_alpha_updates_the_composite(qtbot: QtBot, window: MainWindow) -> None:
+    """Defect 1's other half: after Composite, a stroke on the alpha left the composite as it was."""
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        window.menu_actions.composite.trigger()
+    before = layer(window, "composite").copy()
+    window.painter.activate("subtract")
+    window.painter.tool.size, window.painter.tool.hardness = 15.0, 1.0
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        drag(qtbot, window, [(45, 45), (75, 45)])  # Across the red disc, in the foreground's pixels.
+    after = layer(window, "composite")
+    assert np.abs(after - before).max() > 0.3  # The erased band shows the background now.
