@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from app import cli_actions
 from app.cli_inputs import add_reading_options, stop_cleanly_on_signals
 from app.evaluation.cli import add_evaluate, add_make_compositing_set
+from app.export_options import add_export_options
 from app.training_cli import add_train
 from app.training_data import add_build_training_set
 from classic.checks import InvalidInputError
@@ -161,7 +162,8 @@ def _add_composite(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         help="estimate the subject's true colours where it is semi-transparent, so the old background "
         "does not fringe the new one (default: on; +2.4 dB PSNR in the edge band on the dev compositing set)",
     )
-    parser.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality")
+    _add_quality(parser)
+    add_export_options(parser)
     _add_placement(parser)
     parser.set_defaults(run=cli_actions.run_composite)
 
@@ -169,11 +171,19 @@ def _add_composite(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 def _add_cutout(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("cutout", help="write the subject as an RGBA PNG")
     parser.add_argument("image")
-    _output(parser, "RGBA PNG file")
+    _output(parser, "RGBA file (.png, .tif, .webp)")
+    _add_quality(parser)
+    add_export_options(parser, jpeg=False)
     parser.add_argument("--rect", help="GrabCut box X,Y,W,H instead of automatic selection")
     _add_segmentation(parser)
     parser.add_argument("--matting", choices=MATTING_METHODS, default="closed-form")
     parser.set_defaults(run=cli_actions.run_cutout)
+
+
+def _add_quality(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quality", type=int, default=95, help="JPEG / WebP quality, 1–100 (default 95; 100: lossless WebP)"
+    )
 
 
 def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -183,7 +193,9 @@ def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("-o", "--output", required=True, help="output folder (created if missing)")
     parser.add_argument("--method", choices=COMPOSITING_METHODS, default="alpha")
     _add_segmentation(parser)
-    parser.add_argument("--format", choices=("png", "jpg", "tif"), default="png")
+    parser.add_argument("--format", choices=("png", "jpg", "tif", "webp"), default="png")
+    _add_quality(parser)
+    add_export_options(parser)
     parser.add_argument(
         "--output-inside-input",
         action="store_true",

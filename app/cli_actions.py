@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from app.cli_inputs import Reader, is_inside, reader, refuse_overwriting
+from app.export_options import chosen_profile, from_arguments
 from app.progress_bar import TextProgressBar
 from classic.checks import InvalidInputError, check_same_size
 from classic.foreground import estimate_foreground
 from classic.grabcut import Rect
-from classic.imageio import READ_EXTENSIONS, WRITE_EXTENSIONS, write_image
+from classic.imageio import READ_EXTENSIONS, WRITE_EXTENSIONS, LoadedImage, write_image
 from classic.placement import Placement, default_placement
 from engine.pipeline import Pipeline, PipelineOptions, cutout_from_alpha
 
@@ -106,6 +107,8 @@ def run_matte(args: argparse.Namespace) -> int:
 
 def run_cutout(args: argparse.Namespace) -> int:
     output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".webp"), inputs=(args.image,))
+    _check_quality(args)
+    chosen_profile(args.profile)  # A profile file LittleCMS rejects stops the command before any work.
     source = reader(args).loaded(args.image)
     image = source.rgb
     # A --rect makes the classic selection GrabCut, and a network look inside the box.
@@ -117,15 +120,21 @@ def run_cutout(args: argparse.Namespace) -> int:
     result = pipeline.cut_out(image, rect=rect, progress=_bar("Cutting out"))
     _say_which(pipeline, rect)
     rgba = np.dstack([result.foreground, result.alpha])
-    write_image(output, rgba, bit_depth=args.bit_depth or source.bit_depth)
+    photo = from_arguments(args, source)  # The cut-out is the foreground's: its profile and EXIF.
+    write_image(output, rgba, bit_depth=args.bit_depth or source.bit_depth, quality=args.quality, photo=photo)
     return 0
+
+
+def _check_quality(args: argparse.Namespace) -> None:
+    if not 1 <= args.quality <= 100:
+        raise InvalidInputError(f"--quality must lie in [1, 100], got {args.quality}")
 
 
 def run_composite(args: argparse.Namespace) -> int:
     given = (args.foreground, args.background, args.mask, args.trimap, args.alpha)
     output = check_output(args.output, inputs=given)
-    if not 1 <= args.quality <= 100:
-        raise InvalidInputError(f"--quality must lie in [1, 100], got {args.quality}")
+    _check_quality(args)
+    chosen_profile(args.profile)  # A profile file LittleCMS rejects stops the command before any work.
     pipeline = Pipeline(
         PipelineOptions(
             compositing=args.method,
@@ -146,7 +155,8 @@ def run_composite(args: argparse.Namespace) -> int:
         foreground, background, cutout_from_alpha(colours, alpha), placement=placement
     )
     depth = args.bit_depth or loaded_background.bit_depth  # The composite is the background's image.
-    write_image(output, result, bit_depth=depth, quality=args.quality)
+    photo = from_arguments(args, loaded_background)  # Its profile and EXIF too.
+    write_image(output, result, bit_depth=depth, quality=args.quality, photo=photo)
     return 0
 
 
@@ -203,14 +213,15 @@ def run_batch(args: argparse.Namespace) -> int:
     names = output_names(photos, args.format)
     for photo in photos:
         refuse_overwriting(out / names[photo], (args.background, *photos))
+    _check_quality(args)
+    chosen_profile(args.profile)
     files = reader(args)
     loaded_background = files.loaded(args.background)
-    background = loaded_background.rgb
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InvalidInputError(f"{out}: cannot create the output folder ({error.strerror})") from None
-    failures = _composite_all(photos, background, out, args, files, loaded_background.bit_depth)
+    failures = _composite_all(photos, loaded_background, out, args, files)
     done = len(photos) - len(failures)
     print(f"{done} of {len(photos)} photos composited into {out}", file=sys.stderr)
     for name, reason in failures:
@@ -220,12 +231,14 @@ def run_batch(args: argparse.Namespace) -> int:
 
 def _composite_all(
     photos: list[Path],
-    background: np.ndarray,
+    loaded_background: LoadedImage,
     out: Path,
     args: argparse.Namespace,
     files: Reader,
-    bit_depth: int,
 ) -> list[tuple[str, str]]:
+    background = loaded_background.rgb
+    bit_depth = loaded_background.bit_depth  # The composite is the background's image: its depth,
+    export = from_arguments(args, loaded_background)  # profile and EXIF.
     failures: list[tuple[str, str]] = []
     bar = TextProgressBar("Batch", total=len(photos))
     names = output_names(photos, args.format)
@@ -240,7 +253,7 @@ def _composite_all(
             result = pipeline.cut_out(foreground)
             placement = default_placement(foreground.shape, background.shape)
             image = pipeline.composite(foreground, background, result, placement=placement)
-            write_image(out / names[photo], image, bit_depth=bit_depth)  # The background's depth.
+            write_image(out / names[photo], image, bit_depth=bit_depth, quality=args.quality, photo=export)
         except InvalidInputError as error:
             failures.append((photo.name, str(error)))
         except Exception as error:  # one bad photo must not stop the batch

@@ -51,9 +51,12 @@ class Reader:
     limits: ImageLimits = DEFAULT_LIMITS
     allow_damaged: bool = False
 
-    def loaded(self, path: PathLike) -> LoadedImage:
-        """The photo at ``path`` (see ``classic.imageio.read_image``)."""
-        loaded = read_image(path, limits=self.limits, allow_damaged=self.allow_damaged)
+    def loaded(self, path: PathLike, *, manage_colour: bool = True) -> LoadedImage:
+        """The photo at ``path`` (see ``classic.imageio.read_image``); ``manage_colour`` False reads the
+        stored numbers, without the embedded colour profile (masks, alphas, trimaps)."""
+        loaded = read_image(
+            path, limits=self.limits, allow_damaged=self.allow_damaged, manage_colour=manage_colour
+        )
         if loaded.damage:
             print(
                 f"warning: {path}: the file is damaged ({loaded.damage}); the result may show grey or "
@@ -67,8 +70,8 @@ class Reader:
         return self.loaded(path).rgb
 
     def matte(self, path: PathLike) -> np.ndarray:
-        """A mask or alpha as float32 (H, W) in [0, 1]."""
-        return as_matte(self.loaded(path))
+        """A mask or alpha as float32 (H, W) in [0, 1], never colour-converted."""
+        return as_matte(self.loaded(path, manage_colour=False))
 
     def trimap(self, path: PathLike) -> np.ndarray:
         """A trimap as float32 (H, W) of 0 / 0.5 / 1."""

@@ -264,7 +264,7 @@ def _load_folder(
 
 def _read_layer(file: Path, name: str, shown: Path, limits: ImageLimits) -> np.ndarray:
     try:
-        loaded = read_image(file, limits=limits)
+        loaded = read_image(file, limits=limits, manage_colour=name not in MATTE_LAYERS)
     except InvalidInputError as error:
         raise ProjectError(f"{shown}: the {name} layer cannot be read ({error})") from None
     image = as_matte(loaded) if name in MATTE_LAYERS else loaded.rgb
