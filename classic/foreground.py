@@ -14,7 +14,7 @@ import numpy as np
 
 from classic.checks import check_image, check_matte, check_same_size
 from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress
-from classic.resize import downscale, resize_to
+from classic.resize import downscale, resize_to, upsample_window
 from classic.tiles import TileGrid, solve_in_tiles
 
 FULL_RESOLUTION_MEGAPIXELS = 4.0
@@ -39,9 +39,25 @@ def estimate_foreground(
     size = (small.shape[1], small.shape[0])
     small_alpha = resize_to(alpha, size)
     correction = _estimate(small, small_alpha, progress, is_cancelled) - small
-    full_correction = resize_to(correction, (image.shape[1], image.shape[0]), unit_range=False)
-    fractional = ((alpha > _EPSILON) & (alpha < 1.0 - _EPSILON))[:, :, None]
-    return np.clip(image + full_correction * fractional, 0.0, 1.0)
+    return _corrected(image, alpha, correction)
+
+
+def _corrected(image: np.ndarray, alpha: np.ndarray, correction: np.ndarray) -> np.ndarray:
+    """``image`` plus ``correction`` (working resolution) upsampled, where α is fractional; the rest is
+    the photo. Only the fractional pixels' bounding box is upsampled and only they are touched (at 24 MP
+    the whole-image arithmetic took 3 s for a band of 2 % of the pixels)."""
+    fractional = (alpha > _EPSILON) & (alpha < 1.0 - _EPSILON)
+    foreground = image.copy()
+    rows_used = np.flatnonzero(fractional.any(axis=1))
+    if rows_used.size == 0:
+        return foreground
+    rows = slice(int(rows_used[0]), int(rows_used[-1]) + 1)
+    cols_used = np.flatnonzero(fractional[rows].any(axis=0))
+    cols = slice(int(cols_used[0]), int(cols_used[-1]) + 1)
+    upsampled = upsample_window(correction, (image.shape[1], image.shape[0]), rows, cols)
+    inside, window = fractional[rows, cols], foreground[rows, cols]
+    window[inside] = np.clip(window[inside] + upsampled[inside], 0.0, 1.0)
+    return foreground
 
 
 def _estimate(

@@ -43,6 +43,24 @@ def resize_to(
     return np.clip(resized, 0.0, 1.0, out=resized) if unit_range and not nearest else resized
 
 
+def upsample_window(array: np.ndarray, size: tuple[int, int], rows: slice, cols: slice) -> np.ndarray:
+    """The window ``rows``, ``cols`` of ``array`` resized bilinearly to ``size`` = (width, height), made
+    without resizing the rest: the same values as ``resize_to(array, size)[rows, cols]`` when upsampling.
+    """
+    width, height = size
+    scale_y, scale_x = array.shape[0] / height, array.shape[1] / width
+    top, left = rows.start or 0, cols.start or 0
+    out_height = (rows.stop if rows.stop is not None else height) - top
+    out_width = (cols.stop if cols.stop is not None else width) - left
+    # cv2.resize's pixel-centre mapping, src = (dst + 0.5) · scale − 0.5, shifted to the window.
+    mapping = np.array(
+        [[scale_x, 0.0, (left + 0.5) * scale_x - 0.5], [0.0, scale_y, (top + 0.5) * scale_y - 0.5]],
+        np.float64,
+    )
+    flags, border = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, cv2.BORDER_REPLICATE
+    return cv2.warpAffine(array, mapping, (out_width, out_height), flags=flags, borderMode=border)
+
+
 def downscale(image: np.ndarray, megapixels: float) -> np.ndarray:
     """Return ``image`` scaled down to at most ``megapixels`` (the same array when already small)."""
     scale = working_scale(image.shape, megapixels)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
+from classic import foreground
 from classic.foreground import estimate_foreground
 from tests.classic.synthetic import composed, soft_disc_alpha
 
@@ -27,3 +29,17 @@ def test_large_photo_path_corrects_colours_at_working_resolution() -> None:
     image, foreground, _ = composed(alpha)
     estimate = estimate_foreground(image, alpha, full_resolution_megapixels=0.1)
     assert _edge_error(estimate, foreground, alpha) < 0.5 * _edge_error(image, foreground, alpha)
+
+
+def test_above_the_working_size_only_the_fractional_pixels_get_the_upsampled_correction() -> None:
+    """The large-photo path: the photo itself where α is 0 or 1, exactly; where α is fractional the
+    photo plus the working-resolution correction upsampled bilinearly, clipped to [0, 1]."""
+    alpha = soft_disc_alpha(400, 600, radius=120.0, softness=30.0)
+    image = composed(alpha)[0]
+    correction = np.random.default_rng(4).normal(0.0, 0.2, (100, 150, 3)).astype(np.float32)
+    got = foreground._corrected(image, alpha, correction)
+    fractional = (alpha > 1 / 512) & (alpha < 1 - 1 / 512)
+    expected = np.clip(image + cv2.resize(correction, (600, 400)) * fractional[:, :, None], 0.0, 1.0)
+    np.testing.assert_array_equal(got[~fractional], image[~fractional])
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    assert fractional.any() and not np.array_equal(got, image)

@@ -208,3 +208,15 @@ def test_a_selection_covering_the_whole_photo_is_refused_in_words() -> None:
     image, _, _ = composed(disc_mask(40, 50, radius=10))
     with pytest.raises(InvalidInputError, match="cannot tell the subject from the background"):
         grabcut(image, probable_foreground=np.ones((40, 50), np.float32))
+
+
+def test_the_band_around_the_networks_edge_is_found_at_working_resolution() -> None:
+    """A 12 MP probability's band (1 % of the diagonal) found at 0.3 MP holds the full-size band and
+    little more."""
+    inside = np.zeros((3000, 4000), np.uint8)
+    cv2.ellipse(inside, (2000, 1500), (1200, 900), 30, 0, 360, 1, -1)
+    full = grabcut_module._near_edge(inside > 0, 0.01, working_megapixels=100.0)
+    working = grabcut_module._near_edge(inside > 0, 0.01, working_megapixels=0.3)
+    assert working.shape == full.shape
+    assert not (full & ~working).any()
+    assert working.sum() < 1.3 * full.sum()

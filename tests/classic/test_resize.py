@@ -3,7 +3,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from classic.resize import guided_upsample, working_scale
+from classic.resize import guided_upsample, upsample_window, working_scale
 from tests.classic.synthetic import composed, disc_mask
 
 
@@ -32,3 +32,15 @@ def test_resizing_stays_in_the_unit_range() -> None:
     for size in ((37, 29), (300, 200)):
         resized = resize_to(image, size)
         assert resized.min() >= 0.0 and resized.max() <= 1.0
+
+
+def test_a_window_of_an_upsampled_array_is_made_without_the_rest() -> None:
+    small = np.random.default_rng(3).random((37, 53, 3), dtype=np.float32)
+    whole = cv2.resize(small, (531, 400), interpolation=cv2.INTER_LINEAR)
+    for rows, cols in (
+        (slice(0, 400), slice(0, 531)),
+        (slice(13, 200), slice(5, 44)),
+        (slice(399, 400), slice(7, 8)),
+    ):
+        window = upsample_window(small, (531, 400), rows, cols)
+        np.testing.assert_allclose(window, whole[rows, cols], atol=1e-6)
