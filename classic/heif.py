@@ -2,7 +2,8 @@
 
 The library is imported only when a HEIF file is read, so start-up does not pay for it. libheif
 applies the container's rotation and mirror (``irot`` / ``imir``) itself, so the size it reports is the
-upright one and the EXIF orientation, which only repeats those transforms, is not applied again.
+upright one and the EXIF orientation, which only repeats those transforms, is not applied again. The
+colours are described by an embedded ICC profile or by ``nclx`` code points (``classic.nclx_profile``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from classic.checks import InvalidInputError
 from classic.image_header import Header
+from classic.nclx_profile import nclx_profile
 
 _ERRORS = (ValueError, RuntimeError, OSError, EOFError, SyntaxError, KeyError, IndexError, TypeError)
 
@@ -37,15 +39,9 @@ def heif_header(data: bytes, shown: Path) -> Header:
     heif = _open(data, shown)
     width, height = heif.size
     info = heif.info
-    return Header(
-        width,
-        height,
-        "HEIF",
-        1,
-        info.get("icc_profile") or None,
-        info.get("exif") or None,
-        info.get("xmp") or None,
-    )
+    # An embedded profile wins; else the nclx code points (Display P3 on many phones) make one.
+    icc = info.get("icc_profile") or nclx_profile(info.get("nclx_profile"))
+    return Header(width, height, "HEIF", 1, icc or None, info.get("exif") or None, info.get("xmp") or None)
 
 
 def decode_heif(data: bytes, shown: Path) -> np.ndarray:

@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from skimage.color import deltaE_ciede2000
 
 from classic.checks import InvalidInputError
 from classic.image_source import ImageLimits
 from classic.imageio import read_image
 from tests.classic.dng import dng_bytes
-from tests.classic.icc_profiles import DISPLAY_P3, SRGB, matrix_profile
+from tests.classic.icc_profiles import DISPLAY_P3, SRGB, matrix_profile, to_lab
 
 pillow_heif = pytest.importorskip("pillow_heif")
 pytest.importorskip("rawpy")
@@ -135,3 +136,15 @@ def test_a_raw_beyond_the_limits_is_refused_before_demosaicing(tmp_path: Path) -
     (tmp_path / "shot.dng").write_bytes(dng_bytes(_scene()))
     with pytest.raises(InvalidInputError, match="more than the limit"):
         read_image(tmp_path / "shot.dng", limits=ImageLimits(max_megapixels=0.001))
+
+
+def test_a_heic_with_display_p3_code_points_and_no_profile_is_converted(tmp_path: Path) -> None:
+    srgb = np.array([0.76, 0.57, 0.47])  # skin
+    numbers = np.round(DISPLAY_P3.from_xyz(SRGB.to_xyz(srgb)) * 255).astype(np.uint8)
+    heif = pillow_heif.from_bytes(mode="RGB", size=(48, 32), data=np.tile(numbers, (32, 48, 1)).tobytes())
+    nclx = {"color_primaries": 12, "transfer_characteristics": 13, "matrix_coefficients": 6}
+    heif.save(tmp_path / "android.heic", quality=100, nclx_profile={**nclx, "full_range_flag": 1})
+    loaded = read_image(tmp_path / "android.heic")
+    assert loaded.profile is not None and "Display P3" in loaded.profile.name
+    measured = SRGB.to_xyz(loaded.rgb[8:24, 8:40].mean(axis=(0, 1)))
+    assert deltaE_ciede2000(to_lab(SRGB.to_xyz(srgb)), to_lab(measured)) <= 1.0
