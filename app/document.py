@@ -16,6 +16,7 @@ from app.files import suggested_export_path
 from app.layers import LayerStack
 
 if TYPE_CHECKING:
+    from app.export_options import PhotoOrigin
     from app.tasks import CompositeResult
     from classic.pipeline import Cutout
 
@@ -31,6 +32,9 @@ class Document:
         self.cutout: Cutout | None = None
         self.background_bit_depth = 8
         self.foreground_bit_depth = 8
+        # Each photo's colour profile and EXIF/XMP, for exports: the composite takes the background's,
+        # the cut-out the foreground's.
+        self.origins: dict[str, PhotoOrigin] = {}
         self._names: dict[str, str] = {}
         self._paths: dict[str, str] = {}
 
@@ -38,21 +42,36 @@ class Document:
         return name in self.layers
 
     def set_foreground(
-        self, image: np.ndarray, *, name: str = "foreground", path: str | None = None, bit_depth: int = 8
+        self,
+        image: np.ndarray,
+        *,
+        name: str = "foreground",
+        path: str | None = None,
+        bit_depth: int = 8,
+        origin: PhotoOrigin | None = None,
     ) -> None:
         """Replace the foreground photo; its cut-out and the composite are dropped. ``bit_depth`` is the
-        export's for what is cut out of it."""
+        export's for what is cut out of it, ``origin`` its profile and metadata (None: sRGB, none)."""
         self.foreground_bit_depth = bit_depth
+        self._set_origin("foreground", origin)
         self.cutout = None
         self.layers.remove("composite", *CUTOUT_LAYERS)
         self._set_photo("foreground", image, name, path)
 
     def set_background(
-        self, image: np.ndarray, *, name: str = "background", path: str | None = None, bit_depth: int = 8
+        self,
+        image: np.ndarray,
+        *,
+        name: str = "background",
+        path: str | None = None,
+        bit_depth: int = 8,
+        origin: PhotoOrigin | None = None,
     ) -> None:
-        """Replace the background photo; the composite is dropped. ``bit_depth`` is the export's."""
+        """Replace the background photo; the composite is dropped. ``bit_depth`` is the export's,
+        ``origin`` the photo's profile and metadata (None: sRGB, none)."""
         self.layers.remove("composite")
         self.background_bit_depth = bit_depth
+        self._set_origin("background", origin)
         self._set_photo("background", image, name, path)
 
     def set_cutout(self, cutout: Cutout) -> None:
@@ -69,6 +88,17 @@ class Document:
         if result.cutout is not self.cutout:
             self.set_cutout(result.cutout)
         self._show("composite", result.image)
+
+    def _set_origin(self, role: str, origin: PhotoOrigin | None) -> None:
+        if origin is None:
+            self.origins.pop(role, None)
+        else:
+            self.origins[role] = origin
+
+    def origin_of(self, name: str) -> PhotoOrigin | None:
+        """The photo an export of layer ``name`` comes from: the background for the background and the
+        composite, the foreground for the rest."""
+        return self.origins.get("background" if name in ("background", "composite") else "foreground")
 
     def bit_depth_of(self, name: str) -> int:
         """The bit depth an export of layer ``name`` gets unless asked: its source photo's (the

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from classic.checks import InvalidInputError
-from classic.imageio import write_image
+from classic.imageio import SRGB_EXPORT, PhotoExport, write_image
 from classic.progress import (
     CancelCallback,
     ProgressCallback,
@@ -23,7 +23,8 @@ from classic.progress import (
 )
 
 COMPOSITE_FILTER = (
-    "PNG 8-bit (*.png);;PNG 16-bit (*.png);;TIFF 8-bit (*.tif);;TIFF 16-bit (*.tif);;JPEG (*.jpg)"
+    "PNG 8-bit (*.png);;PNG 16-bit (*.png);;TIFF 8-bit (*.tif);;TIFF 16-bit (*.tif);;JPEG (*.jpg);;"
+    "WebP (*.webp)"
 )
 
 
@@ -50,13 +51,17 @@ def export_single(
     image: np.ndarray,
     *,
     bit_depth: int = 8,
+    quality: int = 95,
+    photo: PhotoExport = SRGB_EXPORT,
     progress: ProgressCallback = no_progress,
     is_cancelled: CancelCallback = never_cancelled,
 ) -> str:
-    """Write one image (RGB, RGBA or single channel) to ``path``; returns the path."""
+    """Write one image (RGB, RGBA or single channel) to ``path``; returns the path. ``photo`` gives an
+    RGB(A) image its colour profile and metadata (``classic.imageio.PhotoExport``), ``quality`` is
+    JPEG's and WebP's."""
     raise_if_cancelled(is_cancelled)
     progress(0.0, f"Writing {Path(path).name}")
-    write_image(path, image, bit_depth=bit_depth)
+    write_image(path, image, bit_depth=bit_depth, quality=quality, photo=photo)
     progress(1.0, "Written")
     return path
 

@@ -24,6 +24,7 @@ from app.canvas import Canvas
 from app.compose import shown_cutout
 from app.document import PHOTO_ROLES, Document
 from app.editor import Editor
+from app.export_options import PhotoOrigin
 from app.files import assign_dropped, is_image_path, with_export_extension
 from app.hint_controller import HintController
 from app.job_panel import JobPanel
@@ -195,12 +196,20 @@ class MainWindow(QMainWindow):
         if "foreground" in loaded:
             path, photo = roles["foreground"], loaded["foreground"]
             self.document.set_foreground(
-                photo.rgb, name=Path(path).name, path=path, bit_depth=photo.bit_depth
+                photo.rgb,
+                name=Path(path).name,
+                path=path,
+                bit_depth=photo.bit_depth,
+                origin=PhotoOrigin.of(photo),
             )
         if "background" in loaded:
             path, photo = roles["background"], loaded["background"]
             self.document.set_background(
-                photo.rgb, name=Path(path).name, path=path, bit_depth=photo.bit_depth
+                photo.rgb,
+                name=Path(path).name,
+                path=path,
+                bit_depth=photo.bit_depth,
+                origin=PhotoOrigin.of(photo),
             )
 
     def run_cutout(self) -> bool:
@@ -277,6 +286,8 @@ class MainWindow(QMainWindow):
             lambda written: self.statusBar().showMessage(f"Exported the composite to {written}", 10_000),
             work,
             bit_depth=self.document.background_bit_depth if bit_depth is None else bit_depth,
+            quality=self.settings.get("export/quality"),
+            photo=self.settings.photo_export(self.document.origin_of("composite")),
         )
 
     def show_error(self, message: str) -> None:

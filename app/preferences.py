@@ -29,6 +29,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "brush/opacity": (0.0, 1.0),
     "editing/undo_limit": (1, 10_000),
     "files/max_megapixels": (1.0, 10_000.0),
+    "export/quality": (1, 100),
 }
 
 

@@ -22,7 +22,8 @@ from app.settings import Settings
 if TYPE_CHECKING:
     from app.main_window import MainWindow
 
-CUTOUT_FILTER = "PNG with alpha (*.png)"
+CUTOUT_FILTER = "PNG with alpha (*.png);;TIFF with alpha (*.tif);;WebP with alpha (*.webp)"
+_CUTOUT_EXTENSIONS = (".png", ".tif", ".tiff", ".webp")
 MATTE_FILTER = "PNG 16-bit (*.png);;PNG 8-bit (*.png);;TIFF 16-bit (*.tif)"
 
 
@@ -111,10 +112,13 @@ class ProjectActions:
         if cutout is None:
             self._window.show_error("There is no cut-out to export yet: run Cut Out first.")
             return False
-        path = str(Path(path).with_suffix(".png"))
+        if Path(path).suffix.lower() not in _CUTOUT_EXTENSIONS:
+            path = str(Path(path).with_suffix(".png"))
         image = cutout_rgba(cutout.foreground, cutout.alpha)
         depth = self._window.document.bit_depth_of("alpha") if bit_depth is None else bit_depth
-        return self._run(path, export_single, path, image, bit_depth=depth)
+        photo = self.settings.photo_export(self._window.document.origin_of("alpha"))  # the foreground's
+        quality = self.settings.get("export/quality")
+        return self._run(path, export_single, path, image, bit_depth=depth, quality=quality, photo=photo)
 
     def export_alpha_to(self, path: str, *, bit_depth: int | None = None) -> bool:
         """Write the alpha as a single-channel image (a job), by default at the foreground's bit depth."""

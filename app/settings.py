@@ -15,12 +15,17 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
+from app.export_options import PROFILE_CHOICES, PhotoOrigin, photo_export
 from classic.image_source import DEFAULT_MAX_MEGAPIXELS, ImageLimits
+from classic.imageio import CHROMA_SUBSAMPLING, PhotoExport
 from engine.device import DEVICE_PREFERENCES
 from engine.pipeline import COMPOSITING_METHODS, MATTING_METHODS, SEGMENTATION_METHODS
 
 # The segmentation methods that need no rectangle: what the automatic cut-out may run.
 AUTOMATIC_SELECTION = tuple(method for method in SEGMENTATION_METHODS if method != "grabcut")
+
+GPS_CHOICES = ("remove", "keep")
+SUBSAMPLINGS = tuple(CHROMA_SUBSAMPLING)
 
 _log = logging.getLogger(__name__)
 
@@ -73,6 +78,16 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "engine/device", str, "auto", "Device for networks",
             _one_of(DEVICE_PREFERENCES), DEVICE_PREFERENCES,
+        ),
+        Setting(
+            "export/profile", str, "srgb", "Colour profile of exports",
+            _one_of(PROFILE_CHOICES), PROFILE_CHOICES,
+        ),
+        Setting("export/gps", str, "remove", "GPS position in exports", _one_of(GPS_CHOICES), GPS_CHOICES),
+        Setting("export/quality", int, 95, "JPEG / WebP quality", _between(1, 100)),
+        Setting(
+            "export/jpeg_subsampling", str, "4:2:0", "JPEG chroma subsampling",
+            _one_of(SUBSAMPLINGS), SUBSAMPLINGS,
         ),
         Setting("folders/last_export", str, "", "Last export folder"),
         Setting("folders/last_open", str, "", "Last open folder"),
@@ -130,6 +145,16 @@ class Settings:
     def image_limits(self) -> ImageLimits:
         """The largest image the window opens, checked from each file's header before decoding."""
         return ImageLimits(max_megapixels=self.get("files/max_megapixels"))
+
+    def photo_export(self, source: PhotoOrigin | None) -> PhotoExport:
+        """How a result made from ``source`` is written: the *Export* preferences (profile, GPS, JPEG
+        chroma subsampling) and the source's profile and metadata."""
+        return photo_export(
+            source,
+            profile=self.get("export/profile"),
+            keep_gps=self.get("export/gps") == "keep",
+            chroma_subsampling=self.get("export/jpeg_subsampling"),
+        )
 
     def pipeline_changes(self) -> dict[str, Any]:
         """The ``engine.pipeline.PipelineOptions`` fields these settings choose (engine never sees them)."""

@@ -17,7 +17,7 @@ import numpy as np
 from app.compose import CompositingSettings, compose
 from app.export import export_single as export_image
 from classic.image_source import DEFAULT_LIMITS, ImageLimits
-from classic.imageio import LoadedImage, read_image
+from classic.imageio import SRGB_EXPORT, LoadedImage, PhotoExport, read_image
 from classic.pipeline import Cutout
 from classic.progress import CancelCallback, ProgressCallback, raise_if_cancelled, wrap_progress
 from engine.pipeline import Pipeline
@@ -112,11 +112,14 @@ def compose_and_export(
     settings: CompositingSettings,
     *,
     bit_depth: int = 8,
+    quality: int = 95,
+    photo: PhotoExport = SRGB_EXPORT,
     pipeline: Pipeline | None = None,
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> str:
-    """Compose at the background's full resolution with ``settings`` and write the result to ``path``."""
+    """Compose at the background's full resolution with ``settings`` and write the result to ``path``
+    (``photo``: its colour profile and metadata; ``quality``: JPEG's and WebP's)."""
     image = compose(
         foreground,
         background,
@@ -130,6 +133,8 @@ def compose_and_export(
         path,
         image,
         bit_depth=bit_depth,
+        quality=quality,
+        photo=photo,
         progress=wrap_progress(progress, _COMPOSE_SHARE, 1.0),
         is_cancelled=is_cancelled,
     )
