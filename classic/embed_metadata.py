@@ -105,3 +105,51 @@ def _riff_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
 
 def _riff_chunk(kind: bytes, payload: bytes) -> bytes:
     return kind + len(payload).to_bytes(4, "little") + payload + (b"\x00" if len(payload) & 1 else b"")
+
+
+def embed_tiff_exif(tiff: bytes, exif: bytes | None) -> bytes:
+    """``tiff`` (a little-endian classic TIFF from tifffile) with the EXIF block's EXIF and GPS
+    directories added as sub-directories of its first directory.
+
+    tifffile writes the first directory's own tags (make, model, date…) but no sub-directories, so the
+    EXIF directory (exposure, lens, date taken) and the GPS one are appended, and a copy of the first
+    directory with their two pointers is appended after them; the header then points to the copy. No
+    byte of the image moves, so every offset of the original entries stays valid.
+    """
+    from PIL import Image, TiffImagePlugin
+
+    if not exif or tiff[:4] != b"II*\x00":
+        return tiff
+    fields = Image.Exif()
+    fields.load(exif)
+    first = int.from_bytes(tiff[4:8], "little")
+    count = int.from_bytes(tiff[first : first + 2], "little")
+    entries = {
+        int.from_bytes(tiff[at : at + 2], "little"): tiff[at : at + 12]
+        for at in range(first + 2, first + 2 + 12 * count, 12)
+    }
+    following = tiff[first + 2 + 12 * count : first + 6 + 12 * count]
+    out = bytearray(tiff)
+    for tag in (_EXIF_IFD, _GPS_IFD):
+        values = fields.get_ifd(tag)
+        entries.pop(tag, None)
+        if not values:
+            continue
+        out += bytes(len(out) & 1)  # directories start on a word boundary
+        directory = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"II")
+        for key, value in values.items():
+            directory[key] = value
+        where = len(out)
+        out += directory.tobytes(where)
+        entries[tag] = struct.pack("<HHII", tag, 4, 1, where)  # type LONG: the directory's offset
+    if len(entries) == count and all(tag not in entries for tag in (_EXIF_IFD, _GPS_IFD)):
+        return tiff
+    out += bytes(len(out) & 1)
+    where = len(out)
+    out += len(entries).to_bytes(2, "little") + b"".join(entries[tag] for tag in sorted(entries)) + following
+    out[4:8] = where.to_bytes(4, "little")
+    return bytes(out)
+
+
+_EXIF_IFD = 0x8769
+_GPS_IFD = 0x8825

@@ -44,8 +44,8 @@ CHROMA_SUBSAMPLING = {
     "4:2:2": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_422,
     "4:2:0": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420,
 }
-# TIFF's first directory takes these EXIF tags as its own ASCII fields (tifffile writes no EXIF
-# directory): make, model, date, artist, copyright.
+# TIFF's first directory takes these EXIF tags as its own ASCII fields (make, model, date, artist,
+# copyright); the EXIF and GPS directories are added after tifffile has written the file.
 _TIFF_TEXT_TAGS = (0x010F, 0x0110, 0x0132, 0x013B, 0x8298)
 
 
@@ -250,8 +250,9 @@ def _tiff_bytes(samples: np.ndarray, photo: PhotoExport) -> bytes:
         extratags=extra,
         software=None,
         metadata=None,
+        byteorder="<",
     )
-    return stream.getvalue()
+    return embed_metadata.embed_tiff_exif(stream.getvalue(), exif)
 
 
 def _decode(path: Path, source: ImageSource, allow_damaged: bool) -> tuple[np.ndarray, str]:

@@ -71,13 +71,25 @@ def test_gps_is_kept_when_asked(tmp_path: Path) -> None:
     assert _exif_of(tmp_path / "out.jpg").get_ifd(0x8825)[_GPS_LATITUDE] == (48.0, 51.0, 30.0)
 
 
-def test_a_tiff_keeps_the_camera_and_date(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bit_depth", [8, 16])
+def test_a_tiff_keeps_the_camera_lens_date_and_exposure(tmp_path: Path, bit_depth: int) -> None:
     _camera_jpeg(tmp_path / "shot.jpg")
     loaded = read_image(tmp_path / "shot.jpg")
-    write_image(tmp_path / "out.tif", loaded.rgb, bit_depth=16, photo=PhotoExport(metadata=loaded.metadata))
-    exif = _exif_of(tmp_path / "out.tif")
+    target = tmp_path / "out.tif"
+    write_image(target, loaded.rgb, bit_depth=bit_depth, photo=PhotoExport(metadata=loaded.metadata))
+    exif = _exif_of(target)
     assert (exif[_MAKE], exif[_MODEL], exif[_DATE]) == ("Nikon", "Z 6", "2026:05:01 10:00:00")
+    details = exif.get_ifd(0x8769)
+    assert details[_LENS] == "NIKKOR Z 50mm f/1.8 S" and float(details[_EXPOSURE]) == pytest.approx(1 / 250)
     assert exif.get(_ORIENTATION, 1) == 1 and not exif.get_ifd(0x8825)
+    again = read_image(target)  # the pixels and the profile are untouched by the added directories
+    np.testing.assert_allclose(again.rgb, loaded.rgb, atol=0.5 / (2**bit_depth - 1) + 1e-6)
+    import tifffile
+
+    with tifffile.TiffFile(target) as tiff:  # an independent reader agrees
+        assert tiff.pages[0].tags["ExifTag"].value["LensModel"] == "NIKKOR Z 50mm f/1.8 S"
+    write_image(target, loaded.rgb, photo=PhotoExport(metadata=loaded.metadata, keep_gps=True))
+    assert _exif_of(target).get_ifd(0x8825)[_GPS_LATITUDE] == (48.0, 51.0, 30.0)
 
 
 @pytest.mark.parametrize("extension", [".jpg", ".png", ".webp"])
