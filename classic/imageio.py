@@ -47,6 +47,7 @@ CHROMA_SUBSAMPLING = {
 # TIFF's first directory takes these EXIF tags as its own ASCII fields (make, model, date, artist,
 # copyright); the EXIF and GPS directories are added after tifffile has written the file.
 _TIFF_TEXT_TAGS = (0x010F, 0x0110, 0x0132, 0x013B, 0x8298)
+_XMP_TAG = 700
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,9 @@ def _tiff_bytes(samples: np.ndarray, photo: PhotoExport) -> bytes:
             value = fields.get(tag)
             if isinstance(value, str) and value.strip("\x00"):
                 extra.append((tag, "s", 0, value.strip("\x00"), True))
+    xmp = xmp_for_export(photo.metadata, keep_gps=photo.keep_gps)
+    if xmp:
+        extra.append((_XMP_TAG, "B", len(xmp), xmp, True))
     stream = io.BytesIO()
     tifffile.imwrite(
         stream,

@@ -92,7 +92,7 @@ def test_a_tiff_keeps_the_camera_lens_date_and_exposure(tmp_path: Path, bit_dept
     assert _exif_of(target).get_ifd(0x8825)[_GPS_LATITUDE] == (48.0, 51.0, 30.0)
 
 
-@pytest.mark.parametrize("extension", [".jpg", ".png", ".webp"])
+@pytest.mark.parametrize("extension", [".jpg", ".png", ".webp", ".tif"])
 def test_xmp_is_kept_with_orientation_1(tmp_path: Path, extension: str) -> None:
     _camera_jpeg(tmp_path / "shot.jpg")
     loaded = read_image(tmp_path / "shot.jpg")
