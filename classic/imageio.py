@@ -229,7 +229,7 @@ def _with_metadata(encoded: bytes, extension: str, shape: tuple[int, ...], photo
 def _tiff_bytes(samples: np.ndarray, photo: PhotoExport) -> bytes:
     import tifffile  # only when a TIFF photo is written
 
-    extra = []
+    extra: list[tuple[int, str, int, object, bool]] = []
     exif = exif_for_export(photo.metadata, keep_gps=photo.keep_gps)
     if exif:
         from PIL import Image
