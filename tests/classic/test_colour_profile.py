@@ -185,3 +185,29 @@ def test_masks_are_written_without_a_profile(tmp_path: Path) -> None:
     write_image(tmp_path / "alpha.png", np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4))
     with Image.open(tmp_path / "alpha.png") as written:
         assert "icc_profile" not in written.info
+
+
+@pytest.mark.parametrize("bit_depth", [8, 16])
+def test_profiles_with_lookup_tables_go_through_littlecms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bit_depth: int
+) -> None:
+    """The path of LUT-based profiles (LittleCMS, 8-bit, trilinear for 16-bit), forced on a matrix one."""
+    import classic.colour_profile as colour_profile
+
+    monkeypatch.setattr(colour_profile, "_matrix_shaper", lambda _icc: None)
+    photo = _photo()
+    numbers = ADOBE_RGB.from_xyz(SRGB.to_xyz(photo))
+    peak = 2**bit_depth - 1
+    stored = np.round(numbers * peak).astype(np.uint8 if bit_depth == 8 else np.uint16)
+    tifffile.imwrite(tmp_path / "a.tif", stored, photometric="rgb", iccprofile=matrix_profile(ADOBE_RGB))
+    meant = ADOBE_RGB.to_xyz(stored / peak)
+    loaded = read_image(tmp_path / "a.tif")
+    assert loaded.profile is not None
+    assert _delta_e_xyz(meant, SRGB.to_xyz(loaded.rgb)) <= 1.0
+    write_image(tmp_path / "back.tif", loaded.rgb, bit_depth=bit_depth, photo=PhotoExport(loaded.profile))
+    assert _delta_e_xyz(meant, ADOBE_RGB.to_xyz(_opencv_rgb(tmp_path / "back.tif"))) <= 1.0
+
+
+def test_a_profile_of_another_colour_space_is_not_applied_to_rgb_numbers() -> None:
+    lab = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB"))  # as grey and CMYK ones: not RGB
+    assert read_profile(lab.tobytes(), "t") is None
