@@ -12,6 +12,8 @@ version 1 kept them beside ``project.json``, as zip projects still do. Both are 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import json
 import re
@@ -21,8 +23,11 @@ from typing import Any
 
 from app.compose import CompositingSettings
 from app.document import PHOTO_ROLES
+from app.export_options import PhotoOrigin
 from app.layers import LAYER_ORDER
 from classic.checks import InvalidInputError
+from classic.colour_profile import read_profile
+from classic.photo_metadata import PhotoMetadata
 from classic.placement import Placement
 
 FORMAT_NAME = "compositor-project"
@@ -31,6 +36,7 @@ MANIFEST = "project.json"
 MAX_MANIFEST_BYTES = 1 << 20  # A real manifest is a few kilobytes.
 LAYER_FOLDER = re.compile(r"^layers-[0-9]{1,9}$")
 _MAX_TEXT = 4096  # characters of a photo's name or path
+_MAX_BLOCK = 256 * 1024  # bytes of a photo's ICC profile, EXIF or XMP kept in the manifest
 
 
 class ProjectError(InvalidInputError):
@@ -61,6 +67,7 @@ class Manifest:
     journal_epoch: int | None = (
         None  # An autosave's: the edit journal that continues it (``app.edit_journal``).
     )
+    origins: dict[str, PhotoOrigin] = field(default_factory=dict)  # each photo's profile, EXIF, XMP
 
     def files(self) -> list[str]:
         """Every file the project owns besides ``project.json``."""
@@ -79,9 +86,13 @@ def manifest_text(manifest: Manifest) -> str:
         "version": FORMAT_VERSION,
         "background_bit_depth": manifest.background_bit_depth,
         "photos": {
-            role: {"name": manifest.names.get(role), "path": manifest.paths.get(role)}
+            role: {
+                "name": manifest.names.get(role),
+                "path": manifest.paths.get(role),
+                **_origin_fields(manifest.origins.get(role)),
+            }
             for role in PHOTO_ROLES
-            if role in manifest.names or role in manifest.paths
+            if role in manifest.names or role in manifest.paths or role in manifest.origins
         },
         "layers": [dataclasses.asdict(entry) for entry in manifest.layers],
         "foreground_colours": manifest.foreground_colours,
@@ -120,6 +131,7 @@ def _manifest(data: dict[str, Any]) -> Manifest:
     if depth not in (8, 16) or not _is_int(depth):
         raise InvalidInputError(f"background_bit_depth must be 8 or 16, got {_short(depth)}")
     names, paths = _photos(data["photos"])
+    origins = _origins(data["photos"])
     colours = data.get("foreground_colours")
     if colours is not None and not is_project_file(colours):
         raise InvalidInputError(f"foreground_colours names a file outside the project: {_short(colours)}")
@@ -132,7 +144,50 @@ def _manifest(data: dict[str, Any]) -> Manifest:
         placement=_placement(data.get("placement")),
         compositing=_compositing(data.get("compositing")),
         journal_epoch=_journal_epoch(data.get("journal_epoch")),
+        origins=origins,
     )
+
+
+def _origin_fields(origin: PhotoOrigin | None) -> dict[str, str]:
+    """A photo's ICC profile, EXIF and XMP as base64 texts; a block over ``_MAX_BLOCK`` is left out (a
+    large XMP packet of an editor's history: the manifest must stay small)."""
+    if origin is None:
+        return {}
+    blocks = {
+        "icc": origin.profile.icc if origin.profile is not None else None,
+        "exif": origin.metadata.exif,
+        "xmp": origin.metadata.xmp,
+    }
+    return {
+        key: base64.b64encode(block).decode("ascii")
+        for key, block in blocks.items()
+        if block and len(block) <= _MAX_BLOCK
+    }
+
+
+def _origins(value: object) -> dict[str, PhotoOrigin]:
+    """Each photo's profile and metadata; the profile is checked by LittleCMS again."""
+    origins: dict[str, PhotoOrigin] = {}
+    assert isinstance(value, dict)  # checked by _photos
+    for role, photo in value.items():
+        blocks: dict[str, bytes | None] = {}
+        for key in ("icc", "exif", "xmp"):
+            text = photo.get(key)
+            if text is None:
+                blocks[key] = None
+                continue
+            if not isinstance(text, str) or len(text) > 2 * _MAX_BLOCK:
+                raise InvalidInputError(
+                    f"the {role}'s {key} must be a base64 text of at most {_MAX_BLOCK} bytes"
+                )
+            try:
+                blocks[key] = base64.b64decode(text, validate=True)
+            except (binascii.Error, ValueError):
+                raise InvalidInputError(f"the {role}'s {key} is not base64") from None
+        if any(blocks.values()):
+            profile = read_profile(blocks["icc"], f"the {role}'s icc") if blocks["icc"] else None
+            origins[role] = PhotoOrigin(profile, PhotoMetadata(blocks["exif"], blocks["xmp"]))
+    return origins
 
 
 def _journal_epoch(value: object) -> int | None:

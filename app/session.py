@@ -23,6 +23,7 @@ import numpy as np
 
 from app.compose import CompositingSettings
 from app.document import PHOTO_ROLES, Document
+from app.export_options import PhotoOrigin
 from app.layers import LAYER_ORDER, MATTE_LAYERS
 from app.project_manifest import FORMAT_NAME as FORMAT_NAME  # Re-exported: callers know them from here.
 from app.project_manifest import FORMAT_VERSION as FORMAT_VERSION
@@ -59,6 +60,7 @@ class ProjectState:
     placement: Placement | None = None
     compositing: CompositingSettings | None = None  # The panel's settings; placement is kept above.
     journal_epoch: int | None = None  # An autosave's: which edit journal continues it.
+    origins: dict[str, PhotoOrigin] = field(default_factory=dict)  # each photo's profile and metadata
 
 
 def snapshot(document: Document, *, kept: MutableMapping[str, np.ndarray] | None = None) -> ProjectState:
@@ -71,7 +73,9 @@ def snapshot(document: Document, *, kept: MutableMapping[str, np.ndarray] | None
     whenever that layer changes. Copies missing from it are taken and added, so a save after one stroke
     copies one matte.
     """
-    state = ProjectState(background_bit_depth=document.background_bit_depth)
+    state = ProjectState(
+        background_bit_depth=document.background_bit_depth, origins=dict(document.origins)
+    )
     for name in document.layers.names():
         layer = document.layers.layer(name)
         assert layer is not None
@@ -123,7 +127,7 @@ def restore(document: Document, state: ProjectState) -> None:
             kwargs: dict[str, Any] = {"name": state.names.get(role, role), "path": state.paths.get(role)}
             if role == "background":
                 kwargs["bit_depth"] = state.background_bit_depth
-            setter(state.layers[role], **kwargs)
+            setter(state.layers[role], origin=state.origins.get(role), **kwargs)
     for name in LAYER_ORDER:
         if name in state.layers and name not in PHOTO_ROLES:
             document.layers.set_image(name, state.layers[name])
@@ -202,6 +206,7 @@ def save_project(
             placement=state.placement,
             compositing=state.compositing,
             journal_epoch=state.journal_epoch,
+            origins=dict(state.origins),
         )
 
     try:
@@ -245,6 +250,7 @@ def _load_folder(
         placement=manifest.placement,
         compositing=manifest.compositing,
         journal_epoch=manifest.journal_epoch,
+        origins=dict(manifest.origins),
     )
     for done, entry in enumerate(manifest.layers):
         raise_if_cancelled(is_cancelled)

@@ -3,16 +3,21 @@ foreground's, the composite the background's; the choices are Preferences."""
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageCms
 from pytestqt.qtbot import QtBot
 
+from app.document import Document
 from app.export_options import PhotoOrigin
 from app.main_window import MainWindow
 from app.preferences import PreferencesDialog
+from app.session import MANIFEST, ProjectError, load_project, restore, save_project, snapshot
 from classic.colour_profile import read_profile
 from classic.photo_metadata import PhotoMetadata
 from classic.pipeline import Cutout
@@ -75,3 +80,29 @@ def test_open_dialogs_and_drops_take_heic_and_raw_files() -> None:
         assert pattern in OPEN_FILTER
     dropped = assign_dropped(["a.HEIC", "b.NEF"], has_foreground=False)
     assert dropped == {"foreground": "a.HEIC", "background": "b.NEF"}
+
+
+@pytest.mark.parametrize("name", ["project", "project.zip"])
+def test_a_project_keeps_each_photos_profile_and_metadata(tmp_path: Path, name: str) -> None:
+    document = Document()
+    document.set_foreground(disc(), origin=_origin())
+    document.set_background(disc())
+    written = save_project(snapshot(document), tmp_path / name)
+    opened = Document()
+    restore(opened, load_project(written))
+    origin = opened.origin_of("alpha")
+    assert origin is not None and origin == _origin()
+    assert origin.profile is not None and origin.profile.name == DISPLAY_P3.name
+    assert opened.origin_of("composite") is None
+
+
+def test_a_damaged_profile_in_a_project_is_one_clear_error(tmp_path: Path) -> None:
+    document = Document()
+    document.set_foreground(disc(), origin=_origin())
+    written = Path(save_project(snapshot(document), tmp_path / "project"))
+    manifest = json.loads((written / MANIFEST).read_text())
+    manifest["photos"]["foreground"]["icc"] = base64.b64encode(matrix_profile(DISPLAY_P3)[:150]).decode()
+    (written / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ProjectError, match="colour profile") as caught:
+        load_project(written)
+    assert "\n" not in str(caught.value)
