@@ -55,7 +55,22 @@ def decode_heif(data: bytes, shown: Path) -> np.ndarray:
         ) from None
     if samples.dtype not in (np.uint8, np.uint16) or samples.ndim != 3 or samples.shape[2] not in (3, 4):
         raise InvalidInputError(f"{shown}: unsupported HEIF sample layout {samples.shape} {samples.dtype}")
+    bits = heif.info.get("bit_depth", 8)
+    if samples.dtype == np.uint16 and isinstance(bits, int) and 8 < bits < 16:
+        samples = _full_range(samples, bits)
     return samples
+
+
+def _full_range(samples: np.ndarray, bits: int) -> np.ndarray:
+    # pillow-heif shifts 10- and 12-bit samples left into 16 bits, so white is 65472, not 65535 (0.1 %
+    # darker): spread them over the whole range, v · 65535 / (2^bits − 1), band by band.
+    peak = (1 << bits) - 1
+    shift = 16 - bits
+    out = np.empty_like(samples)
+    for top in range(0, samples.shape[0], 256):
+        band = (samples[top : top + 256] >> shift).astype(np.uint32)
+        out[top : top + 256] = (band * 65535 + peak // 2) // peak
+    return out
 
 
 def _words(error: BaseException) -> str:

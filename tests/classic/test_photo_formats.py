@@ -148,3 +148,14 @@ def test_a_heic_with_display_p3_code_points_and_no_profile_is_converted(tmp_path
     assert loaded.profile is not None and "Display P3" in loaded.profile.name
     measured = SRGB.to_xyz(loaded.rgb[8:24, 8:40].mean(axis=(0, 1)))
     assert deltaE_ciede2000(to_lab(SRGB.to_xyz(srgb)), to_lab(measured)) <= 1.0
+
+
+def test_a_10_bit_heic_spans_the_whole_16_bit_range(tmp_path: Path) -> None:
+    ramp = np.linspace(0, 65535, 64).round().astype(np.uint16)
+    image = np.ascontiguousarray(np.broadcast_to(ramp[None, :, None], (16, 64, 3)))
+    heif = pillow_heif.from_bytes(mode="RGB;16", size=(64, 16), data=image.tobytes())
+    heif.save(tmp_path / "hdr.heic", quality=-1)  # lossless
+    loaded = read_image(tmp_path / "hdr.heic")
+    assert loaded.bit_depth == 16
+    assert loaded.rgb[:, -1].min() == pytest.approx(1.0, abs=1e-6)  # white is 1, not 65472 / 65535
+    assert loaded.rgb[:, 0].max() == pytest.approx(0.0, abs=1e-6)
