@@ -191,7 +191,7 @@ def _near_edge(inside: np.ndarray, band: float, working_megapixels: float) -> np
     working resolution (at 24 MP the full-size structuring element, 145 px across, took 15–30 s)."""
     height, width = inside.shape
     scale = working_scale(inside.shape, working_megapixels)
-    small = inside.astype(np.uint8)
+    small: np.ndarray = inside.astype(np.uint8)
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         small = cv2.resize(small, size, interpolation=cv2.INTER_NEAREST)
