@@ -149,7 +149,7 @@ def _manifest(data: dict[str, Any]) -> Manifest:
 
 
 def _origin_fields(origin: PhotoOrigin | None) -> dict[str, str]:
-    """A photo's ICC profile, EXIF and XMP as base64 texts; a block over ``_MAX_BLOCK`` is left out (a
+    """A photo's ICC profile, EXIF, XMP and IPTC as base64 texts; a block over ``_MAX_BLOCK`` is left out (a
     large XMP packet of an editor's history: the manifest must stay small)."""
     if origin is None:
         return {}
@@ -157,6 +157,7 @@ def _origin_fields(origin: PhotoOrigin | None) -> dict[str, str]:
         "icc": origin.profile.icc if origin.profile is not None else None,
         "exif": origin.metadata.exif,
         "xmp": origin.metadata.xmp,
+        "iptc": origin.metadata.iptc,
     }
     return {
         key: base64.b64encode(block).decode("ascii")
@@ -171,7 +172,7 @@ def _origins(value: object) -> dict[str, PhotoOrigin]:
     assert isinstance(value, dict)  # checked by _photos
     for role, photo in value.items():
         blocks: dict[str, bytes | None] = {}
-        for key in ("icc", "exif", "xmp"):
+        for key in ("icc", "exif", "xmp", "iptc"):
             text = photo.get(key)
             if text is None:
                 blocks[key] = None
@@ -186,7 +187,8 @@ def _origins(value: object) -> dict[str, PhotoOrigin]:
                 raise InvalidInputError(f"the {role}'s {key} is not base64") from None
         if any(blocks.values()):
             profile = read_profile(blocks["icc"], f"the {role}'s icc") if blocks["icc"] else None
-            origins[role] = PhotoOrigin(profile, PhotoMetadata(blocks["exif"], blocks["xmp"]))
+            metadata = PhotoMetadata(blocks["exif"], blocks["xmp"], blocks["iptc"])
+            origins[role] = PhotoOrigin(profile, metadata)
     return origins
 
 

@@ -3,8 +3,9 @@
 OpenCV encodes the pixels (8- and 16-bit, with the JPEG options photographers ask for) but writes no
 metadata, so the blocks are spliced into its output by each container's own rules:
 
-* JPEG: APP1 ``Exif\\0\\0`` and APP1 XMP segments and APP2 ``ICC_PROFILE`` segments (a profile over
-  64 KB is split and numbered) right after the JFIF segment;
+* JPEG: APP1 ``Exif\\0\\0`` and APP1 XMP segments, APP2 ``ICC_PROFILE`` segments (a profile over
+  64 KB is split and numbered) and an APP13 ``Photoshop 3.0`` segment for IPTC right after the JFIF
+  segment;
 * PNG: ``iCCP`` (deflated), ``eXIf`` and an ``iTXt`` ``XML:com.adobe.xmp`` chunk right after ``IHDR``;
 * WebP: the simple ``VP8 `` / ``VP8L`` file becomes an extended one (``VP8X`` with the ICC, EXIF, XMP
   and alpha flags), with ``ICCP`` before the image and ``EXIF`` / ``XMP `` after it.
@@ -15,13 +16,22 @@ from __future__ import annotations
 import struct
 import zlib
 
+from classic.photo_metadata import photoshop_iptc
+
 _ICC_MARK = b"ICC_PROFILE\x00"
 _XMP_MARK = b"http://ns.adobe.com/xap/1.0/\x00"
 _SEGMENT_MAX = 65533  # a JPEG segment's payload, after its two length bytes
 
 
-def embed_jpeg(encoded: bytes, *, icc: bytes | None, exif: bytes | None, xmp: bytes | None) -> bytes:
-    """``encoded`` (a JPEG from OpenCV) with the given blocks as APP1 / APP2 segments."""
+def embed_jpeg(
+    encoded: bytes,
+    *,
+    icc: bytes | None,
+    exif: bytes | None,
+    xmp: bytes | None,
+    iptc: bytes | None = None,
+) -> bytes:
+    """``encoded`` (a JPEG from OpenCV) with the given blocks as APP1 / APP2 / APP13 segments."""
     segments = []
     if exif:
         segments.append(_segment(0xE1, b"Exif\x00\x00" + exif))
@@ -32,6 +42,8 @@ def embed_jpeg(encoded: bytes, *, icc: bytes | None, exif: bytes | None, xmp: by
         pieces = [icc[at : at + room] for at in range(0, len(icc), room)]
         for number, piece in enumerate(pieces, start=1):
             segments.append(_segment(0xE2, _ICC_MARK + bytes([number, len(pieces)]) + piece))
+    if iptc and len(iptc) <= _SEGMENT_MAX - 40:
+        segments.append(_segment(0xED, photoshop_iptc(iptc)))
     position = 2
     if encoded[2:4] == b"\xff\xe0":  # keep JFIF's APP0 first, as its specification asks
         position = 4 + int.from_bytes(encoded[4:6], "big")

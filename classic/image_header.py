@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from classic.checks import InvalidInputError
+from classic.photo_metadata import iptc_from_photoshop
 
 # The kinds OpenCV decodes for us, by Pillow's format name.
 PILLOW_FORMATS = ("PNG", "JPEG", "TIFF", "BMP")
@@ -26,6 +27,7 @@ RAW_EXTENSIONS = (
     ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".erf", ".kdc", ".mef", ".mos", ".mrw", ".raw", ".rwl",
 )
 _XMP_TAG = 700
+_IPTC_TAG = 33723
 _EXIF_ORIENTATION = 0x0112
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PARSE_ERRORS = (SyntaxError, IndexError, TypeError, ValueError, OSError, EOFError, UnidentifiedImageError)
@@ -42,6 +44,7 @@ class Header:
     icc: bytes | None = None  # the embedded ICC profile
     exif: bytes | None = None  # the EXIF block (a TIFF structure, with or without the "Exif\0\0" mark)
     xmp: bytes | None = None
+    iptc: bytes | None = None  # IPTC-IIM records (a JPEG's APP13 resource, a TIFF's IPTC-NAA tag)
 
 
 def read_header(data: bytes, shown: Path) -> Header:
@@ -73,7 +76,8 @@ def read_header(data: bytes, shown: Path) -> Header:
             with factory(io.BytesIO(data), "") as image:
                 width, height = image.size
                 icc, exif, xmp = _metadata(image, data)
-                return Header(width, height, name, _orientation(image, data), icc, exif, xmp)
+                orientation = _orientation(image, data)
+                return Header(width, height, name, orientation, icc, exif, xmp, _iptc(image))
         except _PARSE_ERRORS:
             raise InvalidInputError(
                 f"{shown}: not an image or a corrupt one (its header cannot be read)"
@@ -113,6 +117,20 @@ def _metadata(image: Image.Image, data: bytes) -> tuple[bytes | None, bytes | No
         bytes(exif) if exif else None,
         bytes(xmp) if isinstance(xmp, bytes | bytearray) else None,
     )
+
+
+def _iptc(image: Image.Image) -> bytes | None:
+    """IPTC-IIM records: a JPEG's APP13 Photoshop resource 0x0404, a TIFF's tag 33723."""
+    if image.format == "JPEG":
+        for marker, payload in getattr(image, "applist", []):
+            found = iptc_from_photoshop(payload) if marker == "APP13" else None
+            if found:
+                return found
+    if image.format == "TIFF":
+        value = image.tag_v2.get(_IPTC_TAG)  # type: ignore[attr-defined]
+        if isinstance(value, bytes | bytearray) and value:
+            return bytes(value)
+    return None
 
 
 def _orientation(image: Image.Image, data: bytes) -> int:

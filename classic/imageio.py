@@ -48,6 +48,7 @@ CHROMA_SUBSAMPLING = {
 # copyright); the EXIF and GPS directories are added after tifffile has written the file.
 _TIFF_TEXT_TAGS = (0x010F, 0x0110, 0x0132, 0x013B, 0x8298)
 _XMP_TAG = 700
+_IPTC_TAG = 33723
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def read_image(
     source = read_source(shown, limits)
     header = source.header
     profile = read_profile(header.icc, shown) if manage_colour else None
-    metadata = PhotoMetadata(header.exif, header.xmp)
+    metadata = PhotoMetadata(header.exif, header.xmp, header.iptc)
     raw, damage = _decode(shown, source, allow_damaged)
     raw = _apply_orientation(raw, header.orientation)
     bit_depth = 16 if raw.dtype == np.uint16 else 8
@@ -218,7 +219,8 @@ def _with_metadata(encoded: bytes, extension: str, shape: tuple[int, ...], photo
     exif = exif_for_export(photo.metadata, keep_gps=photo.keep_gps)
     xmp = xmp_for_export(photo.metadata, keep_gps=photo.keep_gps)
     if extension in (".jpg", ".jpeg"):
-        return embed_metadata.embed_jpeg(encoded, icc=icc, exif=exif, xmp=xmp)
+        iptc = photo.metadata.iptc
+        return embed_metadata.embed_jpeg(encoded, icc=icc, exif=exif, xmp=xmp, iptc=iptc)
     if extension == ".png":
         return embed_metadata.embed_png(encoded, icc=icc, exif=exif, xmp=xmp)
     return embed_metadata.embed_webp(
@@ -243,6 +245,8 @@ def _tiff_bytes(samples: np.ndarray, photo: PhotoExport) -> bytes:
     xmp = xmp_for_export(photo.metadata, keep_gps=photo.keep_gps)
     if xmp:
         extra.append((_XMP_TAG, "B", len(xmp), xmp, True))
+    if photo.metadata.iptc:
+        extra.append((_IPTC_TAG, "B", len(photo.metadata.iptc), photo.metadata.iptc, True))
     stream = io.BytesIO()
     tifffile.imwrite(
         stream,

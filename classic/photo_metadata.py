@@ -38,13 +38,16 @@ _XMP_ORIENTATION = re.compile(rb'(tiff:Orientation(?:="|>))[1-8]')
 
 @dataclass(frozen=True)
 class PhotoMetadata:
-    """The raw EXIF block (a TIFF structure, with or without the ``Exif\\0\\0`` mark) and XMP packet."""
+    """The raw EXIF block (a TIFF structure, with or without the ``Exif\\0\\0`` mark), XMP packet and
+    IPTC-IIM records (caption, keywords, credit, copyright…; no GPS position exists in IPTC-IIM)."""
 
     exif: bytes | None = None
     xmp: bytes | None = None
+    iptc: bytes | None = None
 
     def __repr__(self) -> str:
-        return f"PhotoMetadata(exif={len(self.exif or b'')} bytes, xmp={len(self.xmp or b'')} bytes)"
+        sizes = (len(block or b"") for block in (self.exif, self.xmp, self.iptc))
+        return "PhotoMetadata(exif={} bytes, xmp={} bytes, iptc={} bytes)".format(*sizes)
 
 
 NO_METADATA = PhotoMetadata()
@@ -87,3 +90,31 @@ def xmp_for_export(metadata: PhotoMetadata, *, keep_gps: bool = False) -> bytes 
     if not keep_gps and (b"GPSLatitude" in packet or b"GPSLongitude" in packet):
         return None
     return _XMP_ORIENTATION.sub(rb"\g<1>1", packet)
+
+
+_PHOTOSHOP = b"Photoshop 3.0\x00"
+_IPTC_RESOURCE = 0x0404
+
+
+def iptc_from_photoshop(payload: bytes | None) -> bytes | None:
+    """The IPTC-IIM records inside a JPEG's APP13 ``Photoshop 3.0`` segment (its 0x0404 resource)."""
+    if not payload or not payload.startswith(_PHOTOSHOP):
+        return None
+    position = len(_PHOTOSHOP)
+    while position + 12 <= len(payload) and payload[position : position + 4] == b"8BIM":
+        resource = int.from_bytes(payload[position + 4 : position + 6], "big")
+        name_length = payload[position + 6]
+        position += 7 + name_length + ((name_length + 1) & 1)  # a Pascal string padded to even
+        size = int.from_bytes(payload[position : position + 4], "big")
+        data = payload[position + 4 : position + 4 + size]
+        if resource == _IPTC_RESOURCE:
+            return bytes(data) or None
+        position += 4 + size + (size & 1)
+    return None
+
+
+def photoshop_iptc(iptc: bytes) -> bytes:
+    """An APP13 payload holding ``iptc`` as its one resource."""
+    padding = b"\x00" if len(iptc) & 1 else b""
+    block = b"8BIM" + _IPTC_RESOURCE.to_bytes(2, "big") + b"\x00\x00" + len(iptc).to_bytes(4, "big")
+    return _PHOTOSHOP + block + iptc + padding

@@ -29,7 +29,9 @@ def _origin() -> PhotoOrigin:
     exif = Image.Exif()
     exif[0x010F], exif[0x0112] = "Apple", 6
     exif.get_ifd(0x8825)[0x0002] = (1.0, 2.0, 3.0)
-    return PhotoOrigin(read_profile(matrix_profile(DISPLAY_P3), "test"), PhotoMetadata(exif.tobytes()))
+    iptc = b"\x1c\x02\x78\x00\x07caption"
+    metadata = PhotoMetadata(exif.tobytes(), b"<x:xmpmeta/>", iptc)
+    return PhotoOrigin(read_profile(matrix_profile(DISPLAY_P3), "test"), metadata)
 
 
 def _written(path: Path) -> tuple[str, Image.Exif]:

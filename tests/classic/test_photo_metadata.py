@@ -119,3 +119,32 @@ def test_a_file_without_metadata_exports_without_exif(tmp_path: Path) -> None:
     write_image(tmp_path / "out.jpg", np.full((4, 4, 3), 0.5, np.float32))
     with Image.open(tmp_path / "out.jpg") as written:
         assert "exif" not in written.info and "icc_profile" in written.info
+
+
+def _iim(dataset: int, text: bytes) -> bytes:
+    return b"\x1c\x02" + bytes([dataset]) + len(text).to_bytes(2, "big") + text
+
+
+def _with_iptc(jpeg: bytes, records: bytes) -> bytes:
+    """A JPEG with an APP13 Photoshop segment holding ``records`` (written by hand, as editors do)."""
+    padded = records + bytes(len(records) & 1)
+    payload = b"Photoshop 3.0\x00" + b"8BIM\x04\x04\x00\x00" + len(records).to_bytes(4, "big") + padded
+    segment = b"\xff\xed" + (len(payload) + 2).to_bytes(2, "big") + payload
+    return jpeg[:2] + segment + jpeg[2:]
+
+
+@pytest.mark.parametrize("extension", [".jpg", ".tif"])
+def test_iptc_caption_and_keywords_survive_export(tmp_path: Path, extension: str) -> None:
+    from PIL import IptcImagePlugin
+
+    _camera_jpeg(tmp_path / "plain.jpg")
+    records = _iim(120, b"Lemur on a branch") + _iim(25, b"wildlife") + _iim(116, b"(c) Ada")
+    (tmp_path / "shot.jpg").write_bytes(_with_iptc((tmp_path / "plain.jpg").read_bytes(), records))
+    loaded = read_image(tmp_path / "shot.jpg")
+    assert loaded.metadata.iptc == records
+    write_image(tmp_path / f"out{extension}", loaded.rgb, photo=PhotoExport(metadata=loaded.metadata))
+    with Image.open(tmp_path / f"out{extension}") as written:
+        iptc = IptcImagePlugin.getiptcinfo(written)
+    assert iptc is not None
+    assert iptc[(2, 120)] == b"Lemur on a branch" and iptc[(2, 25)] == b"wildlife"
+    assert iptc[(2, 116)] == b"(c) Ada"
