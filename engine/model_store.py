@@ -22,9 +22,7 @@ from typing import Any
 
 from classic.atomic_file import write_atomically, write_atomically_with
 from classic.checks import InvalidInputError
-from engine.checkpoint import load_checkpoint
-from engine.networks import CHECKPOINT_NAMES
-from engine.weights import NETWORK_KINDS, WEIGHTS_FOLDER
+from engine.weight_files import CHECKPOINT_NAMES, NETWORK_KINDS, WEIGHTS_FOLDER
 
 MODELS_ENVIRONMENT = "COMPOSITOR_MODELS"
 SHIPPED_DEFAULT = "shipped default"
@@ -139,6 +137,8 @@ class ModelStore:
         The checkpoint must load (``engine.checkpoint.load_checkpoint``) and hold a ``kind`` network,
         else ``ModelStoreError`` and nothing is written. ``metrics`` default to the checkpoint's own.
         """
+        from engine.checkpoint import load_checkpoint  # Deferred: torch only when a version is added.
+
         _check_kind(kind)
         try:
             _, info = load_checkpoint(checkpoint, map_location="cpu")

@@ -13,6 +13,7 @@ from pathlib import Path
 from engine.checkpoint import CheckpointError, load_checkpoint
 from engine.device import DeviceChoice, select_device
 from engine.inference import OutputSelector, Predictor, Tiling, as_is, probability, refined_alpha
+from engine.weight_files import CHECKPOINT_NAMES
 from engine.weights import require_network
 
 CLASSIC_ALTERNATIVES = {
@@ -21,13 +22,7 @@ CLASSIC_ALTERNATIVES = {
     "matting": "closed-form matting",
     "fusion": "the alpha or laplacian method",
 }
-# The registry names a kind's checkpoint may hold, and how its output becomes values in [0, 1].
-CHECKPOINT_NAMES = {
-    "segmentation": ("segmentation",),
-    "refinement": ("refinement",),
-    "matting": ("matting",),
-    "fusion": ("fusion", "fusion-single-stream"),
-}
+# How each kind's output becomes values in [0, 1].
 _OUTPUTS: dict[str, OutputSelector] = {
     "segmentation": probability,
     "refinement": probability,

@@ -18,29 +18,35 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from classic.checks import InvalidInputError
+from engine.model_store import ModelStore
+from engine.weight_files import (
+    CHECKPOINT_NAMES,
+    NETWORK_KINDS,
+    WEIGHTS_ENVIRONMENT,
+    WEIGHTS_FOLDER,
+    weights_folder,
+    weights_path,
+)
 
-WEIGHTS_FOLDER = Path(__file__).resolve().parent.parent / "resources" / "weights"
-WEIGHTS_ENVIRONMENT = "COMPOSITOR_WEIGHTS"
-NETWORK_KINDS = ("segmentation", "refinement", "matting", "fusion")
+__all__ = [
+    "CHECKPOINT_NAMES",
+    "NETWORK_KINDS",
+    "WEIGHTS_ENVIRONMENT",
+    "WEIGHTS_FOLDER",
+    "NetworkUnavailableError",
+    "installed_weights",
+    "pinned_weights",
+    "require_network",
+    "weights_folder",
+    "weights_path",
+]
+
 # A context variable, so a pin made by a job on the worker thread is seen by that job only.
 _PINNED: ContextVar[Mapping[str, Path] | None] = ContextVar("pinned_weights", default=None)
 
 
 class NetworkUnavailableError(InvalidInputError):
     """Raised when a method needs a trained network that is not installed."""
-
-
-def weights_folder() -> Path:
-    """The folder of installed weights: ``$COMPOSITOR_WEIGHTS`` when set, else ``resources/weights``."""
-    override = os.environ.get(WEIGHTS_ENVIRONMENT, "").strip()
-    return Path(override).expanduser() if override else WEIGHTS_FOLDER
-
-
-def weights_path(kind: str, *, folder: Path | None = None) -> Path:
-    """Where the weights for ``kind`` (one of ``NETWORK_KINDS``) are expected, installed or not."""
-    if kind not in NETWORK_KINDS:
-        raise InvalidInputError(f"unknown network kind {kind!r}; choose one of {', '.join(NETWORK_KINDS)}")
-    return (folder if folder is not None else weights_folder()) / f"{kind}.pt"
 
 
 def installed_weights(kind: str, *, folder: Path | None = None) -> Path | None:
@@ -55,9 +61,6 @@ def installed_weights(kind: str, *, folder: Path | None = None) -> Path | None:
         if pinned is not None:
             return pinned if pinned.is_file() else None
         if not os.environ.get(WEIGHTS_ENVIRONMENT, "").strip():
-            # Imported here: the store builds on this module's names (and on engine.networks).
-            from engine.model_store import ModelStore
-
             return ModelStore().active_path(kind)
     return path if path.is_file() else None
 
