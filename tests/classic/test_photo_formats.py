@@ -159,3 +159,33 @@ def test_a_10_bit_heic_spans_the_whole_16_bit_range(tmp_path: Path) -> None:
     assert loaded.bit_depth == 16
     assert loaded.rgb[:, -1].min() == pytest.approx(1.0, abs=1e-6)  # white is 1, not 65472 / 65535
     assert loaded.rgb[:, 0].max() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_heic_bomb_is_refused_from_its_header(tmp_path: Path) -> None:
+    """A small HEIC whose ``ispe`` box claims 30000 × 30000 pixels (900 MP) is refused before decoding."""
+    _heic(tmp_path / "small.heic")
+    data = bytearray((tmp_path / "small.heic").read_bytes())
+    at = data.find(b"ispe")
+    assert at > 0
+    data[at + 8 : at + 16] = (30000).to_bytes(4, "big") * 2  # after the box's version and flags
+    (tmp_path / "bomb.heic").write_bytes(bytes(data))
+    with pytest.raises(InvalidInputError, match=r"bomb\.heic: .*(30000 x 30000|limit)"):
+        read_image(tmp_path / "bomb.heic")
+
+
+def test_a_raw_bomb_is_refused_from_its_header(tmp_path: Path) -> None:
+    """A DNG whose directory claims 30000 × 30000 pixels is refused before LibRaw demosaics anything."""
+    import tifffile
+
+    (tmp_path / "small.dng").write_bytes(dng_bytes(_scene()))
+    with tifffile.TiffFile(tmp_path / "small.dng") as tiff:
+        width_offset = tiff.pages[0].tags["ImageWidth"].valueoffset
+        length_offset = tiff.pages[0].tags["ImageLength"].valueoffset
+        width_type = tiff.pages[0].tags["ImageWidth"].dtype
+    data = bytearray((tmp_path / "small.dng").read_bytes())
+    size = 2 if width_type == 3 else 4
+    for offset in (width_offset, length_offset):
+        data[offset : offset + size] = (30000).to_bytes(size, "little")
+    (tmp_path / "bomb.dng").write_bytes(bytes(data))
+    with pytest.raises(InvalidInputError, match=r"bomb\.dng: the image is 30000 x 30000 pixels .*limit"):
+        read_image(tmp_path / "bomb.dng")
