@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from classic.checks import InvalidInputError
-from classic.image_header import Header
+from classic.header import Header
 
 _PARSE_ERRORS = (SyntaxError, IndexError, TypeError, ValueError, OSError, EOFError, KeyError)
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from classic.checks import InvalidInputError
-from classic.image_header import Header
+from classic.header import Header
 from classic.nclx_profile import nclx_profile
 
 _ERRORS = (ValueError, RuntimeError, OSError, EOFError, SyntaxError, KeyError, IndexError, TypeError)

@@ -10,12 +10,12 @@ print a warning for a cut file and return an image that is partly grey.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
 from classic.checks import InvalidInputError
+from classic.header import Header
 from classic.photo_metadata import iptc_from_photoshop
 
 # The kinds OpenCV decodes for us, by Pillow's format name.
@@ -23,28 +23,36 @@ PILLOW_FORMATS = ("PNG", "JPEG", "TIFF", "BMP")
 HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
 AVIF_BRANDS = (b"avif", b"avis")
 RAW_EXTENSIONS = (
-    ".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf", ".rw2",
-    ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".erf", ".kdc", ".mef", ".mos", ".mrw", ".raw", ".rwl",
+    ".dng",
+    ".cr2",
+    ".cr3",
+    ".crw",
+    ".nef",
+    ".nrw",
+    ".arw",
+    ".srf",
+    ".sr2",
+    ".raf",
+    ".orf",
+    ".rw2",
+    ".pef",
+    ".srw",
+    ".x3f",
+    ".3fr",
+    ".iiq",
+    ".erf",
+    ".kdc",
+    ".mef",
+    ".mos",
+    ".mrw",
+    ".raw",
+    ".rwl",
 )
 _XMP_TAG = 700
 _IPTC_TAG = 33723
 _EXIF_ORIENTATION = 0x0112
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PARSE_ERRORS = (SyntaxError, IndexError, TypeError, ValueError, OSError, EOFError, UnidentifiedImageError)
-
-
-@dataclass(frozen=True)
-class Header:
-    """Width and height as stored (before the EXIF orientation), the kind and the EXIF orientation (1–8)."""
-
-    width: int
-    height: int
-    format: str
-    orientation: int = 1
-    icc: bytes | None = None  # the embedded ICC profile
-    exif: bytes | None = None  # the EXIF block (a TIFF structure, with or without the "Exif\0\0" mark)
-    xmp: bytes | None = None
-    iptc: bytes | None = None  # IPTC-IIM records (a JPEG's APP13 resource, a TIFF's IPTC-NAA tag)
 
 
 def read_header(data: bytes, shown: Path) -> Header:
