@@ -69,6 +69,9 @@ NETWORK_SEGMENTATION = ("network", "network-grabcut")
 # What "auto" runs when segmentation weights are installed: the better method on segmentation-dev and on
 # the automatic compositing evaluation (resources/weights/MODEL_CARD.md has the figures).
 AUTOMATIC_SEGMENTATION = "network-grabcut"
+# Seeded by the network, GrabCut's first round is its result: on the 147 held-out real photos of the
+# training data one iteration scores IoU 0.895, two to four 0.894, at 0.09 s against 0.14 s (0.3 MP).
+NETWORK_GRABCUT_ITERATIONS = 1
 SEGMENTATION_DESCRIPTIONS = {
     "network": "the segmentation network",
     "network-grabcut": "GrabCut seeded by the segmentation network",
@@ -220,7 +223,11 @@ class Pipeline:
             small, progress=wrap_progress(progress, 0.0, 0.5), is_cancelled=is_cancelled
         )
         mask = grabcut_from_probability(
-            small, probability, progress=wrap_progress(progress, 0.5, 0.9), is_cancelled=is_cancelled
+            small,
+            probability,
+            iterations=NETWORK_GRABCUT_ITERATIONS,
+            progress=wrap_progress(progress, 0.5, 0.9),
+            is_cancelled=is_cancelled,
         )
         if small is image:
             return mask
