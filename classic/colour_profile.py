@@ -225,9 +225,7 @@ def _curve(data: bytes) -> np.ndarray:
     raise ValueError("an unknown curve type")
 
 
-def _convert_float(
-    samples: np.ndarray, source: _MatrixShaper, target: _MatrixShaper
-) -> np.ndarray:
+def _convert_float(samples: np.ndarray, source: _MatrixShaper, target: _MatrixShaper) -> np.ndarray:
     """Matrix/TRC to matrix/TRC in float32: linearise, through XYZ (D50), clip to the target's gamut,
     encode. Relative colorimetric: both matrices are already adapted to the connection space's D50."""
     height, width = samples.shape[:2]

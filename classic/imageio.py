@@ -35,7 +35,15 @@ from classic.photo_metadata import NO_METADATA, PhotoMetadata, exif_for_export, 
 
 HEIF_EXTENSIONS = (".heic", ".heif", ".hif", ".avif")
 READ_EXTENSIONS = (
-    ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", *HEIF_EXTENSIONS, *RAW_EXTENSIONS
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".bmp",
+    *HEIF_EXTENSIONS,
+    *RAW_EXTENSIONS,
 )
 WRITE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 _SIXTEEN_BIT_FORMATS = (".png", ".tif", ".tiff")
@@ -187,7 +195,10 @@ def write_image(
         raise InvalidInputError(f"bit depth must be 8 or 16, got {bit_depth}")
     depth = bit_depth if extension in _SIXTEEN_BIT_FORMATS else 8
     is_photo = (
-        isinstance(array, np.ndarray) and array.ndim == 3 and array.shape[2] in (3, 4) and array.size > 0
+        isinstance(array, np.ndarray)
+        and array.ndim == 3
+        and array.shape[2] in (3, 4)
+        and array.size > 0
         and extension != ".bmp"
     )
     converted = _in_profile(array, photo.profile) if is_photo and photo.profile is not None else array
@@ -358,8 +369,10 @@ def _encode_params(extension: str, quality: int, chroma_subsampling: str = "4:2:
     quality = int(min(max(quality, 1), 100))
     if extension in (".jpg", ".jpeg"):
         return [
-            cv2.IMWRITE_JPEG_QUALITY, quality,
-            cv2.IMWRITE_JPEG_SAMPLING_FACTOR, CHROMA_SUBSAMPLING[chroma_subsampling],
+            cv2.IMWRITE_JPEG_QUALITY,
+            quality,
+            cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+            CHROMA_SUBSAMPLING[chroma_subsampling],
         ]
     if extension == ".webp":
         # libwebp's lossy mode always halves the chroma resolution, even at quality 100: 100 means
