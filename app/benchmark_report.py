@@ -4,10 +4,8 @@ section (classic and engine operations), and the editor's responsiveness section
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from app.machine import describe_machine, machine_markdown
-from classic.atomic_file import current_umask
+from classic.atomic_file import write_atomically
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 EDITOR = "Editor responsiveness"
@@ -197,12 +195,4 @@ def _join_sections(preamble: str, sections: Mapping[str, str]) -> str:
 
 def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it 0600: a report is for sharing.
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text.encode("utf-8"))

@@ -193,24 +193,17 @@ class MainWindow(QMainWindow):
         return self.open_photos({"background": path})
 
     def _on_loaded(self, roles: dict[str, str], loaded: dict[str, LoadedImage]) -> None:
-        if "foreground" in loaded:
-            path, photo = roles["foreground"], loaded["foreground"]
-            self.document.set_foreground(
-                photo.rgb,
-                name=Path(path).name,
-                path=path,
-                bit_depth=photo.bit_depth,
-                origin=PhotoOrigin.of(photo),
-            )
-        if "background" in loaded:
-            path, photo = roles["background"], loaded["background"]
-            self.document.set_background(
-                photo.rgb,
-                name=Path(path).name,
-                path=path,
-                bit_depth=photo.bit_depth,
-                origin=PhotoOrigin.of(photo),
-            )
+        setters = {"foreground": self.document.set_foreground, "background": self.document.set_background}
+        for role, set_photo in setters.items():  # The foreground first, as a drop of both opens them.
+            if role in loaded:
+                path, photo = roles[role], loaded[role]
+                set_photo(
+                    photo.rgb,
+                    name=Path(path).name,
+                    path=path,
+                    bit_depth=photo.bit_depth,
+                    origin=PhotoOrigin.of(photo),
+                )
 
     def run_cutout(self) -> bool:
         """Cut the subject out of the foreground: segmentation mask, trimap and alpha layers."""

@@ -5,30 +5,20 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 from app.evaluation import plots
 from app.evaluation.runner import Evaluation, Scores, summary
 from app.evaluation.task import MEMORY, TIME, Metric
 from app.machine import machine_markdown
-from classic.atomic_file import current_umask
+from classic.atomic_file import write_atomically
 
 WORST_COUNT = 3
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write ``text`` atomically: a temporary file in the same folder, renamed over ``path``."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it 0600: a report is for sharing.
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write ``text`` (UTF-8) atomically, with the umask's mode: a report is for sharing."""
+    write_atomically(path, text.encode("utf-8"))
 
 
 def _finite(value: object) -> object:

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app.document import Document
 from app.jobs import JobRunner
 from classic.imageio import write_image
+from classic.pipeline import Cutout
 
 # Read when pytest-qt creates the QApplication, which happens after this module is imported.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -53,6 +55,14 @@ class SyntheticPhotos:
     foreground_path: str
     background_path: str
     subject_rgb: tuple[float, float, float] = SUBJECT_RGB
+
+    def open_in(self, document: Document) -> None:
+        """Both photos in ``document``, with the red disc cut out: mask, trimap and alpha are the red
+        pixels (separate arrays), the foreground colours the photo's."""
+        document.set_foreground(self.foreground)
+        document.set_background(self.background)
+        red = (self.foreground[..., 0] > 0.8).astype(np.float32)
+        document.set_cutout(Cutout(red, red.copy(), red.copy(), self.foreground.copy()))
 
 
 @pytest.fixture

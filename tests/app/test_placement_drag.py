@@ -14,7 +14,6 @@ from pytestqt.qtbot import QtBot
 
 from app.main_window import MainWindow
 from app.qimage import qimage_to_rgb
-from classic.pipeline import Cutout
 from classic.placement import Placement
 
 if TYPE_CHECKING:
@@ -31,11 +30,7 @@ def window(qtbot: QtBot, photos: SyntheticPhotos) -> MainWindow:
     qtbot.addWidget(main_window)
     main_window.show()
     qtbot.waitExposed(main_window)
-    document = main_window.document
-    document.set_foreground(photos.foreground)
-    document.set_background(photos.background)
-    red = (photos.foreground[..., 0] > 0.8).astype(np.float32)
-    document.set_cutout(Cutout(red, red, red, photos.foreground))
+    photos.open_in(main_window.document)
     main_window.editor.move_mode.setChecked(True)
     main_window.canvas.actual_size()
     return main_window

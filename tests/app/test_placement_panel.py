@@ -11,7 +11,6 @@ from app.compositing_panel import CompositingPanel
 from app.document import Document
 from app.placement_drag import PlacementDrag, dragged_placement, gesture_for
 from app.placement_panel import PlacementPanel
-from classic.pipeline import Cutout
 from classic.placement import Placement
 
 if TYPE_CHECKING:
@@ -42,10 +41,7 @@ def test_drag_gestures() -> None:
 
 def test_numeric_fields_move_the_subject(qtbot: QtBot, photos: SyntheticPhotos) -> None:
     document = Document()
-    document.set_foreground(photos.foreground)
-    document.set_background(photos.background)
-    red = (photos.foreground[..., 0] > 0.8).astype(np.float32)
-    document.set_cutout(Cutout(red, red, red, photos.foreground))
+    photos.open_in(document)
     composer, fields = CompositingPanel(document), PlacementPanel()
     qtbot.addWidget(composer)
     qtbot.addWidget(fields)

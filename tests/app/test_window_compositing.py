@@ -14,7 +14,6 @@ import app.window_actions as window_actions
 from app.compose import CompositingSettings, compose_full_resolution
 from app.main_window import MainWindow
 from classic.imageio import read_image
-from classic.pipeline import Cutout
 from classic.placement import Placement
 
 if TYPE_CHECKING:
@@ -31,11 +30,7 @@ def window(qtbot: QtBot, photos: SyntheticPhotos) -> MainWindow:
     main_window.show_error = errors.append  # type: ignore[assignment]
     main_window.errors = errors  # type: ignore[attr-defined]
     qtbot.addWidget(main_window)
-    document = main_window.document
-    document.set_foreground(photos.foreground)
-    document.set_background(photos.background)
-    red = (photos.foreground[..., 0] > 0.8).astype(np.float32)
-    document.set_cutout(Cutout(red, red, red, photos.foreground.copy()))
+    photos.open_in(main_window.document)
     panel = main_window.editor.compositing_panel
     panel.method.setCurrentText("feather")
     panel.edge_shift.setValue(3.0)

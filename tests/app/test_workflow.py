@@ -40,11 +40,7 @@ def window(qtbot: QtBot, photos: SyntheticPhotos) -> MainWindow:
     qtbot.addWidget(main_window)
     main_window.show()
     qtbot.waitExposed(main_window)
-    document = main_window.document
-    document.set_foreground(photos.foreground)
-    document.set_background(photos.background)
-    red = (photos.foreground[..., 0] > 0.8).astype(np.float32)
-    document.set_cutout(Cutout(red, red.copy(), red.copy(), photos.foreground.copy()))
+    photos.open_in(main_window.document)
     return main_window
 
 
