@@ -6,7 +6,7 @@ import sys
 
 if __name__ == "__main__":
     try:  # Importing torch and the rest takes seconds: Ctrl+C meanwhile is no traceback either.
-        from app.cli import main
+        from app.cli.cli import main
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -1,4 +1,4 @@
-"""Runs many command lines through ``app.cli.main`` in one process under an address-space limit.
+"""Runs many command lines through ``app.cli.cli.main`` in one process under an address-space limit.
 
 ``python -m tests.fault_runner CASES.json RESULTS.json`` reads ``{"limit_bytes", "seconds", "cases":
 [{"id", "argv", "inputs", "out"}]}``. For each case it captures what the command prints on the process's
@@ -39,7 +39,7 @@ def fingerprint(path: str) -> str:
 
 def run_case(argv: list[str]) -> tuple[int, str, float]:
     """Exit status, stderr text and seconds of ``main.py ARGV``, run in this process."""
-    from app.cli import main
+    from app.cli.cli import main
 
     with tempfile.TemporaryFile() as sink:
         sys.stderr.flush()

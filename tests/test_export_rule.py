@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from app.cli import main
+from app.cli.cli import main
 from classic.imageio import write_image
 
 RECT = "10,10,40,30"
@@ -64,7 +64,7 @@ def test_command_line_outputs_honour_the_umask(tmp_path: Path, umask_027: None) 
 
 
 def test_reports_honour_the_umask(tmp_path: Path, umask_027: None) -> None:
-    from app.benchmark_report import _write_atomically
+    from app.bench.benchmark_report import _write_atomically
     from app.evaluation.report import write_text
 
     write_text(tmp_path / "report.md", "# Report\n")

@@ -32,7 +32,7 @@ def test_lower_layers_never_load_upper_ones(package: str, forbidden: set[str]) -
 
 
 def test_the_command_line_does_not_load_qt() -> None:
-    assert "PySide6" not in _modules_loaded_by("import app.cli")
+    assert "PySide6" not in _modules_loaded_by("import app.cli.cli")
 
 
 def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:

@@ -1,4 +1,4 @@
-"""The ``evaluate`` and ``make-compositing-set`` subcommands; ``app.cli.build_parser`` adds them."""
+"""The ``evaluate`` and ``make-compositing-set`` subcommands; ``app.cli.cli.build_parser`` adds them."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 from app.evaluation import compositing, matting, segmentation
 from app.evaluation.task import Task
-from app.progress_bar import TextProgressBar
 from classic.checks import InvalidInputError
+from classic.progress_bar import TextProgressBar
 
 TASKS = ("matting", "segmentation", "compositing")
 DEFAULT_DILATIONS = ",".join(map(str, matting.DILATIONS))

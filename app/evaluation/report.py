@@ -8,9 +8,9 @@ import math
 from pathlib import Path
 
 from app.evaluation import plots
+from app.evaluation.machine import machine_markdown
 from app.evaluation.runner import Evaluation, Scores, summary
 from app.evaluation.task import MEMORY, TIME, Metric
-from app.machine import machine_markdown
 from classic.atomic_file import write_atomically
 
 WORST_COUNT = 3

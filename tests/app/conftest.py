@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.document import Document
-from app.jobs import JobRunner
+from app.gui.jobs import JobRunner
+from app.model.document import Document
 from classic.imageio import write_image
 from classic.pipeline import Cutout
 
@@ -89,7 +89,7 @@ def isolated_settings_and_recovery(
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
-    import app.project_controller as project_controller
+    import app.gui.project_controller as project_controller
 
     folder = tmp_path_factory.mktemp("settings")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from app.document import Document
+from app.model.document import Document
 from classic.pipeline import Cutout
 
 SIZE = (480, 640)
@@ -52,8 +52,8 @@ def main(settings: str, seed: int) -> None:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings)
     application = QApplication([])
-    from app.main_window import MainWindow
-    from app.session import restore, snapshot
+    from app.gui.main_window import MainWindow
+    from app.project.session import restore, snapshot
 
     window = MainWindow()
     window.project.autosave_timer.setInterval(50)

@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-from app.cli import EXIT_BAD_INPUT, main
+from app.cli.cli import EXIT_BAD_INPUT, main
 from classic.compositing import composite
 from classic.grabcut import Rect
 from classic.pipeline import CutoutOptions, cut_out

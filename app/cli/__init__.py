@@ -1,0 +1,3 @@
+"""The command line (``python main.py SUBCOMMAND``): argument parsing, inputs, and the subcommands'
+actions. No Qt.
+"""

@@ -1,0 +1,166 @@
+"""The application's settings, declared once: key, type, default and validator, over ``QSettings``.
+
+Every read goes through ``Settings.get``, which falls back to the key's default when the stored value is
+missing, of the wrong type or rejected by the validator, so a hand-edited or stale settings file never
+breaks the program. ``engine`` and ``classic`` never see this: the window turns values into options.
+Tests point ``QSettings`` at a temporary folder (see ``tests/app/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QSettings
+
+from app.model.export_options import PROFILE_CHOICES, PhotoOrigin, photo_export
+from classic.image_source import DEFAULT_MAX_MEGAPIXELS, ImageLimits
+from classic.imageio import CHROMA_SUBSAMPLING, PhotoExport
+from engine.device import DEVICE_PREFERENCES
+from engine.pipeline import COMPOSITING_METHODS, MATTING_METHODS, SEGMENTATION_METHODS
+
+# The segmentation methods that need no rectangle: what the automatic cut-out may run.
+AUTOMATIC_SELECTION = tuple(method for method in SEGMENTATION_METHODS if method != "grabcut")
+
+GPS_CHOICES = ("remove", "keep")
+SUBSAMPLINGS = tuple(CHROMA_SUBSAMPLING)
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key: its type, default, and a validator that says whether a value of that type is usable."""
+
+    key: str
+    type: type
+    default: Any
+    label: str
+    valid: Callable[[Any], bool] = lambda _value: True
+    choices: tuple[str, ...] = ()
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any], bool]:
+    return lambda value: value in choices
+
+
+def _between(low: float, high: float) -> Callable[[Any], bool]:
+    return lambda value: low <= value <= high
+
+
+SETTINGS: dict[str, Setting] = {
+    setting.key: setting
+    for setting in (
+        Setting(
+            "compositing/method", str, "alpha", "Compositing method",
+            _one_of(COMPOSITING_METHODS), COMPOSITING_METHODS,
+        ),
+        Setting(
+            "segmentation/method", str, "auto", "Automatic selection",
+            _one_of(AUTOMATIC_SELECTION), AUTOMATIC_SELECTION,
+        ),
+        Setting(
+            "matting/method", str, "closed-form", "Matting method", _one_of(MATTING_METHODS), MATTING_METHODS
+        ),
+        Setting(
+            "matting/band_fraction", float, 0.01, "Trimap band (fraction of diagonal)", _between(0.001, 0.2)
+        ),
+        Setting("brush/size", int, 40, "Brush size (px)", _between(1, 2000)),
+        Setting("brush/hardness", float, 0.8, "Brush hardness", _between(0.0, 1.0)),
+        Setting("brush/opacity", float, 1.0, "Brush opacity", _between(0.0, 1.0)),
+        Setting("editing/undo_limit", int, 100, "Undo limit (steps)", _between(1, 10_000)),
+        Setting(
+            "files/max_megapixels", float, DEFAULT_MAX_MEGAPIXELS, "Largest image to open (megapixels)",
+            _between(1.0, 10_000.0),
+        ),
+        Setting(
+            "engine/device", str, "auto", "Device for networks",
+            _one_of(DEVICE_PREFERENCES), DEVICE_PREFERENCES,
+        ),
+        Setting(
+            "export/profile", str, "srgb", "Colour profile of exports",
+            _one_of(PROFILE_CHOICES), PROFILE_CHOICES,
+        ),
+        Setting("export/gps", str, "remove", "GPS position in exports", _one_of(GPS_CHOICES), GPS_CHOICES),
+        Setting("export/quality", int, 95, "JPEG / WebP quality", _between(1, 100)),
+        Setting(
+            "export/jpeg_subsampling", str, "4:2:0", "JPEG chroma subsampling",
+            _one_of(SUBSAMPLINGS), SUBSAMPLINGS,
+        ),
+        Setting("folders/last_export", str, "", "Last export folder"),
+        Setting("folders/last_open", str, "", "Last open folder"),
+    )
+}  # fmt: skip
+
+
+def _convert(setting: Setting, raw: object) -> Any:
+    # QSettings' INI and native backends hand back strings for numbers; bool("false") would be True.
+    if setting.type is bool:
+        if isinstance(raw, str):
+            if raw.lower() not in ("true", "false"):
+                raise ValueError(raw)
+            return raw.lower() == "true"
+        return bool(raw)
+    if not isinstance(raw, str | int | float):
+        raise TypeError(type(raw).__name__)
+    return setting.type(raw)
+
+
+class Settings:
+    """Typed access to ``SETTINGS`` in a ``QSettings`` store (the application's own by default)."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self._store = store if store is not None else QSettings()
+
+    def get(self, key: str) -> Any:
+        """The stored value of ``key``, or its default when missing or unusable."""
+        setting = SETTINGS[key]
+        raw = self._store.value(key)
+        if raw is None:
+            return setting.default
+        try:
+            value = _convert(setting, raw)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or not setting.valid(value):
+            _log.warning("setting %s: ignoring the bad value %r, using %r", key, raw, setting.default)
+            return setting.default
+        return value
+
+    def set(self, key: str, value: Any) -> None:
+        """Store ``value`` for ``key``; raises ``ValueError`` for a value the key does not accept."""
+        setting = SETTINGS[key]
+        if not isinstance(value, setting.type) or not setting.valid(value):
+            raise ValueError(f"setting {key}: {value!r} is not a valid {setting.type.__name__}")
+        self._store.setValue(key, value)
+
+    def reset(self, key: str) -> None:
+        self._store.remove(key)
+
+    def sync(self) -> None:
+        self._store.sync()
+
+    def image_limits(self) -> ImageLimits:
+        """The largest image the window opens, checked from each file's header before decoding."""
+        return ImageLimits(max_megapixels=self.get("files/max_megapixels"))
+
+    def photo_export(self, source: PhotoOrigin | None) -> PhotoExport:
+        """How a result made from ``source`` is written: the *Export* preferences (profile, GPS, JPEG
+        chroma subsampling) and the source's profile and metadata."""
+        return photo_export(
+            source,
+            profile=self.get("export/profile"),
+            keep_gps=self.get("export/gps") == "keep",
+            chroma_subsampling=self.get("export/jpeg_subsampling"),
+        )
+
+    def pipeline_changes(self) -> dict[str, Any]:
+        """The ``engine.pipeline.PipelineOptions`` fields these settings choose (engine never sees them)."""
+        return {
+            "device": self.get("engine/device"),
+            "segmentation": self.get("segmentation/method"),
+            "matting": self.get("matting/method"),
+            "band_fraction": self.get("matting/band_fraction"),
+        }

@@ -1,0 +1,144 @@
+"""The document: a foreground photo, a background photo and everything made from them.
+
+Plain Python over ``LayerStack``. It keeps the layers consistent: a new foreground drops its cut-out and
+the composite, a new background drops the composite, and every new result becomes visible so the canvas
+(which shows the topmost visible layer) shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.model.files import suggested_export_path
+from app.model.layers import LayerStack
+
+if TYPE_CHECKING:
+    from app.model.export_options import PhotoOrigin
+    from classic.pipeline import Cutout
+
+
+@dataclass(frozen=True)
+class CompositeResult:
+    """The cut-out the composite was made from (new or reused) and the composite itself."""
+
+    cutout: Cutout
+    image: np.ndarray
+
+
+CUTOUT_LAYERS = ("segmentation mask", "refined mask", "trimap", "alpha")
+PHOTO_ROLES = ("foreground", "background")
+
+
+class Document:
+    """Layers plus what they came from: file names and paths, the cut-out, the background's bit depth."""
+
+    def __init__(self) -> None:
+        self.layers = LayerStack()
+        self.cutout: Cutout | None = None
+        self.background_bit_depth = 8
+        self.foreground_bit_depth = 8
+        # Each photo's colour profile and EXIF/XMP, for exports: the composite takes the background's,
+        # the cut-out the foreground's.
+        self.origins: dict[str, PhotoOrigin] = {}
+        self._names: dict[str, str] = {}
+        self._paths: dict[str, str] = {}
+
+    def has(self, name: str) -> bool:
+        return name in self.layers
+
+    def set_foreground(
+        self,
+        image: np.ndarray,
+        *,
+        name: str = "foreground",
+        path: str | None = None,
+        bit_depth: int = 8,
+        origin: PhotoOrigin | None = None,
+    ) -> None:
+        """Replace the foreground photo; its cut-out and the composite are dropped. ``bit_depth`` is the
+        export's for what is cut out of it, ``origin`` its profile and metadata (None: sRGB, none)."""
+        self.foreground_bit_depth = bit_depth
+        self._set_origin("foreground", origin)
+        self.cutout = None
+        self.layers.remove("composite", *CUTOUT_LAYERS)
+        self._set_photo("foreground", image, name, path)
+
+    def set_background(
+        self,
+        image: np.ndarray,
+        *,
+        name: str = "background",
+        path: str | None = None,
+        bit_depth: int = 8,
+        origin: PhotoOrigin | None = None,
+    ) -> None:
+        """Replace the background photo; the composite is dropped. ``bit_depth`` is the export's,
+        ``origin`` the photo's profile and metadata (None: sRGB, none)."""
+        self.layers.remove("composite")
+        self.background_bit_depth = bit_depth
+        self._set_origin("background", origin)
+        self._set_photo("background", image, name, path)
+
+    def set_cutout(self, cutout: Cutout) -> None:
+        """Show a new cut-out of the foreground; a composite made from an older one is dropped."""
+        self.cutout = cutout
+        self.layers.remove("composite")
+        self._show("segmentation mask", cutout.mask)
+        if cutout.trimap is not None:
+            self._show("trimap", cutout.trimap)
+        self._show("alpha", cutout.alpha)
+
+    def set_composite(self, result: CompositeResult) -> None:
+        """Show a composite, and the cut-out it was made from when that is new."""
+        if result.cutout is not self.cutout:
+            self.set_cutout(result.cutout)
+        self._show("composite", result.image)
+
+    def _set_origin(self, role: str, origin: PhotoOrigin | None) -> None:
+        if origin is None:
+            self.origins.pop(role, None)
+        else:
+            self.origins[role] = origin
+
+    def origin_of(self, name: str) -> PhotoOrigin | None:
+        """The photo an export of layer ``name`` comes from: the background for the background and the
+        composite, the foreground for the rest."""
+        return self.origins.get("background" if name in ("background", "composite") else "foreground")
+
+    def bit_depth_of(self, name: str) -> int:
+        """The bit depth an export of layer ``name`` gets unless asked: its source photo's (the
+        background's for the background and the composite, the foreground's for the rest)."""
+        return self.background_bit_depth if name in ("background", "composite") else self.foreground_bit_depth
+
+    def title(self) -> str:
+        """``foreground.jpg on background.jpg``, or whichever of the two is open ("" for none)."""
+        return " on ".join(self._names[role] for role in PHOTO_ROLES if role in self.layers)
+
+    def folder(self) -> str:
+        """Folder of the opened photos, for file dialogs ("" when none came from a file)."""
+        path = self._paths.get("foreground") or self._paths.get("background")
+        return str(Path(path).parent) if path else ""
+
+    def export_suggestion(self) -> str:
+        return suggested_export_path(self._paths.get("foreground"), self._paths.get("background"))
+
+    def photo_source(self, role: str) -> tuple[str | None, str | None]:
+        """The shown name and the file path of the ``role`` photo (None where unknown), for projects."""
+        return self._names.get(role) if role in self.layers else None, self._paths.get(role)
+
+    def _set_photo(self, role: str, image: np.ndarray, name: str, path: str | None) -> None:
+        # Names first: listeners of the layer stack may ask for the title.
+        self._names[role] = name
+        if path is None:
+            self._paths.pop(role, None)
+        else:
+            self._paths[role] = path
+        self._show(role, image)
+
+    def _show(self, name: str, image: np.ndarray) -> None:
+        self.layers.set_image(name, image)
+        self.layers.set_visible(name, True)

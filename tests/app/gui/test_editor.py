@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.gui.main_window import MainWindow
+from app.gui.qimage import qimage_to_rgb
+from app.model.views import VIEW_MODES
+from classic.pipeline import Cutout
+
+if TYPE_CHECKING:
+    from tests.app.conftest import SyntheticPhotos
+
+
+def _shown(window: MainWindow) -> np.ndarray:
+    return qimage_to_rgb(window.canvas._item.pixmap().toImage())
+
+
+def test_view_modes_render_the_current_mask(qtbot: QtBot, photos: SyntheticPhotos) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.document.set_foreground(photos.foreground)
+    window.document.set_background(photos.background)
+    red = (photos.foreground[..., 0] > 0.8).astype(np.float32)
+    window.document.set_cutout(Cutout(red, red, red, photos.foreground))
+    editor = window.editor
+    for mode in VIEW_MODES:
+        editor.set_mode(mode)
+        assert window.canvas.has_image
+    editor.set_mode("on black")
+    assert np.allclose(_shown(window)[0, 0], 0.0) and _shown(window)[45, 60, 0] > 0.8
+    editor.set_mode("alpha")
+    assert np.allclose(_shown(window)[..., 1], red, atol=1 / 255)
+    editor.set_mode("before")
+    assert _shown(window).shape == photos.background.shape
+    editor.set_mode("layers")
+    with qtbot.waitSignal(editor.compositing_panel.preview_ready, timeout=10_000):
+        editor.compositing_panel.method.setCurrentText("copy")
+    assert editor.mode == "after" and editor.preview is not None
+    editor.split_field.setValue(50.0)
+    editor.set_mode("split")
+    split = _shown(window)
+    assert np.allclose(split[:, :10], photos.background[:, :10], atol=1 / 255)
+
+
+def test_toolbar_and_panel_share_the_method(qtbot: QtBot) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.method_combo.setCurrentText("poisson")
+    assert window.editor.compositing_panel.method.currentText() == "poisson"
+    window.editor.compositing_panel.method.setCurrentText("feather")
+    assert window.method_combo.currentText() == "feather"
+
+
+def test_dragging_moves_the_split_line(qtbot: QtBot, photos: SyntheticPhotos) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.document.set_background(photos.background)
+    editor = window.editor
+    editor.set_mode("split")
+    canvas = window.canvas
+    canvas.actual_size()
+    point = canvas.mapFromScene(35.0, 50.0)
+    qtbot.mousePress(canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseRelease(canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert abs(editor.split_field.value() - 25.0) < 2.0

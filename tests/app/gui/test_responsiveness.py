@@ -1,0 +1,79 @@
+"""The editor benchmark's functions on tiny sizes: sane figures (structure, positive values), no timing
+assertions; the path and edge helpers; and the runner writing its section."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.gui import responsiveness
+from app.gui.editor_timing import EditorTiming
+from app.gui.window_driver import circle_path, edge_points
+
+
+def check_timing(row: EditorTiming, samples: int | None = None) -> None:
+    assert row.samples >= 1 and (samples is None or row.samples == samples)
+    assert 0.0 < row.median_ms <= row.p95_ms <= row.p99_ms <= row.max_ms
+    assert math.isfinite(row.max_ms)
+
+
+def test_dabs_give_one_sample_per_dab(qtbot: QtBot) -> None:
+    dab, release = responsiveness.measure_dabs(size=(300, 200), brush=20.0, dabs=12)
+    check_timing(dab, samples=12)
+    check_timing(release, samples=1)
+    assert dab.target_ms == responsiveness.DAB_TARGET_MS and dab.statistic == "p95" and dab.met is not None
+    assert release.target_ms is None and release.met is None
+    assert dab.size == "300x200"
+
+
+def test_stroke_latency_waits_for_the_alpha_then_the_composite(qtbot: QtBot) -> None:
+    alpha, composite = responsiveness.measure_stroke_latency(size=(160, 120), brush=16.0, strokes=2)
+    check_timing(alpha, samples=2)
+    check_timing(composite, samples=2)
+    assert composite.max_ms >= alpha.max_ms  # the composite is remade after the alpha is pasted
+    assert composite.target_ms == responsiveness.STROKE_TARGET_MS and composite.statistic == "median"
+
+
+def test_job_stall_records_gaps_and_the_gui_thread_handling(qtbot: QtBot) -> None:
+    rows = responsiveness.measure_job_stall(size=(160, 120), runs=2)
+    measures = [row.measure for row in rows]
+    assert measures == [
+        "show a new photo (GUI thread)",
+        "GUI gaps during the cut-out (first job)",
+        "GUI gaps during the cut-out (repeat)",
+        "show the cut-out (GUI thread)",
+        "autosave (GUI thread)",
+    ]
+    for row in rows:
+        check_timing(row)
+    assert rows[3].samples == 2
+    assert rows[1].target_ms == responsiveness.STALL_TARGET_MS and rows[1].statistic == "max"
+
+
+def test_undo_memory_of_a_diagonal_is_far_below_its_bounding_box() -> None:
+    dab, diagonal = responsiveness.measure_undo_memory(size=(900, 600), brush=30.0)
+    assert diagonal.box == "900x600 of 900x600" and diagonal.tiles > 0
+    assert diagonal.after_mib < 0.5 * diagonal.before_mib
+    assert diagonal.before_mib == pytest.approx(2 * 900 * 600 * 4 / 1024**2)
+    assert 0.0 < dab.after_mib <= dab.before_mib and dab.tiles >= 1
+
+
+def test_circle_path_steps_just_over_the_spacing() -> None:
+    points = np.asarray(circle_path(600, 400, radius=150.0, step=5.0, count=50))
+    steps = np.hypot(*np.diff(points, axis=0).T)
+    assert np.all(steps >= 5.0) and np.all(steps < 5.05)
+    assert np.allclose(np.hypot(points[:, 0] - 300, points[:, 1] - 200), 150.0)
+
+
+def test_edge_points_lie_on_the_mask_edge() -> None:
+    mask = np.zeros((40, 60), np.float32)
+    mask[10:30, 20:45] = 1.0
+    points = edge_points(mask, 5)
+    assert len(points) == 5
+    for x, y in points:
+        assert 10 <= y < 30 and x in (19.0, 44.0)  # the column left of a change between x and x + 1
+    with pytest.raises(RuntimeError):
+        edge_points(np.zeros((5, 5), np.float32), 2)

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from app.cli.cli import main
+
+if TYPE_CHECKING:
+    from tests.app.conftest import SyntheticPhotos
+
+
+def test_screenshot_of_a_composite(qtbot: QtBot, photos: SyntheticPhotos, tmp_path: Path) -> None:
+    output = tmp_path / "window.png"
+    status = main(["--screenshot", str(output), photos.foreground_path, photos.background_path])
+    assert status == 0
+    image = QImage(str(output))
+    assert not image.isNull() and image.width() >= 400 and image.height() >= 300
+
+
+def test_screenshot_needs_both_photos(photos: SyntheticPhotos, tmp_path: Path) -> None:
+    assert main(["--screenshot", str(tmp_path / "window.png"), photos.foreground_path]) == 2
