@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from app.cli.cli_inputs import Reader, is_inside, reader, refuse_overwriting
-from app.model.compose import CompositingSettings, compose
+from app.model.compose import compose
+from app.model.compositing_settings import CompositingSettings
 from app.model.export_options import chosen_profile, from_arguments
 from classic.checks import InvalidInputError, check_same_size
 from classic.foreground import estimate_foreground

@@ -1,23 +1,26 @@
 """The compositing panel (a dock): method, edge shift, feather radius, smoothing and decontamination.
 
-Every change recomposes a preview on the panel's own ``JobRunner`` from copies of at most
-``compose.PREVIEW_MEGAPIXELS``, so the controls answer within a moment while the window's jobs run
-on theirs; ``preview_ready`` carries the result. ``settings()`` is what an export composes with
-(``compose.compose_full_resolution``).
+A view of the document's compositing settings (``Document.compositing``): a field's edit changes the
+document, and every change of the document's settings, from here or elsewhere (the toolbar's method
+box, a placement drag, a project opened), shows in the fields and recomposes a preview on the panel's
+own ``JobRunner`` from copies of at most ``compose.PREVIEW_MEGAPIXELS``, so the controls answer
+within a moment while the window's jobs run on theirs; ``preview_ready`` carries the result.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QWidget
 
 from app.gui.jobs import JobRunner
-from app.model.compose import (
+from app.model.compose import compose_preview
+from app.model.compositing_settings import (
     EDGE_SHIFT_LIMIT,
     FEATHER_LIMIT,
     SMOOTHING_LIMIT,
     CompositingSettings,
-    compose_preview,
 )
 from app.model.document import Document
 from classic.compositing import COMPOSITING_METHODS as CLASSIC_METHODS
@@ -45,15 +48,14 @@ def _spin(minimum: float, maximum: float, step: float, suffix: str, tip: str) ->
 
 
 class CompositingPanel(QWidget):
-    """Controls for ``CompositingSettings``; recomposes a preview of ``document`` when they change."""
+    """Controls for the document's ``CompositingSettings``; recomposes a preview when they change."""
 
-    settings_changed = Signal(object)  # CompositingSettings
+    settings_changed = Signal(object)  # CompositingSettings, after an edit of the user's
     preview_ready = Signal(object)  # np.ndarray, RGB at preview resolution
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._document = document
-        self._placement: Placement | None = None
         self.runner = JobRunner(self)
         self._pipeline: Pipeline | None = None  # Used only on the runner's thread (fusion).
         self.method = QComboBox()
@@ -74,24 +76,47 @@ class CompositingPanel(QWidget):
         form.addRow("Feather", self.feather)
         form.addRow("Smoothing", self.smoothing)
         form.addRow("Decontamination", self.decontamination)
-        self.method.currentTextChanged.connect(lambda _text: self._changed())
+        self.method.currentTextChanged.connect(lambda _text: self._edited())
         for box in (self.edge_shift, self.feather, self.smoothing, self.decontamination):
-            box.valueChanged.connect(lambda _value: self._changed())
+            box.valueChanged.connect(lambda _value: self._edited())
         self.runner.finished.connect(self.preview_ready.emit)
+        self._show(document.compositing)
+        document.connect_compositing(self._on_settings)
 
     def settings(self) -> CompositingSettings:
+        """The document's settings, which the fields show."""
+        return self._document.compositing
+
+    def set_settings(self, settings: CompositingSettings) -> None:
+        """Use ``settings`` (all but the placement, which stays) as an edit of the user's."""
+        self._document.set_compositing(replace(settings, placement=self._document.compositing.placement))
+
+    def set_placement(self, placement: Placement | None, *, notify: bool = True) -> None:
+        """Use ``placement`` (None: the default placement); ``notify`` False: no edit of the user's (a new
+        photo's fresh placement)."""
+        self._document.set_compositing(replace(self._document.compositing, placement=placement), edit=notify)
+
+    def _fields(self) -> CompositingSettings:
         feather = self.feather.value()
-        return CompositingSettings(
+        return replace(
+            self._document.compositing,
             method=self.method.currentText(),
             edge_shift=self.edge_shift.value(),
             feather_radius=feather if feather > 0 else None,
             smoothing=self.smoothing.value(),
             decontamination=self.decontamination.value(),
-            placement=self._placement,
         )
 
-    def set_settings(self, settings: CompositingSettings) -> None:
-        """Show ``settings`` (all but the placement) in the fields and recompose once."""
+    def _edited(self) -> None:
+        self._document.set_compositing(self._fields())
+
+    def _on_settings(self, settings: CompositingSettings, edit: bool) -> None:
+        self._show(settings)
+        if edit:
+            self.settings_changed.emit(settings)
+        self.request_preview()
+
+    def _show(self, settings: CompositingSettings) -> None:
         fields = (self.method, self.edge_shift, self.feather, self.smoothing, self.decontamination)
         for widget in fields:
             widget.blockSignals(True)
@@ -104,14 +129,6 @@ class CompositingPanel(QWidget):
         finally:
             for widget in fields:
                 widget.blockSignals(False)
-        self._changed()
-
-    def set_placement(self, placement: Placement | None, *, notify: bool = True) -> None:
-        """Use ``placement`` (None: the default placement) and recompose; ``notify`` False: only store it
-        (a new photo's fresh placement, which is no edit of the user's)."""
-        self._placement = placement
-        if notify:
-            self._changed()
 
     def can_preview(self) -> bool:
         document = self._document
@@ -122,18 +139,13 @@ class CompositingPanel(QWidget):
         if not self.can_preview() or not self.runner.is_running:  # Closing: a field's last edit.
             return False
         photo, background = self._document.layers.get("foreground"), self._document.layers.get("background")
-        assert photo is not None and background is not None and self._document.cutout is not None
+        cutout = self._document.shown_cutout()  # Brush strokes included, as Composite and Export.
+        assert photo is not None and background is not None and cutout is not None
         settings = self.settings()
         if settings.method == "fusion" and self._pipeline is None:
             self._pipeline = Pipeline()
-        self.runner.submit(
-            compose_preview, photo, background, self._document.cutout, settings, pipeline=self._pipeline
-        )
+        self.runner.submit(compose_preview, photo, background, cutout, settings, pipeline=self._pipeline)
         return True
 
     def shutdown(self) -> None:
         self.runner.shutdown()
-
-    def _changed(self) -> None:
-        self.settings_changed.emit(self.settings())
-        self.request_preview()

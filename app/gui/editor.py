@@ -106,8 +106,7 @@ class Editor(QObject):
         self.compositing_panel.settings_changed.connect(lambda _settings: self._show_after())
         self.compositing_panel.preview_ready.connect(self._on_preview)
         # The toolbar's method and the panel's are one choice.
-        window.method_combo.currentTextChanged.connect(self._sync_method)
-        self.compositing_panel.method.currentTextChanged.connect(window.method_combo.setCurrentText)
+        window.document.connect_compositing(lambda _settings, _edit: self._show_placement())
         window.layers.connect(self._on_layer_event)
         window.layer_view.selectionModel().currentChanged.connect(lambda *_: self.render())
         window.installEventFilter(self)
@@ -177,7 +176,7 @@ class Editor(QObject):
         photo, background = layers.get("foreground"), layers.get("background")
         if photo is None or background is None:
             return None
-        return self.compositing_panel.settings().placement or default_placement(photo.shape, background.shape)
+        return self._window.document.compositing.placement or default_placement(photo.shape, background.shape)
 
     def apply_placement(self, placement: Placement) -> None:
         self.placement_panel.set_placement(placement)
@@ -207,11 +206,17 @@ class Editor(QObject):
     def _fresh_placement(self) -> None:
         # A placement is made for one pair of photos: a new photo starts fitted, never at the old offsets
         # and scale (a 6000 px photo placed at a 1600 px one's scale can leave the frame entirely).
-        self.compositing_panel.set_placement(None, notify=False)
-        fitted = self.current_placement()
-        if fitted is not None:
-            self.placement_panel.set_placement(fitted, notify=False)
+        self._window.document.set_compositing(
+            replace(self._window.document.compositing, placement=None), edit=False
+        )
+        self._show_placement()
         self.drag.refresh()
+
+    def _show_placement(self) -> None:
+        """The placement panel shows the document's placement (the fitted one when it has none)."""
+        current = self.current_placement()
+        if current is not None and current != self.placement_panel.placement():
+            self.placement_panel.set_placement(current, notify=False)
 
     def after_image(self) -> np.ndarray | None:
         return self.preview if self.preview is not None else self._window.layers.get("composite")
@@ -348,10 +353,6 @@ class Editor(QObject):
         name = self.mask_name()
         return None if name is None else self._window.layers.get(name)
 
-    def _sync_method(self, method: str) -> None:
-        if self.compositing_panel.method.findText(method) >= 0:
-            self.compositing_panel.method.setCurrentText(method)
-
     def _options_changed(self) -> None:
         self.options = ViewOptions(
             self.options.overlay_colour,
@@ -395,9 +396,7 @@ class Editor(QObject):
         if event.name in ("foreground", "background", "alpha", "composite"):
             self.preview = None
             if event.name == "alpha" and event.kind != "removed":
-                current = self.current_placement()
-                if current is not None:
-                    self.placement_panel.set_placement(current, notify=False)
+                self._show_placement()
         if event.region is not None:  # Changed in place: only that region, unless already drawn.
             if not event.drawn:
                 self.redraw_region(event.name, event.region)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -37,7 +36,6 @@ from app.gui.tool_settings import ToolSettings
 from app.gui.tools_menu import ToolsMenu
 from app.gui.touch_up_controller import AlphaTouchUp
 from app.gui.window_actions import WindowActions
-from app.model.compose import shown_cutout
 from app.model.document import PHOTO_ROLES, CompositeResult, Document
 from app.model.export_options import PhotoOrigin
 from app.model.files import assign_dropped, is_image_path, with_export_extension
@@ -87,8 +85,12 @@ class MainWindow(QMainWindow):
         self.job_panel = JobPanel(self.jobs)
         self.method_combo = QComboBox()
         self.method_combo.addItems(list(COMPOSITING_METHODS))
-        self.method_combo.setCurrentText(self.settings.get("compositing/method") or DEFAULT_METHOD)
         self.method_combo.setToolTip("How the cut-out subject is blended into the background")
+        # A view of the document's method, as the compositing panel's box is.
+        self.document.set_method(self.settings.get("compositing/method") or DEFAULT_METHOD)
+        self.method_combo.setCurrentText(self.document.compositing.method)
+        self.method_combo.currentTextChanged.connect(self.document.set_method)
+        self.document.connect_compositing(self._show_method)
         self.layer_model = LayerListModel(self.layers, self)
         self.layer_view = QListView()
         self.layer_view.setModel(self.layer_model)
@@ -219,9 +221,16 @@ class MainWindow(QMainWindow):
         self.document.set_cutout(cutout)
         self._say_how(cutout)
 
-    def _composite_done(self, result: CompositeResult) -> None:
-        new_cutout = result.cutout is not self.document.cutout
-        self.document.set_composite(result)
+    def _show_method(self, settings: object, _edit: bool) -> None:
+        method = self.document.compositing.method
+        if self.method_combo.currentText() != method:
+            self.method_combo.blockSignals(True)
+            self.method_combo.setCurrentText(method)
+            self.method_combo.blockSignals(False)
+
+    def _composite_done(self, result: CompositeResult, *, new_cutout: bool = True) -> None:
+        new_cutout = new_cutout and result.cutout is not self.document.cutout
+        self.document.set_composite(result, new_cutout=new_cutout)
         if self.editor.mode in MASK_VIEWS:  # A mask view would hide the composite just asked for.
             self.editor.set_mode("after")
         if new_cutout:
@@ -238,22 +247,23 @@ class MainWindow(QMainWindow):
                 raise ValueError(
                     f"unknown compositing method {method!r}; known: {', '.join(COMPOSITING_METHODS)}"
                 )
-            self.method_combo.setCurrentText(method)
+            self.document.set_method(method)
         foreground, background = self.layers.get("foreground"), self.layers.get("background")
         if foreground is None or background is None:
             self.show_error("Open a foreground photo and a background photo first.")
             return False
-        cutout = self.document.cutout
+        cutout = self.document.shown_cutout(copy=True)  # As previewed: brush strokes included.
+        settings = self.document.compositing  # Edge, feather, placement… as previewed.
         return self.job_panel.run(
             "Compositing" if cutout is not None else "Cutting out and compositing",
-            self._composite_done,
+            partial(self._composite_done, new_cutout=cutout is None),
             cut_out_and_composite,
             foreground,
             background,
-            method=self.method_combo.currentText(),
+            method=settings.method,
             cutout=cutout,
             pipeline=self.pipeline,
-            settings=self.editor.compositing_panel.settings(),  # Edge, feather, placement… as previewed.
+            settings=settings,
         )
 
     def export_composite(self, path: str, *, bit_depth: int | None = None) -> bool:
@@ -264,13 +274,11 @@ class MainWindow(QMainWindow):
             return False
         path = with_export_extension(path)
         foreground, background = self.layers.get("foreground"), self.layers.get("background")
-        cutout = shown_cutout(self.document)
+        cutout = self.document.shown_cutout(copy=True)
         if foreground is None or background is None or cutout is None:
             work = partial(export_image, path, image)  # A composite without its cut-out goes out as it is.
-        else:  # Composed again at full resolution with the compositing panel's current settings.
-            settings = replace(
-                self.editor.compositing_panel.settings(), method=self.method_combo.currentText()
-            )
+        else:  # Composed again at full resolution with the document's compositing settings.
+            settings = self.document.compositing
             work = partial(
                 compose_and_export, path, foreground, background, cutout, settings, pipeline=self.pipeline
             )
@@ -328,7 +336,7 @@ class MainWindow(QMainWindow):
         if not self.jobs.is_busy:  # The running job uses the pipeline it was given; the next gets these.
             self.pipeline = self.pipeline.with_options(**self.settings.pipeline_changes())
             self.device_label.setText(self.pipeline.device().device.type.upper())
-        self.method_combo.setCurrentText(self.settings.get("compositing/method"))
+        self.document.set_method(self.settings.get("compositing/method"))
         self.tool_settings.apply()
         self.brush_toolbar.sync()  # The new defaults show in its fields.
 

@@ -32,7 +32,7 @@ from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.gui.jobs import JobRunner
-from app.model.compose import CompositingSettings
+from app.model.compositing_settings import CompositingSettings
 from app.model.layers import LayerEvent
 from app.project.project_store import remove_leftovers
 from app.project.recovery_journal import RecoveryJournals
@@ -214,15 +214,12 @@ class ProjectController(QObject):
         self._restoring = True
         try:
             restore(self._window.document, state)
-            editor = getattr(self._window, "editor", None)
-            if editor is not None:  # The project's placement, or the default one when it has none.
-                if editor.compositing_panel.settings().placement != state.placement:
-                    editor.compositing_panel.set_placement(state.placement)
-                placement = editor.current_placement()
-                if placement is not None:
-                    editor.placement_panel.set_placement(placement, notify=False)
-                # The project's compositing settings, or the defaults for one saved without them.
-                editor.compositing_panel.set_settings(state.compositing or CompositingSettings())
+            # The project's compositing settings (the defaults for one saved without them) and its
+            # placement (the default one when it has none).
+            settings = state.compositing or CompositingSettings()
+            self._window.document.set_compositing(
+                dataclasses.replace(settings, placement=state.placement), edit=False
+            )
             undo_stack = getattr(self._window, "undo_stack", None)
             if undo_stack is not None:  # Its commands hold patches of the layers just replaced.
                 undo_stack.clear()
@@ -232,11 +229,11 @@ class ProjectController(QObject):
         self.autosave_timer.stop()
 
     def _snapshot(self, kept: dict[str, np.ndarray] | None = None) -> ProjectState:
-        state = snapshot(self._window.document, kept=kept)
-        editor = getattr(self._window, "editor", None)  # Placement lives in the editor's panel.
-        state.placement = None if editor is None else editor.current_placement()
-        if editor is not None:
-            state.compositing = dataclasses.replace(editor.compositing_panel.settings(), placement=None)
+        document = self._window.document
+        state = snapshot(document, kept=kept)
+        editor = getattr(self._window, "editor", None)  # The fitted placement when the document has none.
+        state.placement = editor.current_placement() if editor is not None else document.compositing.placement
+        state.compositing = dataclasses.replace(document.compositing, placement=None)
         return state
 
     def autosave(self) -> bool:

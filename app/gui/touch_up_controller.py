@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject
 
 from app.gui.patch_command import Change, PatchCommand
 from app.model.brush import Region
-from app.model.compose import CompositingSettings
+from app.model.compositing_settings import CompositingSettings
 from app.model.document import CompositeResult
 from app.model.tasks import cut_out_and_composite
 from app.model.touch_up import AlphaPatch, recoloured, resolve_alpha
@@ -89,8 +89,8 @@ class AlphaTouchUp(QObject):
             # The layers may be copies of the cut-out's arrays (see ``PaintController``): use what is shown.
             replace(cutout, mask=mask, alpha=alpha.copy()),
             region,
-            method=window.method_combo.currentText(),
-            settings=window.editor.compositing_panel.settings(),
+            method=document.compositing.method,
+            settings=document.compositing,
             pipeline=window.pipeline,
         )
 

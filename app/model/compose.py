@@ -8,61 +8,25 @@ change of a control shows within a moment; ``compose_full_resolution`` makes the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.model.compositing_settings import CompositingSettings
 from classic.checks import InvalidInputError
 from classic.compositing import composite
 from classic.edge import shift_edge, smooth_edge
 from classic.pipeline import Cutout
-from classic.placement import Placement, default_placement
+from classic.placement import default_placement
 from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress
 from classic.resize import resize_to, working_scale
-from engine.pipeline import COMPOSITING_METHODS, Pipeline
+from engine.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from app.model.document import Document
 
 PREVIEW_MEGAPIXELS = 1.5
-EDGE_SHIFT_LIMIT = 50.0  # px either way
-FEATHER_LIMIT = 200.0  # px
-SMOOTHING_LIMIT = 50.0  # px (σ)
-
-
-@dataclass(frozen=True)
-class CompositingSettings:
-    """Method, edge shift (px, > 0 expands), feather radius (px, feather only; None: automatic),
-    smoothing σ (px), decontamination amount (0–1) and placement (None: ``default_placement``)."""
-
-    method: str = "alpha"
-    edge_shift: float = 0.0
-    feather_radius: float | None = None
-    smoothing: float = 0.0
-    decontamination: float = 1.0
-    placement: Placement | None = None
-
-    def __post_init__(self) -> None:
-        if self.method not in COMPOSITING_METHODS:
-            raise InvalidInputError(
-                f"unknown compositing method {self.method!r}; choose one of {', '.join(COMPOSITING_METHODS)}"
-            )
-        ranges = {  # The compositing panel's ranges; a damaged project may hold anything.
-            "decontamination": (self.decontamination, 0.0, 1.0),
-            "edge shift": (self.edge_shift, -EDGE_SHIFT_LIMIT, EDGE_SHIFT_LIMIT),
-            "smoothing": (self.smoothing, 0.0, SMOOTHING_LIMIT),
-            "feather radius": (
-                0.0 if self.feather_radius is None else self.feather_radius,
-                0.0,
-                FEATHER_LIMIT,
-            ),
-        }
-        for name, (value, low, high) in ranges.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-                raise InvalidInputError(f"{name} must be in [{low:g}, {high:g}], got {value!r}")
-        if self.placement is not None and not isinstance(self.placement, Placement):
-            raise InvalidInputError(f"placement must be a Placement, got {type(self.placement).__name__}")
 
 
 def adjusted_alpha(alpha: np.ndarray, settings: CompositingSettings) -> np.ndarray:
@@ -171,7 +135,7 @@ def compose_full_resolution(
 ) -> np.ndarray:
     """The composite at the background's full size, for export; needs both photos and a cut-out."""
     photo, background = document.layers.get("foreground"), document.layers.get("background")
-    cutout = shown_cutout(document)
+    cutout = document.shown_cutout()
     if photo is None or background is None or cutout is None:
         raise InvalidInputError("compositing needs a foreground photo, a background photo and a cut-out")
     return compose(
@@ -183,17 +147,6 @@ def compose_full_resolution(
         progress=progress,
         is_cancelled=is_cancelled,
     )
-
-
-def shown_cutout(document: Document) -> Cutout | None:
-    """The document's cut-out with the mask and alpha the layers show: a brush may have painted on copies."""
-    cutout = document.cutout
-    if cutout is None:
-        return None
-    mask, alpha = document.layers.get("segmentation mask"), document.layers.get("alpha")
-    if alpha is None or mask is None or (alpha.shape, mask.shape) != (cutout.alpha.shape, cutout.mask.shape):
-        return cutout
-    return replace(cutout, mask=mask, alpha=alpha)
 
 
 def _shrink(array: np.ndarray, factor: float) -> np.ndarray:

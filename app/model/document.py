@@ -1,18 +1,23 @@
 """The document: a foreground photo, a background photo and everything made from them.
 
-Plain Python over ``LayerStack``. It keeps the layers consistent: a new foreground drops its cut-out and
-the composite, a new background drops the composite, and every new result becomes visible so the canvas
-(which shows the topmost visible layer) shows it.
+Plain Python over ``LayerStack``, the model the editor's panels and canvas are views of. It keeps the
+layers consistent: a new foreground drops its cut-out and the composite, a new background drops the
+composite, and every new result becomes visible so the canvas (which shows the topmost visible layer)
+shows it. It owns the compositing settings with the placement (``compositing``, one value whose changes
+its listeners hear): a new photo gets a fresh fitted placement. ``shown_cutout`` is the one cut-out the
+preview, Composite and Export compose: the one the layers show, brush strokes included.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.model.compositing_settings import CompositingSettings
 from app.model.files import suggested_export_path
 from app.model.layers import LayerStack
 
@@ -28,6 +33,10 @@ class CompositeResult:
     cutout: Cutout
     image: np.ndarray
 
+
+# Told every new compositing value, and whether it is an edit of the user's (False: a new photo's fitted
+# placement, a project's settings being restored).
+CompositingListener = Callable[[CompositingSettings, bool], None]
 
 CUTOUT_LAYERS = ("segmentation mask", "refined mask", "trimap", "alpha")
 PHOTO_ROLES = ("foreground", "background")
@@ -46,6 +55,38 @@ class Document:
         self.origins: dict[str, PhotoOrigin] = {}
         self._names: dict[str, str] = {}
         self._paths: dict[str, str] = {}
+        self.compositing = CompositingSettings()
+        self._compositing_listeners: list[CompositingListener] = []
+
+    def connect_compositing(self, listener: CompositingListener) -> None:
+        self._compositing_listeners.append(listener)
+
+    def set_compositing(self, settings: CompositingSettings, *, edit: bool = True) -> None:
+        """Use ``settings`` (method, edge, feather, smoothing, decontamination, placement) from now on and
+        tell the listeners when they differ; ``edit`` False: not the user's change (nothing to save)."""
+        if settings == self.compositing:
+            return
+        self.compositing = settings
+        for listener in list(self._compositing_listeners):
+            listener(settings, edit)
+
+    def set_method(self, method: str) -> None:
+        self.set_compositing(replace(self.compositing, method=method))
+
+    def shown_cutout(self, *, copy: bool = False) -> Cutout | None:
+        """The cut-out with the mask and alpha the layers show (a brush may have painted on copies of the
+        cut-out's); ``copy``: of those layers, for a job that runs while the brush goes on painting."""
+        cutout = self.cutout
+        if cutout is None:
+            return None
+        mask, alpha = self.layers.get("segmentation mask"), self.layers.get("alpha")
+        if (
+            alpha is None
+            or mask is None
+            or (alpha.shape, mask.shape) != (cutout.alpha.shape, cutout.mask.shape)
+        ):
+            return cutout
+        return replace(cutout, mask=mask.copy() if copy else mask, alpha=alpha.copy() if copy else alpha)
 
     def has(self, name: str) -> bool:
         return name in self.layers
@@ -65,6 +106,7 @@ class Document:
         self._set_origin("foreground", origin)
         self.cutout = None
         self.layers.remove("composite", *CUTOUT_LAYERS)
+        self._fresh_placement()
         self._set_photo("foreground", image, name, path)
 
     def set_background(
@@ -81,7 +123,13 @@ class Document:
         self.layers.remove("composite")
         self.background_bit_depth = bit_depth
         self._set_origin("background", origin)
+        self._fresh_placement()
         self._set_photo("background", image, name, path)
+
+    def _fresh_placement(self) -> None:
+        # A placement is made for one pair of photos: a new photo starts fitted (None: the default
+        # placement of the photos shown), never at the old offsets and scale.
+        self.set_compositing(replace(self.compositing, placement=None), edit=False)
 
     def set_cutout(self, cutout: Cutout) -> None:
         """Show a new cut-out of the foreground; a composite made from an older one is dropped."""
@@ -92,9 +140,10 @@ class Document:
             self._show("trimap", cutout.trimap)
         self._show("alpha", cutout.alpha)
 
-    def set_composite(self, result: CompositeResult) -> None:
-        """Show a composite, and the cut-out it was made from when that is new."""
-        if result.cutout is not self.cutout:
+    def set_composite(self, result: CompositeResult, *, new_cutout: bool = True) -> None:
+        """Show a composite, and the cut-out it was made from when that is new (``new_cutout`` False: it
+        was made from ``shown_cutout``, which the layers show already)."""
+        if new_cutout and result.cutout is not self.cutout:
             self.set_cutout(result.cutout)
         self._show("composite", result.image)
 

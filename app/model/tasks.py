@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.model.compose import CompositingSettings, compose
+from app.model.compose import compose
+from app.model.compositing_settings import CompositingSettings
 from app.model.document import CompositeResult
 from app.model.export import export_single as export_image
 from classic.image_source import DEFAULT_LIMITS, ImageLimits

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.model.compose import CompositingSettings
+from app.model.compositing_settings import CompositingSettings
 from app.model.document import PHOTO_ROLES
 from app.model.export_options import PhotoOrigin
 from app.model.layers import LAYER_ORDER

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from app.model.compose import CompositingSettings
+from app.model.compositing_settings import CompositingSettings
 from app.model.document import PHOTO_ROLES, Document
 from app.model.export_options import PhotoOrigin
 from app.model.layers import LAYER_ORDER, MATTE_LAYERS

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.model.compose import CompositingSettings, compose
+from app.model.compose import compose
+from app.model.compositing_settings import CompositingSettings
 from classic.foreground import estimate_foreground
 from classic.imageio import read_image, read_matte
 from engine.pipeline import cutout_from_alpha

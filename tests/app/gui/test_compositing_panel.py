@@ -9,12 +9,11 @@ from pytestqt.qtbot import QtBot
 from app.gui import compositing_panel
 from app.gui.compositing_panel import CompositingPanel, available_methods
 from app.model.compose import (
-    CompositingSettings,
     compose,
     compose_full_resolution,
     compose_preview,
-    shown_cutout,
 )
+from app.model.compositing_settings import CompositingSettings
 from app.model.document import Document
 from classic.checks import InvalidInputError
 from classic.pipeline import Cutout
@@ -100,5 +99,5 @@ def test_full_resolution_uses_the_alpha_the_layers_show(photos: SyntheticPhotos)
     assert document.cutout is not None
     erased = np.zeros_like(document.cutout.alpha)  # A copy painted out, as a brush on a read-only alpha does.
     document.layers.set_image("alpha", erased)
-    assert shown_cutout(document).alpha is erased  # type: ignore[union-attr]
+    assert document.shown_cutout().alpha is erased  # type: ignore[union-attr]
     np.testing.assert_allclose(compose_full_resolution(document, CompositingSettings()), photos.background)

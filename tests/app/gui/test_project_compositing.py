@@ -10,7 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainWindow
-from app.model.compose import CompositingSettings
+from app.model.compositing_settings import CompositingSettings
 from app.project.session import MANIFEST, ProjectError, load_project, save_project
 from tests.app.project.test_session import edited_document
 

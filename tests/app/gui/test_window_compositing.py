@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 
 import app.gui.window_actions as window_actions
 from app.gui.main_window import MainWindow
-from app.model.compose import CompositingSettings, compose_full_resolution
+from app.model.compose import compose_full_resolution
+from app.model.compositing_settings import CompositingSettings
 from classic.imageio import read_image
 from classic.placement import Placement
 
@@ -89,3 +90,27 @@ def test_a_composite_without_its_cut_out_is_exported_as_it_is(
     with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
         assert window.export_composite(str(tmp_path / "plain.png"), bit_depth=16)
     np.testing.assert_allclose(read_image(tmp_path / "plain.png").rgb, composite, atol=1e-4)
+
+
+def test_both_method_boxes_show_the_documents_method(window: MainWindow) -> None:
+    panel = window.editor.compositing_panel
+    window.document.set_method("laplacian")
+    assert window.method_combo.currentText() == panel.method.currentText() == "laplacian"
+    window.method_combo.setCurrentText("copy")
+    assert window.document.compositing.method == panel.method.currentText() == "copy"
+    panel.method.setCurrentText("alpha")
+    assert window.document.compositing.method == window.method_combo.currentText() == "alpha"
+
+
+def test_composite_uses_the_alpha_the_brush_painted(qtbot: QtBot, window: MainWindow) -> None:
+    """One cut-out feeds the preview, Composite and Export: the one the layers show."""
+    alpha = window.layers.get("alpha")
+    assert alpha is not None
+    window.layers.set_image("alpha", np.zeros_like(alpha))  # All erased, as a brush on a copy leaves it.
+    window.editor.compositing_panel.method.setCurrentText("alpha")
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        window.menu_actions.composite.trigger()
+    composite, background = window.layers.get("composite"), window.layers.get("background")
+    assert composite is not None and background is not None
+    np.testing.assert_allclose(composite, background, atol=1e-5)  # No subject left to paste.
+    assert window.layers.get("alpha") is not alpha  # The painted alpha stays shown: no new cut-out.

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
+from app.model.compositing_settings import CompositingSettings
 from app.model.document import CompositeResult, Document
+from classic.checks import InvalidInputError
+from classic.pipeline import Cutout
+from classic.placement import Placement
 
 
 def rgb(height: int = 6, width: int = 8) -> np.ndarray:
@@ -59,3 +65,37 @@ def test_a_new_background_drops_only_the_composite() -> None:
     document.set_background(rgb(3, 4))
     assert "composite" not in document.layers and "alpha" in document.layers
     assert document.cutout is not None
+
+
+def test_the_document_owns_the_compositing_settings_and_tells_its_listeners() -> None:
+    document = Document()
+    heard: list[tuple[CompositingSettings, bool]] = []
+    document.connect_compositing(lambda settings, edit: heard.append((settings, edit)))
+    document.set_method("feather")
+    assert document.compositing.method == "feather" and heard[-1] == (document.compositing, True)
+    document.set_method("feather")  # No change, no event.
+    assert len(heard) == 1
+    placed = replace(document.compositing, placement=Placement(x=5.0, y=6.0, scale=0.5))
+    document.set_compositing(placed)
+    document.set_foreground(rgb())  # A new photo: a fresh fitted placement, which is no edit.
+    assert document.compositing == replace(placed, placement=None) and heard[-1] == (
+        document.compositing,
+        False,
+    )
+    with pytest.raises(InvalidInputError, match="edge shift"):
+        document.set_compositing(replace(document.compositing, edge_shift=1e6))
+
+
+def test_the_shown_cutout_has_the_painted_layers() -> None:
+    document = Document()
+    document.set_foreground(rgb())
+    matte = np.ones((6, 8), np.float32)
+    cutout = Cutout(mask=matte, trimap=matte, alpha=matte.copy(), foreground=rgb())
+    document.set_cutout(cutout)
+    painted = np.zeros_like(cutout.alpha)  # A brush paints a copy of a read-only alpha.
+    document.layers.set_image("alpha", painted)
+    shown = document.shown_cutout()
+    assert shown is not None and shown.alpha is painted and shown.foreground is cutout.foreground
+    copied = document.shown_cutout(copy=True)
+    assert copied is not None and copied.alpha is not painted
+    np.testing.assert_array_equal(copied.alpha, painted)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from app.model.compose import CompositingSettings, compose
+from app.model.compose import compose
+from app.model.compositing_settings import CompositingSettings
 from app.model.tasks import compose_and_export, cut_out_and_composite, export_image, load_photos
 from classic.checks import InvalidInputError
 from classic.imageio import read_image
