@@ -10,6 +10,11 @@ with the real ``MainWindow`` driven by synthetic mouse events:
   cut-out runs on the worker, from submitting the job until its result arrives (the window imports
   pymatting before its first job, see ``MainWindow``); the repeat shows what later jobs see. The
   GUI-thread time to show a new photo, to show the cut-out and to autosave are timed too;
+- **24 MP editing**: on a 24 MP photo and background after the automatic cut-out and composite, a
+  5 ms timer's gaps from the release of a 300-px eraser stroke across the subject's edge until all it
+  set off is done (its undo step, the alpha re-solved on the worker and pasted as a second step, the
+  composite remade), with the times to each; then from an edit of the placement panel's X field until
+  the new preview has been painted;
 - **undo memory** of a dab and of a diagonal stroke across a 24 MP mask (see ``app.gui.commands``).
 
 Autosave is kept from firing during the timed runs and timed on its own. Each group runs in a fresh
@@ -30,12 +35,16 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 from app.gui.commands import StrokeCommand
 from app.gui.editor_timing import EditorTiming, UndoMemoryRow
 from app.gui.main_window import MainWindow
 from app.gui.window_driver import (
+    GuiTicks,
+    HistoryClock,
     LayerClock,
+    PaintClock,
     circle_path,
     close_window,
     edge_points,
@@ -52,7 +61,9 @@ from classic.pipeline import Cutout
 MASK_SIZE = (6000, 4000)  # (width, height): 24 MP
 PHOTO_SIZE = (1155, 866)  # 1 MP
 BRUSH = 200.0
+BIG_BRUSH = 300.0  # The eraser of the 24 MP editing rows.
 DAB_TARGET_MS, STROKE_TARGET_MS, STALL_TARGET_MS = 16.0, 150.0, 50.0
+RESPONSIVE_TARGET_MS = 100.0  # p95 of the GUI gaps while a big stroke or a placement change is handled.
 _MIB = 1024.0**2
 
 
@@ -91,19 +102,7 @@ def measure_stroke_latency(
     """Mouse release → alpha re-solved and → composite replaced, for strokes across the subject's edge."""
     window = open_window()
     try:
-        window.document.set_foreground(sample_photo("astronaut", size))
-        window.document.set_background(sample_photo("coffee", size))
-        clock = LayerClock(window.layers)
-        start = time.perf_counter()
-        if not window.run_composite():
-            raise RuntimeError("the composite did not start")
-        clock.wait("composite", start, timeout_s)
-        for name in ("composite", "alpha", "trimap", "refined mask"):
-            if name in window.layers:
-                window.layers.set_visible(name, False)
-        mask = window.layers.get("segmentation mask")
-        if mask is None or window.painter.target() != "segmentation mask":
-            raise RuntimeError("the cut-out left no segmentation mask to paint on")
+        clock, mask = _composited(window, size, size, timeout_s)
         use_brush(window, brush)
         to_alpha, to_composite = [], []
         for x, y in edge_points(mask, strokes):
@@ -126,6 +125,125 @@ def measure_stroke_latency(
             target_ms=STROKE_TARGET_MS, statistic="median",
         ),
     ]  # fmt: skip
+
+
+def measure_editing(
+    *,
+    size: tuple[int, int] = MASK_SIZE,
+    background_size: tuple[int, int] = MASK_SIZE,
+    brush: float = BIG_BRUSH,
+    strokes: int = 2,
+    placements: int = 3,
+    interval_ms: int = 5,
+    timeout_s: float = 600.0,
+) -> list[EditorTiming]:
+    """GUI-thread gaps and latencies on a big photo after the automatic cut-out and composite: an eraser
+    stroke across the subject's edge, from its release until all it set off is done (its undo step, the
+    alpha re-solved and pasted as a second step, the composite remade); then a placement field edited,
+    until the new preview is painted."""
+    window = open_window()
+    try:
+        clock, mask = _composited(window, size, background_size, timeout_s)
+        use_brush(window, brush, "subtract")
+        ticks, history = GuiTicks(interval_ms), HistoryClock(window.undo_stack)
+        stroke_gaps: list[float] = []
+        to_step, to_alpha_step, to_done = [], [], []
+        for x, y in edge_points(mask, strokes):
+            start, _done, end = _erase_across(window, ticks, clock, brush, x, y, timeout_s)
+            stroke_gaps += ticks.gaps(start, end)
+            step, alpha_step = history.first("Erase", start), history.first("Re-solve alpha", start)
+            if step is None or alpha_step is None:
+                raise RuntimeError("the stroke or its re-solved alpha left no undo step")
+            to_step.append(1e3 * (step - start))
+            to_alpha_step.append(1e3 * (alpha_step - start))
+            to_done.append(1e3 * (clock.times["composite"] - start))
+        placement_gaps, to_preview = _change_placements(window, ticks, placements, timeout_s)
+    finally:
+        close_window(window)
+    size_name, stroke = size_label(size), f"{brush:g}-px eraser stroke released"
+    held = partial(EditorTiming.of, target_ms=RESPONSIVE_TARGET_MS, statistic="p95")
+    return [
+        held(f"GUI gaps, {stroke} → all done", size_name, stroke_gaps),
+        EditorTiming.of(f"{stroke} → its undo step (GUI thread)", size_name, to_step),
+        EditorTiming.of(f"{stroke} → re-solved alpha's undo step", size_name, to_alpha_step),
+        EditorTiming.of(f"{stroke} → composite remade (all done)", size_name, to_done),
+        held("GUI gaps, placement change → preview shown", size_name, placement_gaps),
+        EditorTiming.of("placement change → preview shown", size_name, to_preview),
+    ]
+
+
+def _composited(
+    window: MainWindow, size: tuple[int, int], background_size: tuple[int, int], timeout_s: float
+) -> tuple[LayerClock, np.ndarray]:
+    """Open the sample photos, composite automatically (cut-out included), and show the segmentation mask
+    alone for the brush to paint; the layer clock and the mask."""
+    window.document.set_foreground(sample_photo("astronaut", size))
+    window.document.set_background(sample_photo("coffee", background_size))
+    clock = LayerClock(window.layers)
+    start = time.perf_counter()
+    if not window.run_composite():
+        raise RuntimeError("the composite did not start")
+    clock.wait("composite", start, timeout_s)
+    for name in ("composite", "alpha", "trimap", "refined mask"):
+        if name in window.layers:
+            window.layers.set_visible(name, False)
+    mask = window.layers.get("segmentation mask")
+    if mask is None or window.painter.target() != "segmentation mask":
+        raise RuntimeError("the cut-out left no segmentation mask to paint on")
+    return clock, mask
+
+
+def _erase_across(
+    window: MainWindow, ticks: GuiTicks, clock: LayerClock, brush: float, x: float, y: float, timeout_s: float
+) -> tuple[float, float, float]:
+    """A stroke from 1.5 brush widths left of (x, y) to as far right, one dab per move, ticking from its
+    release until the composite is remade and no job runs; ``GuiTicks.run_until``'s moments."""
+    width = window.layers.get("segmentation mask").shape[1]  # type: ignore[union-attr]
+    step = SPACING * brush
+    xs = np.clip(np.arange(x - 1.5 * brush, x + 1.5 * brush + step, step), 0.0, width - 1.0)
+    send_mouse(window, QEvent.Type.MouseButtonPress, float(xs[0]), y)
+    for column in xs[1:-1]:
+        send_mouse(window, QEvent.Type.MouseMove, float(column), y)
+    marks: dict[str, float] = {}
+
+    def release() -> None:
+        marks["released"] = time.perf_counter()
+        send_mouse(window, QEvent.Type.MouseButtonRelease, float(xs[-1]), y)
+
+    def done() -> bool:
+        remade = clock.times.get("composite", -np.inf) > marks["released"]
+        return remade and not window.jobs.is_busy
+
+    return ticks.run_until(release, done, timeout_s=timeout_s)
+
+
+def _change_placements(
+    window: MainWindow, ticks: GuiTicks, count: int, timeout_s: float
+) -> tuple[list[float], list[float]]:
+    """Edit the placement panel's X field ``count`` times (as typing a value and Enter does), each time
+    ticking until the new preview has arrived and been painted; the gaps and the ms to each painting."""
+    editor, panel = window.editor, window.editor.placement_panel
+    editor.set_mode("after")  # Where a placement is judged; not timed.
+    QApplication.processEvents()
+    paints, arrivals = PaintClock(window.canvas.viewport()), []
+    editor.compositing_panel.preview_ready.connect(lambda _image: arrivals.append(time.perf_counter()))
+    shift = 0.02 * window.canvas.image_size[0]
+    gaps, shown = [], []
+    for run in range(count):
+        value = panel.x_field.value() + (shift if run % 2 == 0 else -shift)
+        start = time.perf_counter()
+
+        def arrived(start: float = start) -> bool:
+            return any(moment > start for moment in arrivals) and not editor.compositing_panel.runner.is_busy
+
+        begun, _done, end = ticks.run_until(
+            partial(panel.x_field.setValue, value), arrived, timeout_s=timeout_s
+        )
+        arrival = next(moment for moment in arrivals if moment > begun)
+        painted = paints.first(arrival)
+        gaps += ticks.gaps(begun, end)
+        shown.append(1e3 * ((painted if painted is not None and painted < end else arrival) - begun))
+    return gaps, shown
 
 
 def measure_job_stall(
@@ -184,6 +302,7 @@ GROUPS: dict[str, Callable[[], Sequence[EditorTiming | UndoMemoryRow]]] = {
     "dabs": measure_dabs,
     "strokes": measure_stroke_latency,
     "stalls": measure_job_stall,
+    "24 MP editing": measure_editing,
     "undo memory": measure_undo_memory,
 }
 

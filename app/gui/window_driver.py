@@ -13,11 +13,12 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QEvent, QEventLoop, QPointF, Qt, QTimer
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QPointF, Qt, QTimer
+from PySide6.QtGui import QMouseEvent, QUndoStack
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.gui.main_window import MainWindow
+from app.model.brush import BrushMode
 from app.model.layers import LayerEvent, LayerStack
 
 _NO_AUTOSAVE_MS = 24 * 3600 * 1000
@@ -50,6 +51,105 @@ class LayerClock:
         return changed
 
 
+class HistoryClock:
+    """When each undo step was pushed (or the stack's index otherwise moved), with the step's text."""
+
+    def __init__(self, stack: QUndoStack) -> None:
+        self.entries: list[tuple[float, str]] = []
+        self._stack = stack
+        stack.indexChanged.connect(self._on_index)
+
+    def _on_index(self, index: int) -> None:
+        self.entries.append((time.perf_counter(), self._stack.text(index - 1) if index > 0 else ""))
+
+    def first(self, text: str, since: float) -> float | None:
+        """When the first step named ``text`` came after ``since`` (None: none yet)."""
+        return next((moment for moment, name in self.entries if moment > since and name == text), None)
+
+
+class PaintClock(QObject):
+    """When ``widget`` (a canvas viewport) was painted."""
+
+    def __init__(self, widget: QObject) -> None:
+        super().__init__(widget)
+        self.times: list[float] = []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.times.append(time.perf_counter())
+        return False
+
+    def first(self, since: float) -> float | None:
+        return next((moment for moment in self.times if moment > since), None)
+
+
+class GuiTicks:
+    """A ``interval_ms`` precise timer on the GUI thread, and the moments it ticked: a gap between ticks
+    well over the interval is time the GUI thread spent on something else (no input, no paint meanwhile).
+    ``run_until`` runs an action and the event loop until a condition holds, checked at each tick."""
+
+    def __init__(self, interval_ms: int = 5) -> None:
+        self.ticks: list[float] = []
+        self._done: Callable[[], bool] | None = None
+        self._done_at: float | None = None
+        self._settle_ms = 0
+        self._loop: QEventLoop | None = None
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.ticks.append(now)
+        if self._done is not None and self._done_at is None and self._done():
+            self._done_at = now
+            loop = self._loop
+            if loop is not None:
+                QTimer.singleShot(self._settle_ms, loop.quit)
+
+    def run_until(
+        self,
+        action: Callable[[], object],
+        done: Callable[[], bool],
+        *,
+        timeout_s: float,
+        settle_ms: int = 100,
+    ) -> tuple[float, float, float]:
+        """Tick while ``action()`` runs and then until ``done()`` holds, and ``settle_ms`` longer (what the
+        finish set off); (start, when ``done()`` was first seen to hold, end) in ``perf_counter`` seconds.
+        TimeoutError when ``done()`` does not hold within ``timeout_s``."""
+        self._done, self._done_at, self._settle_ms = done, None, settle_ms
+        loop = QEventLoop()
+        self._loop = loop
+        expiry = QTimer()
+        expiry.setSingleShot(True)
+        expiry.timeout.connect(loop.quit)
+        self._timer.start()
+        try:
+            start = time.perf_counter()
+            action()
+            if done():  # Finished within the action: only the settling is left.
+                self._done_at = time.perf_counter()
+                QTimer.singleShot(settle_ms, loop.quit)
+            expiry.start(round(timeout_s * 1000))
+            loop.exec()
+            end = time.perf_counter()
+        finally:
+            expiry.stop()
+            self._timer.stop()
+            self._done, self._loop = None, None
+        if self._done_at is None:
+            raise TimeoutError(f"not done within {timeout_s:g} s")
+        return start, self._done_at, end
+
+    def gaps(self, start: float, end: float) -> list[float]:
+        """Milliseconds between successive ticks from ``start`` to ``end`` (both ends count as ticks)."""
+        moments = [start, *(t for t in self.ticks if start < t < end), end]
+        return np.diff(np.asarray(moments) * 1e3).tolist()
+
+
 def open_window() -> MainWindow:
     """A shown main window whose autosave never fires on its own (a benchmark times it separately)."""
     QApplication.instance() or QApplication([])
@@ -68,9 +168,10 @@ def close_window(window: MainWindow) -> None:
     QApplication.processEvents()
 
 
-def use_brush(window: MainWindow, size: float) -> None:
-    """The mask brush in add mode, ``size`` px across, hardness 0.8, full opacity."""
-    window.painter.activate("add")
+def use_brush(window: MainWindow, size: float, mode: BrushMode = "add") -> None:
+    """The mask brush in ``mode`` (add, subtract: the eraser), ``size`` px across, hardness 0.8, full
+    opacity."""
+    window.painter.activate(mode)
     window.painter.tool.size, window.painter.tool.hardness, window.painter.tool.opacity = size, 0.8, 1.0
 
 

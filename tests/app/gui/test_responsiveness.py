@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from app.gui import responsiveness
 from app.gui.editor_timing import EditorTiming
-from app.gui.window_driver import circle_path, edge_points
+from app.gui.window_driver import GuiTicks, circle_path, edge_points
 
 
 def check_timing(row: EditorTiming, samples: int | None = None) -> None:
@@ -77,3 +77,42 @@ def test_edge_points_lie_on_the_mask_edge() -> None:
         assert 10 <= y < 30 and x in (19.0, 44.0)  # the column left of a change between x and x + 1
     with pytest.raises(RuntimeError):
         edge_points(np.zeros((5, 5), np.float32), 2)
+
+
+def test_editing_times_a_big_stroke_and_a_placement_change(qtbot: QtBot) -> None:
+    rows = responsiveness.measure_editing(
+        size=(160, 120), background_size=(120, 90), brush=24.0, strokes=2, placements=2, timeout_s=60.0
+    )
+    measures = [row.measure for row in rows]
+    assert measures == [
+        "GUI gaps, 24-px eraser stroke released → all done",
+        "24-px eraser stroke released → its undo step (GUI thread)",
+        "24-px eraser stroke released → re-solved alpha's undo step",
+        "24-px eraser stroke released → composite remade (all done)",
+        "GUI gaps, placement change → preview shown",
+        "placement change → preview shown",
+    ]
+    gaps, step, alpha_step, done, placement_gaps, shown = rows
+    for row in rows:
+        check_timing(row)
+    for row in (gaps, placement_gaps):
+        assert row.samples > 2 and row.statistic == "p95"
+        assert row.target_ms == responsiveness.RESPONSIVE_TARGET_MS and row.met is not None
+    for row in (step, alpha_step, done):
+        assert row.samples == 2 and row.target_ms is None
+    assert step.max_ms <= alpha_step.max_ms <= done.max_ms  # the stroke's step, the alpha's, the composite
+    assert shown.samples == 2 and rows[0].size == "160x120"
+    assert "24 MP editing" in responsiveness.GROUPS
+
+
+def test_gui_ticks_time_out_loudly(qtbot: QtBot) -> None:
+    ticks = GuiTicks(5)
+    start, done, end = ticks.run_until(
+        lambda: None, lambda: len(ticks.ticks) >= 3, timeout_s=5.0, settle_ms=20
+    )
+    assert start < done <= end and len(ticks.ticks) >= 3
+    gaps = ticks.gaps(start, end)
+    assert len(gaps) >= 4 and all(gap >= 0.0 for gap in gaps)
+    assert sum(gaps) == pytest.approx(1e3 * (end - start))
+    with pytest.raises(TimeoutError):
+        ticks.run_until(lambda: None, lambda: False, timeout_s=0.05)
