@@ -39,9 +39,9 @@ _NOTE = (
     "between ticks of a 5 ms timer from submitting the cut-out until its result arrives, for the first "
     "job of a process (the window imports pymatting before it) and a repeat. The 24 MP editing rows "
     "(photo and background both 6000×4000, after the automatic composite): GUI gaps of the same timer "
-    "from the release of a 300-px eraser stroke (12 dabs across the subject's edge, on the segmentation "
-    "mask) until its undo step, the re-solved alpha's undo step and the remade composite are all in, "
-    "plus 100 ms; and from an edit of the placement panel's X field until the new preview is painted "
-    "in the after view. Peak MiB is the measuring process's (each group runs in its "
+    "from the release of a 300-px eraser stroke (13 dabs, 900 px across the subject's edge, on the "
+    "segmentation mask) until its undo step, the re-solved alpha's undo step and the remade composite "
+    "are all in, plus 100 ms; and from an edit of the placement panel's X field until the new preview "
+    "is painted in the after view. Peak MiB is the measuring process's (each group runs in its "
     "own), photos and Qt included."
 )
