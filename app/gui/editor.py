@@ -9,7 +9,7 @@ two side by side at the split position.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
@@ -20,6 +20,7 @@ from app.gui.compositing_panel import CompositingPanel
 from app.gui.placement_drag import PlacementDrag
 from app.gui.placement_history import PlacementHistory
 from app.gui.placement_panel import PlacementPanel
+from app.gui.window_api import MainWindowApi
 from app.model.edit_target import PAINTABLE_LAYERS, current_mask, shown_layer
 from app.model.layers import LayerEvent
 from app.model.views import (
@@ -36,7 +37,31 @@ from classic.placement import Placement, default_placement
 from classic.resize import resize_to
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from PySide6.QtWidgets import QListView, QToolBar
+
+    from app.gui.canvas import Canvas
+    from app.model.document import Document
+    from app.model.layers import LayerStack
+
+
+class EditorWindow(MainWindowApi, Protocol):
+    """What the editor uses of the main window."""
+
+    @property
+    def document(self) -> Document: ...
+    @property
+    def layers(self) -> LayerStack: ...
+    @property
+    def canvas(self) -> Canvas: ...
+    @property
+    def layer_view(self) -> QListView: ...
+
+    def addDockWidget(self, area: Qt.DockWidgetArea, dockwidget: QDockWidget, /) -> None: ...
+    def addToolBar(self, title: str, /) -> QToolBar: ...
+    def addToolBarBreak(self, /) -> None: ...
+    def installEventFilter(self, filter_object: QObject, /) -> None: ...
+    def isVisible(self, /) -> bool: ...
+
 
 DIVIDER_GRAB_PX = 8.0  # How near the split view's divider, on screen, a press grabs it in Move mode.
 
@@ -48,8 +73,8 @@ class Editor(QObject):
     view, a change in place redraws only its region, drawn as the view draws it (an overlay stays an
     overlay under undo, redo and a live stroke)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: EditorWindow) -> None:
+        super().__init__(window.window())
         self._window = window
         self.options = ViewOptions()
         self.preview: np.ndarray | None = None
@@ -71,14 +96,14 @@ class Editor(QObject):
         self.opacity_field.setSingleStep(0.1)
         self.opacity_field.setValue(self.options.overlay_opacity)
         self.opacity_field.setToolTip("Overlay view: opacity of the mask colour")
-        self.overlay_colour = QAction("Overlay &Colour…", window)
+        self.overlay_colour = QAction("Overlay &Colour…", window.window())
         self.overlay_colour.triggered.connect(lambda _checked=False: self.ask_overlay_colour())
-        self.outline_colour = QAction("Outline Co&lour…", window)
+        self.outline_colour = QAction("Outline Co&lour…", window.window())
         self.outline_colour.triggered.connect(lambda _checked=False: self.ask_outline_colour())
-        self.before_after = QAction("&Before / After", window)
+        self.before_after = QAction("&Before / After", window.window())
         self.before_after.setShortcut("Y")
         self.before_after.triggered.connect(lambda _checked=False: self.toggle_before_after())
-        self.move_mode = QAction("&Move Subject", window)
+        self.move_mode = QAction("&Move Subject", window.window())
         self.move_mode.setCheckable(True)
         self.move_mode.setShortcut("M")
         self.move_mode.setToolTip(
@@ -86,7 +111,7 @@ class Editor(QObject):
             "handle to rotate it (Shift: 15° steps)"
         )
         self.move_mode.toggled.connect(self._on_move_mode)
-        self.fit_subject = QAction("&Fit Subject to Background", window)
+        self.fit_subject = QAction("&Fit Subject to Background", window.window())
         self.fit_subject.setToolTip("Place the subject afresh: centred, scaled down to fit the background")
         self.fit_subject.triggered.connect(lambda _checked=False: self.fit_placement())
         self.drag = PlacementDrag(
@@ -105,7 +130,7 @@ class Editor(QObject):
         self.placement_panel.placement_changed.connect(lambda _placement: self.drag.refresh())
         self.compositing_panel.settings_changed.connect(lambda _settings: self._show_after())
         self.compositing_panel.preview_ready.connect(self._on_preview)
-        # The toolbar's method and the panel's are one choice.
+        # The placement panel shows the document's placement, whoever changed it.
         window.document.connect_compositing(lambda _settings, _edit: self._show_placement())
         window.layers.connect(self._on_layer_event)
         window.layer_view.selectionModel().currentChanged.connect(lambda *_: self.render())
@@ -116,7 +141,7 @@ class Editor(QObject):
     def _lay_out(self) -> None:
         window = self._window
         for title, widget in (("Compositing", self.compositing_panel), ("Placement", self.placement_panel)):
-            dock = QDockWidget(title, window)
+            dock = QDockWidget(title, window.window())
             dock.setObjectName(title.lower())
             dock.setWidget(widget)
             window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
@@ -158,7 +183,7 @@ class Editor(QObject):
         self, current: tuple[float, float, float], title: str
     ) -> tuple[float, float, float] | None:
         red, green, blue = (round(255 * c) for c in current)
-        colour = QColorDialog.getColor(QColor(red, green, blue), self._window, title)
+        colour = QColorDialog.getColor(QColor(red, green, blue), self._window.window(), title)
         return (colour.redF(), colour.greenF(), colour.blueF()) if colour.isValid() else None
 
     def set_overlay_colour(self, colour: tuple[float, float, float]) -> None:
@@ -171,12 +196,8 @@ class Editor(QObject):
         self.render()
 
     def current_placement(self) -> Placement | None:
-        """The placement in use: the panel's, or the default one for the open photos."""
-        layers = self._window.layers
-        photo, background = layers.get("foreground"), layers.get("background")
-        if photo is None or background is None:
-            return None
-        return self._window.document.compositing.placement or default_placement(photo.shape, background.shape)
+        """The placement in use: the document's, or the one fitted to the open photos."""
+        return self._window.document.current_placement()
 
     def apply_placement(self, placement: Placement) -> None:
         self.placement_panel.set_placement(placement)
@@ -275,7 +296,8 @@ class Editor(QObject):
         if target is None:
             return "Nothing for the brush to paint yet: cut the subject out first"
         if self.mask_name() != target:  # The trimap is selected: it is painted by the refine-edge brush.
-            self._window.layer_view.setCurrentIndex(self._window.layer_model.index(names.index(target)))
+            view = self._window.layer_view
+            view.setCurrentIndex(view.model().index(names.index(target), 0))
         if self.mode not in MASK_VIEWS:
             self.set_mode("overlay")
         return f"The brush paints the {target}, shown in the overlay view (View: after shows the composite)"

@@ -15,7 +15,7 @@ that part as after a mask stroke (``AlphaTouchUp.resolve_around``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QMenu
 from app.gui.hint_overlay import HintOverlay
 from app.gui.patch_command import Change, PatchCommand
 from app.gui.stroke_jobs import StrokeJobs
+from app.gui.window_api import MainWindowApi
 from app.model.brush import Region, Stroke
 from app.model.hints import BACKGROUND, FOREGROUND, HintLayer, changed_region, nonzero_region, paint_label
 from app.model.layers import LayerEvent
@@ -33,7 +34,28 @@ from classic.grabcut import grabcut_with_hints
 from classic.quickselect import quick_select
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from PySide6.QtGui import QUndoStack
+
+    from app.gui.canvas import Canvas
+    from app.gui.painting import PaintController
+    from app.gui.touch_up_controller import AlphaTouchUp
+    from app.model.layers import LayerStack
+
+
+class HintWindow(MainWindowApi, Protocol):
+    """What the hint brushes use of the main window."""
+
+    @property
+    def layers(self) -> LayerStack: ...
+    @property
+    def canvas(self) -> Canvas: ...
+    @property
+    def painter(self) -> PaintController: ...
+    @property
+    def touch_up(self) -> AlphaTouchUp: ...
+    @property
+    def undo_stack(self) -> QUndoStack: ...
+
 
 HINT_REACH = 2.0  # How far a GrabCut hint speaks for its neighbourhood, in brush diameters.
 LAYER_OF: dict[ToolKind, str] = {"grabcut": "grabcut hints", "quick select": "quick select hints"}
@@ -46,8 +68,8 @@ _TEXT: dict[ToolKind, tuple[str, str]] = {  # Undo step, job title.
 class HintController(QObject):
     """The ``StrokeHandler`` of both hint brushes on ``window``; ``hints`` holds their label maps."""
 
-    def __init__(self, window: MainWindow, jobs: StrokeJobs) -> None:
-        super().__init__(window)
+    def __init__(self, window: HintWindow, jobs: StrokeJobs) -> None:
+        super().__init__(window.window())
         self._window, self._jobs = window, jobs
         self.hints = HintLayer()
         self.overlay = HintOverlay(window.canvas)
@@ -59,7 +81,7 @@ class HintController(QObject):
         window.painter.tool_changed.connect(lambda _text: self._sync_overlay())
         self.hints.connect(self._on_hints_changed)
         window.layers.connect(self._on_layer_event)
-        self.clear_action = QAction("C&lear Hints", window)
+        self.clear_action = QAction("C&lear Hints", window.window())
         self.clear_action.setToolTip("Remove every GrabCut hint and quick-select scribble (undoable)")
         self.clear_action.triggered.connect(lambda _checked=False: self.clear())
         window.addAction(self.clear_action)

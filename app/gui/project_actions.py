@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
@@ -16,11 +16,35 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 from app.gui.preferences import PreferencesDialog
 from app.gui.project_controller import PROJECT_FILTER
 from app.gui.settings import Settings
+from app.gui.window_api import MainWindowApi
 from app.model.export import bit_depth_of, cutout_rgba, export_layers, export_single
 from app.model.files import with_export_extension
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.job_panel import JobPanel
+    from app.gui.project_controller import ProjectController
+    from app.gui.window_actions import WindowActions
+    from app.model.document import Document
+    from app.model.layers import LayerStack
+
+
+class ProjectActionsWindow(MainWindowApi, Protocol):
+    """What the File menu's project and export actions use of the main window."""
+
+    @property
+    def document(self) -> Document: ...
+    @property
+    def layers(self) -> LayerStack: ...
+    @property
+    def project(self) -> ProjectController: ...
+    @property
+    def menu_actions(self) -> WindowActions: ...
+    @property
+    def job_panel(self) -> JobPanel: ...
+
+    def show_error(self, message: str, /) -> None: ...
+    def apply_settings(self, /) -> None: ...
+
 
 CUTOUT_FILTER = "PNG with alpha (*.png);;TIFF with alpha (*.tif);;WebP with alpha (*.webp)"
 _CUTOUT_EXTENSIONS = (".png", ".tif", ".tiff", ".webp")
@@ -36,7 +60,7 @@ def matte_filter(bit_depth: int) -> str:
 class ProjectActions:
     """Save / Save As / Open Project, the export entries and Preferences, inserted into the File menu."""
 
-    def __init__(self, window: MainWindow, settings: Settings) -> None:
+    def __init__(self, window: ProjectActionsWindow, settings: Settings) -> None:
         self._window = window
         self.settings = settings
         project = window.project
@@ -59,7 +83,7 @@ class ProjectActions:
         file_menu.insertSeparator(quit_action)
 
     def _action(self, text: str, slot: Callable[[], object], shortcut: object = None) -> QAction:
-        action = QAction(text, self._window)
+        action = QAction(text, self._window.window())
         if shortcut is not None:
             action.setShortcut(shortcut)  # type: ignore[call-overload]
         action.triggered.connect(lambda _checked=False: slot())
@@ -78,14 +102,16 @@ class ProjectActions:
         if not self._window.project.confirm_discard():
             return
         folder = self.settings.get("folders/last_open")
-        path = QFileDialog.getOpenFileName(self._window, "Open Project", folder, PROJECT_FILTER)[0]
+        path = QFileDialog.getOpenFileName(self._window.window(), "Open Project", folder, PROJECT_FILTER)[0]
         if path:
             self.settings.set("folders/last_open", str(Path(path).parent))
             self._window.project.open(path)
 
     def _ask_export_path(self, title: str, name: str, filters: str) -> tuple[str, str]:
         folder = self.settings.get("folders/last_export") or self._window.document.folder()
-        path, chosen = QFileDialog.getSaveFileName(self._window, title, str(Path(folder) / name), filters)
+        path, chosen = QFileDialog.getSaveFileName(
+            self._window.window(), title, str(Path(folder) / name), filters
+        )
         return path, chosen
 
     def ask_export_cutout(self) -> None:
@@ -101,7 +127,7 @@ class ProjectActions:
 
     def ask_export_layers(self) -> None:
         folder = self.settings.get("folders/last_export") or self._window.document.folder()
-        chosen = QFileDialog.getExistingDirectory(self._window, "Export All Layers to", folder)
+        chosen = QFileDialog.getExistingDirectory(self._window.window(), "Export All Layers to", folder)
         if chosen:
             self.export_layers_to(chosen)
 
@@ -163,6 +189,6 @@ class ProjectActions:
         )
 
     def show_preferences(self) -> None:
-        dialog = PreferencesDialog(self.settings, self._window)
+        dialog = PreferencesDialog(self.settings, self._window.window())
         if dialog.exec():
             self._window.apply_settings()

@@ -25,13 +25,14 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.gui.jobs import JobRunner
+from app.gui.window_api import MainWindowApi
 from app.model.compositing_settings import CompositingSettings
 from app.model.layers import LayerEvent
 from app.project.project_store import remove_leftovers
@@ -48,7 +49,24 @@ from app.project.session import (
 )
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.job_panel import JobPanel
+    from app.gui.settings import Settings
+    from app.model.document import Document
+
+
+class ProjectWindow(MainWindowApi, Protocol):
+    """What the project (save, open, autosave, recovery) uses of the main window."""
+
+    @property
+    def document(self) -> Document: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def job_panel(self) -> JobPanel: ...
+
+    def show_error(self, message: str, /) -> None: ...
+    def setWindowModified(self, modified: bool, /) -> None: ...
+
 
 RECOVERY_ENV = "COMPOSITOR_RECOVERY_DIR"
 AUTOSAVE_DELAY_MS = 3_000
@@ -106,8 +124,8 @@ class ProjectController(QObject):
 
     autosaved = Signal(str)
 
-    def __init__(self, window: MainWindow, *, recovery_path: Path | None = None) -> None:
-        super().__init__(window)
+    def __init__(self, window: ProjectWindow, *, recovery_path: Path | None = None) -> None:
+        super().__init__(window.window())
         self._window = window
         self.path: str | None = None
         self._modified = False
@@ -137,10 +155,8 @@ class ProjectController(QObject):
         self.journals = RecoveryJournals(self.recovery_path)
         self._pending_epoch: int | None = None  # The journal epoch of the autosave being written.
         window.document.layers.connect(self._on_layer_event)
-        editor = getattr(window, "editor", None)
-        if editor is not None:  # Where the subject goes is part of the project too.
-            editor.placement_panel.placement_changed.connect(lambda _placement: self._changed())
-            editor.compositing_panel.settings_changed.connect(lambda _settings: self._changed())
+        # The compositing settings and where the subject goes are part of the project too.
+        window.document.connect_compositing(lambda _settings, edit: self._changed() if edit else None)
 
     @property
     def modified(self) -> bool:
@@ -176,7 +192,7 @@ class ProjectController(QObject):
 
     def save(self, path: str | None = None) -> bool:
         """Save to ``path`` (default: where it was saved before; else ask). False if not saved."""
-        path = path or self.path or self.ask_save_path(self._window, self._suggestion())
+        path = path or self.path or self.ask_save_path(self._window.window(), self._suggestion())
         if not path:
             return False
         try:
@@ -191,7 +207,7 @@ class ProjectController(QObject):
         return True
 
     def save_as(self) -> bool:
-        path = self.ask_save_path(self._window, self.path or self._suggestion())
+        path = self.ask_save_path(self._window.window(), self.path or self._suggestion())
         return self.save(path) if path else False
 
     def open_dropped(self, path: str) -> bool:
@@ -231,8 +247,7 @@ class ProjectController(QObject):
     def _snapshot(self, kept: dict[str, np.ndarray] | None = None) -> ProjectState:
         document = self._window.document
         state = snapshot(document, kept=kept)
-        editor = getattr(self._window, "editor", None)  # The fitted placement when the document has none.
-        state.placement = editor.current_placement() if editor is not None else document.compositing.placement
+        state.placement = document.current_placement()  # The fitted one when the document has none.
         state.compositing = dataclasses.replace(document.compositing, placement=None)
         return state
 
@@ -293,7 +308,7 @@ class ProjectController(QObject):
             remove_leftovers(orphan)
             if not orphan.exists() or not take(orphan, self._lock_owner):
                 continue  # Gone, or another window has just taken it up.
-            if self.ask_recover(self._window):
+            if self.ask_recover(self._window.window()):
                 self._adopt(orphan)
                 return self._recover()
             RecoveryJournals(orphan).discard()
@@ -347,7 +362,7 @@ class ProjectController(QObject):
         """Ask Save / Discard / Cancel about unsaved changes; True when they are saved or may go."""
         if not self.modified:
             return True
-        answer = self.ask_close(self._window)
+        answer = self.ask_close(self._window.window())
         if answer == QMessageBox.StandardButton.Cancel:
             return False
         return answer != QMessageBox.StandardButton.Save or self.save()

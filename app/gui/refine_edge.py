@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject
@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject
 from app.gui.hint_overlay import HintOverlay
 from app.gui.patch_command import Change
 from app.gui.stroke_jobs import StrokeJobs
+from app.gui.window_api import MainWindowApi
 from app.model.brush import Region, Stroke
 from app.model.hints import band_labels, paint_restore, paint_unknown
 from app.model.layers import LayerEvent
@@ -26,7 +27,27 @@ from app.model.touch_up import AlphaPatch, grown, resolve_band
 from classic.trimap import band_width
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.canvas import Canvas
+    from app.gui.painting import PaintController
+    from app.gui.settings import Settings
+    from app.gui.touch_up_controller import AlphaTouchUp
+    from app.model.layers import LayerStack
+
+
+class RefineEdgeWindow(MainWindowApi, Protocol):
+    """What the refine-edge brush uses of the main window."""
+
+    @property
+    def layers(self) -> LayerStack: ...
+    @property
+    def canvas(self) -> Canvas: ...
+    @property
+    def painter(self) -> PaintController: ...
+    @property
+    def touch_up(self) -> AlphaTouchUp: ...
+    @property
+    def settings(self) -> Settings: ...
+
 
 MIN_MARGIN = 16  # Pixels of context around a stroke's box for the matting solve, at least.
 
@@ -34,8 +55,8 @@ MIN_MARGIN = 16  # Pixels of context around a stroke's box for the matting solve
 class RefineEdge(QObject):
     """The ``StrokeHandler`` of the refine-edge brush on ``window``."""
 
-    def __init__(self, window: MainWindow, jobs: StrokeJobs) -> None:
-        super().__init__(window)
+    def __init__(self, window: RefineEdgeWindow, jobs: StrokeJobs) -> None:
+        super().__init__(window.window())
         self._window, self._jobs = window, jobs
         self.overlay = HintOverlay(window.canvas)
         self._shown: np.ndarray | None = None  # The trimap the overlay shows.

@@ -11,15 +11,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject
 
 from app.gui.patch_command import Change, PatchCommand
+from app.gui.window_api import MainWindowApi
 from classic.checks import InvalidInputError
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from PySide6.QtGui import QUndoStack
+
+    from app.gui.job_panel import JobPanel
+    from app.gui.jobs import JobRunner
+
+
+class StrokeJobsWindow(MainWindowApi, Protocol):
+    """What the stroke jobs use of the main window."""
+
+    @property
+    def jobs(self) -> JobRunner: ...
+    @property
+    def job_panel(self) -> JobPanel: ...
+    @property
+    def undo_stack(self) -> QUndoStack: ...
+
 
 ResultChanges = Callable[[Any], Sequence[Change]]
 AfterPush = Callable[[PatchCommand], None]
@@ -38,8 +54,8 @@ class _Pending:
 class StrokeJobs(QObject):
     """Runs one stroke's job at a time on ``window``'s job panel and pushes the combined undo step."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: StrokeJobsWindow) -> None:
+        super().__init__(window.window())
         self._window = window
         self._pending: _Pending | None = None
         window.jobs.failed.connect(lambda _message: self._stopped())

@@ -8,23 +8,34 @@ opened, so starting the program does not load the training and evaluation code.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
+from app.gui.window_api import MainWindowApi
 from app.project.session import ProjectState, snapshot
 from engine.model_store import ModelStore
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.model.document import Document
+    from engine.pipeline import Pipeline
+
+
+class ToolsWindow(MainWindowApi, Protocol):
+    """What the Tools menu uses of the main window."""
+
+    @property
+    def document(self) -> Document: ...
+    @property
+    def pipeline(self) -> Pipeline: ...
 
 
 class ToolsMenu:
     """The "&Tools" menu and its three actions; ``dialogs`` holds the ones open, by entry."""
 
-    def __init__(self, window: MainWindow, *, store: ModelStore | None = None) -> None:
+    def __init__(self, window: ToolsWindow, *, store: ModelStore | None = None) -> None:
         self._window = window
         self.store = store
         self.dialogs: dict[str, QDialog] = {}
@@ -37,7 +48,7 @@ class ToolsMenu:
         self.evaluate.setToolTip("Score a model version and the classic methods on a benchmark folder")
 
     def _action(self, text: str, slot: Callable[[], object]) -> QAction:
-        action = QAction(text, self._window)
+        action = QAction(text, self._window.window())
         action.triggered.connect(lambda _checked=False: slot())
         self.menu.addAction(action)
         return action
@@ -54,19 +65,19 @@ class ToolsMenu:
         return self._show(
             "fine-tune",
             lambda: FineTuneDialog(
-                self._window, store=self._store(), current=self.current_session, device=device
+                self._window.window(), store=self._store(), current=self.current_session, device=device
             ),
         )
 
     def show_build_training_set(self) -> QDialog:
         from app.gui.training_set_dialog import TrainingSetDialog
 
-        return self._show("build-training-set", lambda: TrainingSetDialog(self._window))
+        return self._show("build-training-set", lambda: TrainingSetDialog(self._window.window()))
 
     def show_evaluate(self) -> QDialog:
         from app.gui.evaluate_dialog import EvaluateDialog
 
-        return self._show("evaluate", lambda: EvaluateDialog(self._window, store=self._store()))
+        return self._show("evaluate", lambda: EvaluateDialog(self._window.window(), store=self._store()))
 
     def _store(self) -> ModelStore:
         return self.store if self.store is not None else ModelStore()

@@ -10,12 +10,13 @@ replace part of the segmentation mask.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject
 
 from app.gui.patch_command import Change, PatchCommand
+from app.gui.window_api import MainWindowApi
 from app.model.brush import Region
 from app.model.compositing_settings import CompositingSettings
 from app.model.document import CompositeResult
@@ -26,14 +27,36 @@ from classic.progress import CancelCallback, ProgressCallback
 from engine.pipeline import Pipeline
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from PySide6.QtGui import QUndoStack
+
+    from app.gui.job_panel import JobPanel
+    from app.gui.painting import PaintController
+    from app.model.document import Document
+    from app.model.layers import LayerStack
+
+
+class TouchUpWindow(MainWindowApi, Protocol):
+    """What re-solving the alpha after a stroke uses of the main window."""
+
+    @property
+    def document(self) -> Document: ...
+    @property
+    def layers(self) -> LayerStack: ...
+    @property
+    def painter(self) -> PaintController: ...
+    @property
+    def job_panel(self) -> JobPanel: ...
+    @property
+    def undo_stack(self) -> QUndoStack: ...
+    @property
+    def pipeline(self) -> Pipeline: ...
 
 
 class AlphaTouchUp(QObject):
     """Connects the window's brush to alpha re-solving; ``enabled`` False turns it off."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: TouchUpWindow) -> None:
+        super().__init__(window.window())
         self._window = window
         self.enabled = True
         window.painter.stroke_finished.connect(self._on_stroke)

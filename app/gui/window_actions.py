@@ -8,16 +8,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QDockWidget, QFileDialog, QLabel, QToolBar
 
+from app.gui.window_api import MainWindowApi
 from app.model.export import COMPOSITE_FILTER, bit_depth_of
 from app.model.files import OPEN_FILTER
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.canvas import Canvas
+    from app.gui.job_panel import JobPanel
+    from app.gui.settings import Settings
+    from app.model.document import Document
+
+
+class ActionsWindow(MainWindowApi, Protocol):
+    """What the window's actions, menus and toolbar use of the main window."""
+
+    @property
+    def document(self) -> Document: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def canvas(self) -> Canvas: ...
+    @property
+    def job_panel(self) -> JobPanel: ...
+
+    def close(self, /) -> bool: ...
+    def run_cutout(self) -> bool: ...
+    def run_composite(self, method: str | None = None) -> bool: ...
+    def load_foreground(self, path: str) -> bool: ...
+    def load_background(self, path: str) -> bool: ...
+    def export_composite(self, path: str, *, bit_depth: int | None = None) -> bool: ...
+    def addToolBar(self, title: str, /) -> QToolBar: ...
+
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
 
@@ -25,7 +51,7 @@ Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
 class WindowActions:
     """Creates the window's QActions; ``build_menus`` lays them out, ``update`` enables them."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: ActionsWindow) -> None:
         self._window = window
         canvas = window.canvas
         self.open_foreground = self._action(
@@ -49,7 +75,7 @@ class WindowActions:
         self.composite.setToolTip("Place the cut-out subject on the background (cuts out first if needed)")
 
     def _action(self, text: str, slot: Callable[[], object], shortcut: Shortcut = None) -> QAction:
-        action = QAction(text, self._window)
+        action = QAction(text, self._window.window())
         if shortcut is not None:
             action.setShortcut(shortcut)
         action.triggered.connect(lambda _checked=False: slot())
@@ -90,9 +116,13 @@ class WindowActions:
     def list_panels(self) -> None:
         """Add a show / hide entry to the View menu for every dock and toolbar not listed yet."""
         window, menu = self._window, self._view_menu
-        docks = [(dock.windowTitle(), dock.toggleViewAction()) for dock in window.findChildren(QDockWidget)]
+        docks = [
+            (dock.windowTitle(), dock.toggleViewAction())
+            for dock in window.window().findChildren(QDockWidget)
+        ]
         bars = [
-            (f"{bar.windowTitle()} Toolbar", bar.toggleViewAction()) for bar in window.findChildren(QToolBar)
+            (f"{bar.windowTitle()} Toolbar", bar.toggleViewAction())
+            for bar in window.window().findChildren(QToolBar)
         ]
         for text, action in docks + bars:
             if action not in self._listed:
@@ -112,12 +142,16 @@ class WindowActions:
         self.cancel.setEnabled(busy)
 
     def ask_foreground(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self._window, "Open Foreground", self._folder(), OPEN_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self._window.window(), "Open Foreground", self._folder(), OPEN_FILTER
+        )
         if path:
             self._window.load_foreground(path)
 
     def ask_background(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self._window, "Open Background", self._folder(), OPEN_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self._window.window(), "Open Background", self._folder(), OPEN_FILTER
+        )
         if path:
             self._window.load_background(path)
 
@@ -127,7 +161,9 @@ class WindowActions:
         folder = window.settings.get("folders/last_export")
         if folder:  # The last export's folder wins over the photos' folder.
             suggestion = str(Path(folder) / Path(suggestion).name)
-        path, chosen = QFileDialog.getSaveFileName(window, "Export Composite", suggestion, COMPOSITE_FILTER)
+        path, chosen = QFileDialog.getSaveFileName(
+            window.window(), "Export Composite", suggestion, COMPOSITE_FILTER
+        )
         if path:
             window.settings.set("folders/last_export", str(Path(path).parent))
             window.export_composite(

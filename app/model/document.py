@@ -20,6 +20,7 @@ import numpy as np
 from app.model.compositing_settings import CompositingSettings
 from app.model.files import suggested_export_path
 from app.model.layers import LayerStack
+from classic.placement import Placement, default_placement
 
 if TYPE_CHECKING:
     from app.model.export_options import PhotoOrigin
@@ -69,6 +70,13 @@ class Document:
         self.compositing = settings
         for listener in list(self._compositing_listeners):
             listener(settings, edit)
+
+    def current_placement(self) -> Placement | None:
+        """The placement in use: the document's, or the one fitted to the open photos (None without both)."""
+        photo, background = self.layers.get("foreground"), self.layers.get("background")
+        if photo is None or background is None:
+            return None
+        return self.compositing.placement or default_placement(photo.shape, background.shape)
 
     def set_method(self, method: str) -> None:
         self.set_compositing(replace(self.compositing, method=method))
