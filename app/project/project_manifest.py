@@ -61,6 +61,7 @@ class Manifest:
     names: dict[str, str] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
     background_bit_depth: int = 8
+    foreground_bit_depth: int = 8  # What the cut-out and mattes are exported at unless asked.
     foreground_colours: str | None = None
     placement: Placement | None = None
     compositing: CompositingSettings | None = None
@@ -85,6 +86,7 @@ def manifest_text(manifest: Manifest) -> str:
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "background_bit_depth": manifest.background_bit_depth,
+        "foreground_bit_depth": manifest.foreground_bit_depth,
         "photos": {
             role: {
                 "name": manifest.names.get(role),
@@ -126,10 +128,16 @@ def parse_manifest(text: str, shown: object) -> Manifest:
         raise ProjectError(f"{shown}: {MANIFEST} is unusable: {_short(error)}") from None
 
 
-def _manifest(data: dict[str, Any]) -> Manifest:
-    depth = data["background_bit_depth"]
+def _bit_depth(data: dict[str, Any], key: str) -> int:
+    depth = data.get(key, 8)
     if depth not in (8, 16) or not _is_int(depth):
-        raise InvalidInputError(f"background_bit_depth must be 8 or 16, got {_short(depth)}")
+        raise InvalidInputError(f"{key} must be 8 or 16, got {_short(depth)}")
+    return int(depth)
+
+
+def _manifest(data: dict[str, Any]) -> Manifest:
+    depth = _bit_depth(data, "background_bit_depth")
+    foreground_depth = _bit_depth(data, "foreground_bit_depth")  # Projects saved before it: 8.
     names, paths = _photos(data["photos"])
     origins = _origins(data["photos"])
     colours = data.get("foreground_colours")
@@ -140,6 +148,7 @@ def _manifest(data: dict[str, Any]) -> Manifest:
         names=names,
         paths=paths,
         background_bit_depth=depth,
+        foreground_bit_depth=foreground_depth,
         foreground_colours=colours,
         placement=_placement(data.get("placement")),
         compositing=_compositing(data.get("compositing")),

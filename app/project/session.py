@@ -64,6 +64,7 @@ class ProjectState:
     names: dict[str, str] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
     background_bit_depth: int = 8
+    foreground_bit_depth: int = 8
     foreground_colours: np.ndarray | None = None
     placement: Placement | None = None
     compositing: CompositingSettings | None = None  # The panel's settings; placement is kept above.
@@ -81,7 +82,11 @@ def snapshot(document: Document, *, kept: MutableMapping[str, np.ndarray] | None
     whenever that layer changes. Copies missing from it are taken and added, so a save after one stroke
     copies one matte.
     """
-    state = ProjectState(background_bit_depth=document.background_bit_depth, origins=dict(document.origins))
+    state = ProjectState(
+        background_bit_depth=document.background_bit_depth,
+        foreground_bit_depth=document.foreground_bit_depth,
+        origins=dict(document.origins),
+    )
     for name in document.layers.names():
         layer = document.layers.layer(name)
         assert layer is not None
@@ -131,8 +136,9 @@ def restore(document: Document, state: ProjectState) -> None:
         if role in state.layers:
             setter = document.set_foreground if role == "foreground" else document.set_background
             kwargs: dict[str, Any] = {"name": state.names.get(role, role), "path": state.paths.get(role)}
-            if role == "background":
-                kwargs["bit_depth"] = state.background_bit_depth
+            kwargs["bit_depth"] = (
+                state.background_bit_depth if role == "background" else state.foreground_bit_depth
+            )
             setter(state.layers[role], origin=state.origins.get(role), **kwargs)
     for name in LAYER_ORDER:
         if name in state.layers and name not in PHOTO_ROLES:
@@ -208,6 +214,7 @@ def save_project(
             names=dict(state.names),
             paths=dict(state.paths),
             background_bit_depth=state.background_bit_depth,
+            foreground_bit_depth=state.foreground_bit_depth,
             foreground_colours=None if state.foreground_colours is None else prefix + _file_name(_COLOURS),
             placement=state.placement,
             compositing=state.compositing,
@@ -251,6 +258,7 @@ def _load_folder(
     manifest = parse_manifest(read_manifest_text(folder, shown), shown)
     state = ProjectState(
         background_bit_depth=manifest.background_bit_depth,
+        foreground_bit_depth=manifest.foreground_bit_depth,
         names=dict(manifest.names),
         paths=dict(manifest.paths),
         placement=manifest.placement,

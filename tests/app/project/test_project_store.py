@@ -163,7 +163,14 @@ MANIFEST_DAMAGE = {
     "placement far away": (lambda d: d.update(placement={"x": 1e300}), "placement"),
     "smoothing beyond the panel": (lambda d: d.update(compositing={"smoothing": 1e308}), "compositing"),
     "bit depth of the wrong type": (lambda d: d.update(background_bit_depth="16"), "bit"),
+    "foreground bit depth out of range": (lambda d: d.update(foreground_bit_depth=12), "foreground_bit_depth"),
 }
+
+
+def test_a_project_saved_before_the_foreground_bit_depth_opens_as_8_bit(tmp_path: Path) -> None:
+    folder = _saved(tmp_path)
+    _edit_manifest(folder, lambda d: d.pop("foreground_bit_depth"))
+    assert load_project(folder).foreground_bit_depth == 8
 
 
 @pytest.mark.parametrize("case", sorted(MANIFEST_DAMAGE))

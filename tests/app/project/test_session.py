@@ -39,8 +39,8 @@ def grid(values: np.ndarray) -> np.ndarray:
 def edited_document() -> Document:
     rng = np.random.default_rng(5)
     document = Document()
-    document.set_foreground(grid(rng.random((*SIZE, 3))), name="fg.png", path="/photos/fg.png")
-    document.set_background(grid(rng.random((30, 32, 3))), name="bg.tif", path="/photos/bg.tif", bit_depth=16)
+    document.set_foreground(grid(rng.random((*SIZE, 3))), name="fg.png", path="/photos/fg.png", bit_depth=16)
+    document.set_background(grid(rng.random((30, 32, 3))), name="bg.tif", path="/photos/bg.tif")
     mask = np.zeros(SIZE, np.float32)
     mask[5:15, 6:18] = 1.0
     trimap = np.full(SIZE, 0.5, np.float32)
@@ -64,6 +64,7 @@ def assert_same(state_a: Document, state_b: Document) -> None:
         assert layer_a.visible == layer_b.visible, name
     assert state_a.title() == state_b.title()
     assert state_a.background_bit_depth == state_b.background_bit_depth
+    assert state_a.foreground_bit_depth == state_b.foreground_bit_depth == 16  # The cut-out's export depth.
     assert state_b.cutout is not None and state_a.cutout is not None
     np.testing.assert_array_equal(state_a.cutout.foreground, state_b.cutout.foreground)
     assert state_b.cutout.alpha is state_b.layers.get("alpha")
