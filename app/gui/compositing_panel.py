@@ -15,7 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QWidget
 
 from app.gui.jobs import JobRunner
-from app.model.compose import compose_preview
+from app.model.compose import ShrinkCache, compose_preview
 from app.model.compositing_settings import (
     EDGE_SHIFT_LIMIT,
     FEATHER_LIMIT,
@@ -58,6 +58,7 @@ class CompositingPanel(QWidget):
         self._document = document
         self.runner = JobRunner(self)
         self._pipeline: Pipeline | None = None  # Used only on the runner's thread (fusion).
+        self._cache = ShrinkCache()  # Likewise.
         self.method = QComboBox()
         self.method.addItems(available_methods())
         self.method.setCurrentText("alpha")
@@ -144,7 +145,9 @@ class CompositingPanel(QWidget):
         settings = self.settings()
         if settings.method == "fusion" and self._pipeline is None:
             self._pipeline = Pipeline()
-        self.runner.submit(compose_preview, photo, background, cutout, settings, pipeline=self._pipeline)
+        self.runner.submit(
+            compose_preview, photo, background, cutout, settings, pipeline=self._pipeline, cache=self._cache
+        )
         return True
 
     def shutdown(self) -> None:

@@ -252,7 +252,8 @@ class MainWindow(QMainWindow):
         if foreground is None or background is None:
             self.show_error("Open a foreground photo and a background photo first.")
             return False
-        cutout = self.document.shown_cutout(copy=True)  # As previewed: brush strokes included.
+        # As previewed, brush strokes included; read on the worker, as the brush waits for the job.
+        cutout = self.document.shown_cutout()
         settings = self.document.compositing  # Edge, feather, placement… as previewed.
         return self.job_panel.run(
             "Compositing" if cutout is not None else "Cutting out and compositing",
@@ -274,7 +275,7 @@ class MainWindow(QMainWindow):
             return False
         path = with_export_extension(path)
         foreground, background = self.layers.get("foreground"), self.layers.get("background")
-        cutout = self.document.shown_cutout(copy=True)
+        cutout = self.document.shown_cutout()
         if foreground is None or background is None or cutout is None:
             work = partial(export_image, path, image)  # A composite without its cut-out goes out as it is.
         else:  # Composed again at full resolution with the document's compositing settings.

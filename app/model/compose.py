@@ -8,6 +8,7 @@ change of a control shows within a moment; ``compose_full_resolution`` makes the
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -71,6 +72,24 @@ def compose(
     )
 
 
+class ShrinkCache:
+    """The preview's scaled-down copies of the images that are only ever replaced, never changed in
+    place (the photos, the cut-out's colours), kept while the same arrays are shown: a placement or
+    settings change then scales only the mattes again (at 24 MP the three colour images took 150 ms).
+    Used by one thread at a time."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[weakref.ref[np.ndarray], float, np.ndarray]] = {}
+
+    def shrunk(self, key: str, array: np.ndarray, factor: float) -> np.ndarray:
+        entry = self._entries.get(key)
+        if entry is not None and entry[0]() is array and entry[1] == factor:
+            return entry[2]
+        small = _shrink(array, factor)
+        self._entries[key] = (weakref.ref(array), factor, small)
+        return small
+
+
 def compose_preview(
     photo: np.ndarray,
     background: np.ndarray,
@@ -79,13 +98,15 @@ def compose_preview(
     *,
     megapixels: float = PREVIEW_MEGAPIXELS,
     pipeline: Pipeline | None = None,
+    cache: ShrinkCache | None = None,
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> np.ndarray:
     """``compose`` on copies scaled by one factor so the background has at most ``megapixels``.
 
     Both photos shrink by the same factor, so the placement's offsets (and the feather radius and
-    edge shift, which are in pixels) shrink with them while its scale stays as it is.
+    edge shift, which are in pixels) shrink with them while its scale stays as it is. ``cache`` keeps
+    the scaled photos and colours from one preview to the next.
     """
     factor = working_scale(background.shape, megapixels)
     if factor >= 1.0:
@@ -98,13 +119,16 @@ def compose_preview(
             progress=progress,
             is_cancelled=is_cancelled,
         )
-    small = [_shrink(array, factor) for array in (photo, background)]
+    cache = cache or ShrinkCache()
+    small = [
+        cache.shrunk(key, array, factor) for key, array in (("photo", photo), ("background", background))
+    ]
     small_cutout = replace(
         cutout,
-        mask=_shrink(cutout.mask, factor),
+        mask=_shrink(cutout.mask, factor),  # The mattes are painted in place: scaled every time.
         trimap=_shrink(cutout.trimap, factor),
         alpha=_shrink(cutout.alpha, factor),
-        foreground=_shrink(cutout.foreground, factor),
+        foreground=cache.shrunk("colours", cutout.foreground, factor),
     )
     placement = settings.placement or default_placement(photo.shape, background.shape)
     small_settings = replace(

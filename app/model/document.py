@@ -81,9 +81,9 @@ class Document:
     def set_method(self, method: str) -> None:
         self.set_compositing(replace(self.compositing, method=method))
 
-    def shown_cutout(self, *, copy: bool = False) -> Cutout | None:
+    def shown_cutout(self) -> Cutout | None:
         """The cut-out with the mask and alpha the layers show (a brush may have painted on copies of the
-        cut-out's); ``copy``: of those layers, for a job that runs while the brush goes on painting."""
+        cut-out's)."""
         cutout = self.cutout
         if cutout is None:
             return None
@@ -94,7 +94,7 @@ class Document:
             or (alpha.shape, mask.shape) != (cutout.alpha.shape, cutout.mask.shape)
         ):
             return cutout
-        return replace(cutout, mask=mask.copy() if copy else mask, alpha=alpha.copy() if copy else alpha)
+        return replace(cutout, mask=mask, alpha=alpha)
 
     def has(self, name: str) -> bool:
         return name in self.layers

@@ -45,27 +45,57 @@ def grown(region: Region, by: int, shape: tuple[int, ...]) -> Region:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class MaskCrop:
+    """The part of the segmentation mask a re-solve around ``stroke`` reads (``region`` of a mask of
+    ``shape``): what a job needs of a 24 MP mask, a few MB instead of the whole."""
+
+    stroke: Region
+    region: Region
+    crop: np.ndarray
+    shape: tuple[int, int]
+    band: float
+
+
+def mask_crop(
+    mask: np.ndarray, stroke: Region, *, band_fraction: float = DEFAULT_BAND_FRACTION, copy: bool = True
+) -> MaskCrop:
+    """The mask around ``stroke`` that ``resolve_alpha`` reads: the stroke's box grown by the band (the
+    part pasted back) and again by the band and 8 px (context for the solver); ``copy``: a snapshot, for
+    a job while the brush goes on painting the mask."""
+    shape = (mask.shape[0], mask.shape[1])
+    band = band_width(shape, band_fraction=band_fraction)
+    inner = grown(stroke, math.ceil(band / 2) + 1, shape)
+    outer = grown(inner, math.ceil(band) + 8, shape)
+    crop = mask[outer.window]
+    return MaskCrop(stroke, outer, crop.copy() if copy else crop, shape, band)
+
+
 def resolve_alpha(
     foreground: np.ndarray,
-    mask: np.ndarray,
-    stroke: Region,
+    mask: np.ndarray | MaskCrop,
+    stroke: Region | None = None,
     *,
     band_fraction: float = DEFAULT_BAND_FRACTION,
     method: str = "closed-form",
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> AlphaPatch:
-    """Alpha around ``stroke`` from the edited segmentation ``mask`` (H, W) and the ``foreground`` photo.
+    """Alpha around ``stroke`` from the edited segmentation ``mask`` (H, W, or the ``mask_crop`` around
+    the stroke, which then gives the stroke) and the ``foreground`` photo.
 
     The band is the cut-out's (``band_fraction`` of the whole photo's diagonal), so the touched-up
     edge matches the rest of the matte.
     """
-    band = band_width(mask.shape, band_fraction=band_fraction)
-    inner = grown(stroke, math.ceil(band / 2) + 1, mask.shape)
-    outer = grown(inner, math.ceil(band) + 8, mask.shape)  # context for the solver
+    if not isinstance(mask, MaskCrop):
+        if stroke is None:
+            raise InvalidInputError("resolve_alpha needs the stroke's region with a whole mask")
+        mask = mask_crop(mask, stroke, band_fraction=band_fraction, copy=False)
+    band, outer = mask.band, mask.region
+    inner = grown(mask.stroke, math.ceil(band / 2) + 1, mask.shape)
     raise_if_cancelled(is_cancelled)
     progress(0.0, "Re-solving the alpha around the stroke")
-    trimap = trimap_from_mask(mask[outer.window], band=band)
+    trimap = trimap_from_mask(mask.crop, band=band)
     alpha = estimate_alpha(foreground[outer.window], trimap, method=method, is_cancelled=is_cancelled)
     window = _inside(inner, outer)
     progress(1.0, "Re-solved")

@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 from app.gui import compositing_panel
 from app.gui.compositing_panel import CompositingPanel, available_methods
 from app.model.compose import (
+    ShrinkCache,
     compose,
     compose_full_resolution,
     compose_preview,
@@ -101,3 +102,39 @@ def test_full_resolution_uses_the_alpha_the_layers_show(photos: SyntheticPhotos)
     document.layers.set_image("alpha", erased)
     assert document.shown_cutout().alpha is erased  # type: ignore[union-attr]
     np.testing.assert_allclose(compose_full_resolution(document, CompositingSettings()), photos.background)
+
+
+def test_the_preview_keeps_the_scaled_photos_but_not_the_mattes(photos: SyntheticPhotos) -> None:
+    cutout, settings = _cutout(photos.foreground), CompositingSettings()
+    megapixels = photos.background.shape[0] * photos.background.shape[1] / 4 / 1e6
+    cache = ShrinkCache()
+    first = compose_preview(
+        photos.foreground,
+        photos.background,
+        cutout,
+        settings,
+        megapixels=megapixels,
+        cache=cache,
+        **_fake_job(),
+    )
+    kept = cache.shrunk("photo", photos.foreground, 0.5)
+    cutout.alpha[:] = 0.0  # Painted out in place: the next preview must see it.
+    again = compose_preview(
+        photos.foreground,
+        photos.background,
+        cutout,
+        settings,
+        megapixels=megapixels,
+        cache=cache,
+        **_fake_job(),
+    )
+    assert cache.shrunk("photo", photos.foreground, 0.5) is kept
+    assert not np.allclose(first, again)
+    np.testing.assert_allclose(
+        again,
+        compose_preview(
+            photos.foreground, photos.background, cutout, settings, megapixels=megapixels, **_fake_job()
+        ),
+    )
+    replaced = photos.foreground.copy()
+    assert cache.shrunk("photo", replaced, 0.5) is not kept  # Another photo: scaled afresh.

@@ -11,7 +11,7 @@ from app.gui.commands import StrokeCommand
 from app.gui.main_window import MainWindow
 from app.gui.patch_command import PatchCommand
 from app.model.brush import Region
-from app.model.touch_up import recoloured, resolve_alpha, resolve_band
+from app.model.touch_up import mask_crop, recoloured, resolve_alpha, resolve_band
 from classic.checks import InvalidInputError
 from classic.pipeline import Cutout
 from tests.app.conftest import disc_photo
@@ -166,3 +166,17 @@ def test_recoloured_removes_the_old_background_from_the_touched_edge_only() -> N
     far = np.ones_like(edge)
     far[15:45, 45:75] = False
     np.testing.assert_array_equal(result[far], photo[far])
+
+
+def test_a_job_needs_only_the_mask_around_the_stroke() -> None:
+    photo = disc_photo(90, 120, radius=27)
+    mask = disc_mask(90, 120, 27)
+    stroke = Region(30, 70, 60, 90)
+    crop = mask_crop(mask, stroke)
+    assert crop.crop.size < mask.size / 2 and not np.shares_memory(crop.crop, mask)
+    quiet = {"progress": lambda _f, _m: None, "is_cancelled": lambda: False}
+    from_crop, from_whole = resolve_alpha(photo, crop, **quiet), resolve_alpha(photo, mask, stroke, **quiet)
+    assert from_crop.region == from_whole.region
+    np.testing.assert_array_equal(from_crop.alpha, from_whole.alpha)
+    with pytest.raises(InvalidInputError, match="stroke"):
+        resolve_alpha(photo, mask, **quiet)

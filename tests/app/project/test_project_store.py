@@ -163,7 +163,7 @@ MANIFEST_DAMAGE = {
     "placement far away": (lambda d: d.update(placement={"x": 1e300}), "placement"),
     "smoothing beyond the panel": (lambda d: d.update(compositing={"smoothing": 1e308}), "compositing"),
     "bit depth of the wrong type": (lambda d: d.update(background_bit_depth="16"), "bit"),
-    "foreground bit depth out of range": (lambda d: d.update(foreground_bit_depth=12), "foreground_bit_depth"),
+    "foreground bit depth out of range": (lambda d: d.update(foreground_bit_depth=12), "foreground_bit"),
 }
 
 
