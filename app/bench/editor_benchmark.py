@@ -41,7 +41,9 @@ _NOTE = (
     "(photo and background both 6000×4000, after the automatic composite): GUI gaps of the same timer "
     "from the release of a 300-px eraser stroke (13 dabs, 900 px across the subject's edge, on the "
     "segmentation mask) until its undo step, the re-solved alpha's undo step and the remade composite "
-    "are all in, plus 100 ms; and from an edit of the placement panel's X field until the new preview "
+    "are all in, plus 100 ms; then the same stroke on the alpha in the overlay view (the touch-up after "
+    "Composite, which only remakes the composite) from its release until the composite is remade, plus "
+    "100 ms; and from an edit of the placement panel's X field until the new preview "
     "is painted in the after view. Peak MiB is the measuring process's (each group runs in its "
     "own), photos and Qt included."
 )

@@ -13,8 +13,9 @@ with the real ``MainWindow`` driven by synthetic mouse events:
 - **24 MP editing**: on a 24 MP photo and background after the automatic cut-out and composite, a
   5 ms timer's gaps from the release of a 300-px eraser stroke across the subject's edge until all it
   set off is done (its undo step, the alpha re-solved on the worker and pasted as a second step, the
-  composite remade), with the times to each; then from an edit of the placement panel's X field until
-  the new preview has been painted;
+  composite remade), with the times to each; then the same from the release of a 300-px eraser stroke
+  on the alpha in the overlay view (the photographer's touch-up after Composite: only the composite is
+  remade); then from an edit of the placement panel's X field until the new preview has been painted;
 - **undo memory** of a dab and of a diagonal stroke across a 24 MP mask (see ``app.gui.commands``).
 
 Autosave is kept from firing during the timed runs and timed on its own. Each group runs in a fresh
@@ -133,14 +134,17 @@ def measure_editing(
     background_size: tuple[int, int] = MASK_SIZE,
     brush: float = BIG_BRUSH,
     strokes: int = 2,
+    alpha_strokes: int = 2,
     placements: int = 3,
     interval_ms: int = 5,
     timeout_s: float = 600.0,
 ) -> list[EditorTiming]:
     """GUI-thread gaps and latencies on a big photo after the automatic cut-out and composite: an eraser
     stroke across the subject's edge, from its release until all it set off is done (its undo step, the
-    alpha re-solved and pasted as a second step, the composite remade); then a placement field edited,
-    until the new preview is painted."""
+    alpha re-solved and pasted as a second step, the composite remade); then an eraser stroke on the
+    alpha in the overlay view, from its release until the composite is remade from it; then a placement
+    field edited, until the new preview is painted. A composite counts as remade once the window's own
+    listeners (the canvas's re-render included) have handled the replaced layer."""
     window = open_window()
     try:
         clock, mask = _composited(window, size, background_size, timeout_s)
@@ -157,16 +161,30 @@ def measure_editing(
             to_step.append(1e3 * (step - start))
             to_alpha_step.append(1e3 * (alpha_step - start))
             to_done.append(1e3 * (clock.times["composite"] - start))
+        alpha = _paint_alpha(window)
+        alpha_gaps: list[float] = []
+        alpha_to_done = []
+        for x, y in edge_points(alpha, alpha_strokes):
+            start, _done, end = _erase_across(window, ticks, clock, brush, x, y, timeout_s)
+            alpha_gaps += ticks.gaps(start, end)
+            if history.first("Erase", start) is None or clock.times.get("alpha", -np.inf) <= start:
+                raise RuntimeError("the alpha stroke left no undo step")
+            if history.first("Re-solve alpha", start) is not None:
+                raise RuntimeError("the stroke painted the segmentation mask, not the alpha")
+            alpha_to_done.append(1e3 * (clock.times["composite"] - start))
         placement_gaps, to_preview = _change_placements(window, ticks, placements, timeout_s)
     finally:
         close_window(window)
     size_name, stroke = size_label(size), f"{brush:g}-px eraser stroke released"
+    alpha_stroke = f"{brush:g}-px alpha eraser stroke released"
     held = partial(EditorTiming.of, target_ms=RESPONSIVE_TARGET_MS, statistic="p95")
     return [
         held(f"GUI gaps, {stroke} → all done", size_name, stroke_gaps),
         EditorTiming.of(f"{stroke} → its undo step (GUI thread)", size_name, to_step),
         EditorTiming.of(f"{stroke} → re-solved alpha's undo step", size_name, to_alpha_step),
         EditorTiming.of(f"{stroke} → composite remade (all done)", size_name, to_done),
+        held(f"GUI gaps, {alpha_stroke} → composite remade", size_name, alpha_gaps),
+        EditorTiming.of(f"{alpha_stroke} → composite remade", size_name, alpha_to_done),
         held("GUI gaps, placement change → preview shown", size_name, placement_gaps),
         EditorTiming.of("placement change → preview shown", size_name, to_preview),
     ]
@@ -193,12 +211,27 @@ def _composited(
     return clock, mask
 
 
+def _paint_alpha(window: MainWindow) -> np.ndarray:
+    """Show the overlay view of the alpha (selected in the layer panel), as after Composite the brush
+    paints it there; the alpha. Untimed: the overlay of a 24 MP photo is rendered here."""
+    names = window.layers.names()
+    view = window.layer_view
+    view.setCurrentIndex(view.model().index(names.index("alpha"), 0))
+    window.editor.set_mode("overlay")
+    QApplication.processEvents()
+    alpha = window.layers.get("alpha")
+    if alpha is None or window.painter.target() != "alpha":
+        raise RuntimeError("the overlay view does not let the brush paint the alpha")
+    return alpha
+
+
 def _erase_across(
     window: MainWindow, ticks: GuiTicks, clock: LayerClock, brush: float, x: float, y: float, timeout_s: float
 ) -> tuple[float, float, float]:
-    """A stroke from 1.5 brush widths left of (x, y) to as far right, one dab per move, ticking from its
-    release until the composite is remade and no job runs; ``GuiTicks.run_until``'s moments."""
-    width = window.layers.get("segmentation mask").shape[1]  # type: ignore[union-attr]
+    """A stroke on the layer the brush paints from 1.5 brush widths left of (x, y) to as far right, one
+    dab per move, ticking from its release until the composite is remade and no job runs;
+    ``GuiTicks.run_until``'s moments."""
+    width = window.canvas.image_size[0]
     step = SPACING * brush
     xs = np.clip(np.arange(x - 1.5 * brush, x + 1.5 * brush + step, step), 0.0, width - 1.0)
     send_mouse(window, QEvent.Type.MouseButtonPress, float(xs[0]), y)

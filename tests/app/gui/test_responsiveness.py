@@ -79,9 +79,15 @@ def test_edge_points_lie_on_the_mask_edge() -> None:
         edge_points(np.zeros((5, 5), np.float32), 2)
 
 
-def test_editing_times_a_big_stroke_and_a_placement_change(qtbot: QtBot) -> None:
+def test_editing_times_big_strokes_on_the_mask_and_alpha_and_a_placement_change(qtbot: QtBot) -> None:
     rows = responsiveness.measure_editing(
-        size=(160, 120), background_size=(120, 90), brush=24.0, strokes=2, placements=2, timeout_s=60.0
+        size=(160, 120),
+        background_size=(120, 90),
+        brush=24.0,
+        strokes=2,
+        alpha_strokes=3,
+        placements=2,
+        timeout_s=60.0,
     )
     measures = [row.measure for row in rows]
     assert measures == [
@@ -89,18 +95,21 @@ def test_editing_times_a_big_stroke_and_a_placement_change(qtbot: QtBot) -> None
         "24-px eraser stroke released → its undo step (GUI thread)",
         "24-px eraser stroke released → re-solved alpha's undo step",
         "24-px eraser stroke released → composite remade (all done)",
+        "GUI gaps, 24-px alpha eraser stroke released → composite remade",
+        "24-px alpha eraser stroke released → composite remade",
         "GUI gaps, placement change → preview shown",
         "placement change → preview shown",
     ]
-    gaps, step, alpha_step, done, placement_gaps, shown = rows
+    gaps, step, alpha_step, done, alpha_gaps, alpha_done, placement_gaps, shown = rows
     for row in rows:
         check_timing(row)
-    for row in (gaps, placement_gaps):
+    for row in (gaps, alpha_gaps, placement_gaps):
         assert row.samples > 2 and row.statistic == "p95"
         assert row.target_ms == responsiveness.RESPONSIVE_TARGET_MS and row.met is not None
     for row in (step, alpha_step, done):
         assert row.samples == 2 and row.target_ms is None
     assert step.max_ms <= alpha_step.max_ms <= done.max_ms  # the stroke's step, the alpha's, the composite
+    assert alpha_done.samples == 3 and alpha_done.target_ms is None
     assert shown.samples == 2 and rows[0].size == "160x120"
     assert "24 MP editing" in responsiveness.GROUPS
 
