@@ -84,6 +84,16 @@ def place(array: np.ndarray, placement: Placement, background_shape: tuple[int, 
     )
 
 
+def to_foreground(
+    placement: Placement, foreground_shape: tuple[int, ...], x: float, y: float
+) -> tuple[float, float]:
+    """The foreground pixel (column, row) that ``placement`` puts at (``x``, ``y``) on the background."""
+    matrix = _affine(foreground_shape, placement.scale, placement)
+    inverse = np.linalg.inv(matrix[:, :2])
+    column, row = inverse @ (np.array([x, y]) - matrix[:, 2])
+    return float(column), float(row)
+
+
 def _affine(shape: tuple[int, ...], scale: float, placement: Placement) -> np.ndarray:
     h, w = shape[:2]
     centre = np.array([(w - 1) / 2.0, (h - 1) / 2.0])

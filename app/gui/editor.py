@@ -21,7 +21,14 @@ from app.gui.placement_drag import PlacementDrag
 from app.gui.placement_history import PlacementHistory
 from app.gui.placement_panel import PlacementPanel
 from app.gui.window_api import MainWindowApi
-from app.model.edit_target import PAINTABLE_LAYERS, current_mask, shown_layer
+from app.model.edit_target import (
+    PAINTABLE_LAYERS,
+    CompositeToMask,
+    composite_paint_target,
+    current_mask,
+    shown_layer,
+    shows_composite,
+)
 from app.model.layers import LayerEvent
 from app.model.views import (
     COMPARE_VIEWS,
@@ -289,6 +296,21 @@ class Editor(QObject):
             self.mode, layers.names(), None if top is None else top.name, self.selected_layer()
         )
 
+    def composite_target(self) -> tuple[str, CompositeToMask] | None:
+        """Where the canvas shows the composite: the mask a brush paints there (the current mask) and how
+        the canvas maps onto it through the placement; None elsewhere."""
+        layers = self._window.layers
+        top = layers.top_visible()
+        if not shows_composite(self.mode, None if top is None else top.name):
+            return None
+        if self.mode != LAYERS and self.after_image() is None:
+            return None  # Nothing composed yet: the canvas shows a layer, not the composite.
+        name = composite_paint_target(layers.names(), self.selected_layer())
+        photo, placement = layers.get("foreground"), self.current_placement()
+        if name is None or photo is None or placement is None or not self._window.canvas.has_image:
+            return None
+        return name, CompositeToMask(placement, (photo.shape[0], photo.shape[1]), self._ratio())
+
     def reveal_mask(self) -> str | None:
         """Show the mask a brush would paint (the overlay view of the current mask); what to tell the user."""
         names = self._window.layers.names()
@@ -318,6 +340,8 @@ class Editor(QObject):
             canvas.paint_patch(region, render_mask_region(mode, photo, mask, region, self.options))
         elif mode in COMPARE_VIEWS:
             self.render()
+            if name in PAINTABLE_LAYERS:  # Painted on the composite: a preview shows it within a moment.
+                self.compositing_panel.request_preview()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # In Move mode only a press on the split view's divider moves it; elsewhere a drag moves the subject.

@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
             shown_layer=self.editor.shown_layer,  # A brush paints the layer shown, in every view.
             redraw=self.editor.redraw_region,
             reveal=self.editor.reveal_mask,
+            composite_target=self.editor.composite_target,  # A brush on the composite paints the mask.
             parent=self,
         )
         self.painter.tool_changed.connect(lambda text: self.statusBar().showMessage(text, 3_000))

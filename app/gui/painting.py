@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QUndoView
 from app.gui.canvas import Canvas
 from app.gui.commands import StrokeCommand
 from app.model.brush import BrushMode, Region, Stroke
-from app.model.edit_target import PAINTABLE_LAYERS
+from app.model.edit_target import PAINTABLE_LAYERS, CompositeToMask
 from app.model.layers import LayerEvent, LayerStack
 from app.model.tools import MAX_SIZE, MIN_SIZE, BrushTool, ToolKind
 
@@ -34,6 +35,8 @@ STROKE_NAMES: dict[BrushMode, str] = {"add": "Brush", "subtract": "Erase", "smoo
 ShownLayer = Callable[[], "str | None"]
 Redraw = Callable[[str, "tuple[slice, slice]"], None]
 Reveal = Callable[[], "str | None"]
+# The mask a brush paints where the canvas shows the composite, and how the canvas maps onto it.
+CompositeTarget = Callable[[], "tuple[str, CompositeToMask] | None"]
 _TOOLS: tuple[tuple[str, str, ToolKind], ...] = (
     ("Re&fine Edge Brush", "R", "refine edge"),
     ("&GrabCut Hints (X: foreground / background)", "G", "grabcut"),
@@ -77,11 +80,14 @@ class PaintController(QObject):
         shown_layer: ShownLayer | None = None,
         redraw: Redraw | None = None,
         reveal: Reveal | None = None,
+        composite_target: CompositeTarget | None = None,
         parent: QObject | None = None,
     ) -> None:
         """``shown_layer``: the name of the layer the canvas shows (default: the topmost visible);
         ``redraw(name, region)``: draw a region of that layer as the view shows it (default: its pixels);
-        ``reveal()``: show a mask to paint on, returning what to tell the user (default: none)."""
+        ``reveal()``: show a mask to paint on, returning what to tell the user (default: none);
+        ``composite_target()``: where the canvas shows the composite, the mask a stroke paints there and
+        the mapping of the canvas onto it (default: none, the brush paints shown masks only)."""
         super().__init__(parent)
         self.canvas, self.layers, self.undo_stack = canvas, layers, undo_stack
         self.tool = BrushTool()
@@ -89,6 +95,8 @@ class PaintController(QObject):
         self._shown_layer = shown_layer or self._top_visible
         self._redraw = redraw or self._redraw_pixels
         self._reveal = reveal
+        self._composite_target = composite_target or (lambda: None)
+        self._mapping: CompositeToMask | None = None  # The current stroke's, painted on the composite.
         self._handlers: dict[ToolKind, StrokeHandler] = {}
         self._handler: StrokeHandler | None = None  # The one painting the current stroke, if any.
         self._stroke: Stroke | None = None
@@ -113,7 +121,10 @@ class PaintController(QObject):
             handler = self._handlers.get(self.tool.kind)
             return None if handler is None else handler.target(self.tool)
         shown = self._shown_layer()
-        return shown if shown in PAINTABLE_LAYERS else None
+        if shown in PAINTABLE_LAYERS:
+            return shown
+        on_composite = self._composite_target()
+        return None if on_composite is None else on_composite[0]
 
     def _top_visible(self) -> str | None:
         top = self.layers.top_visible()
@@ -279,12 +290,18 @@ class PaintController(QObject):
             self.tool_changed.emit("Wait for the running job to finish before painting")
             return True
         self._handler = self._handlers.get(self.tool.kind) if self.tool.kind != "mask" else None
+        self._mapping = None
         if self._handler is not None:
             stroke = self._handler.begin(self.tool)
         else:
             mask = self.writable(name)
             assert mask is not None
-            stroke = Stroke(mask, self.tool.brush())
+            brush = self.tool.brush()
+            on_composite = self._composite_target() if self._shown_layer() != name else None
+            if on_composite is not None:  # Painted through the placement, as large as it looks.
+                self._mapping = on_composite[1]
+                brush = replace(brush, size=min(MAX_SIZE, brush.size * self._mapping.scale))
+            stroke = Stroke(mask, brush)
         if stroke is None:
             return True
         self._stroke, self._stroke_layer = stroke, name
@@ -296,8 +313,11 @@ class PaintController(QObject):
         to_scene, _invertible = self.canvas.viewportTransform().inverted()
         scene = to_scene.map(position)  # Sub-pixel exact, unlike mapToScene's whole viewport pixels.
         # Scene point (c + 0.5, r + 0.5) is the centre of pixel (r, c).
-        dirty = self._stroke.move_to(scene.x() - 0.5, scene.y() - 0.5, self._pressure)
-        if dirty.empty:
+        x, y = scene.x() - 0.5, scene.y() - 0.5
+        if self._mapping is not None:
+            x, y = self._mapping.point(x, y)
+        dirty = self._stroke.move_to(x, y, self._pressure)
+        if dirty.empty or self._mapping is not None:  # On the composite: it is remade on release.
             return
         if self._handler is not None:
             self._handler.painted(self._stroke, dirty)
@@ -318,8 +338,10 @@ class PaintController(QObject):
         text = STROKE_NAMES[stroke.brush.mode]
         self.undo_stack.push(StrokeCommand(self.layers, name, bbox, old, new, text=text))
         # The dabs painted the layer's own image and drew themselves on the canvas: tell the layer panel
-        # and the window without copying the box back or redrawing it (0.05-0.6 s for a 24 MP box).
-        self.layers.changed_in_place(name, bbox.window, drawn=True)
+        # and the window without copying the box back or redrawing it (0.05-0.6 s for a 24 MP box). A
+        # stroke on the composite drew nothing: the composite and its preview are remade from the mask.
+        self.layers.changed_in_place(name, bbox.window, drawn=self._mapping is None)
+        self._mapping = None
         self.stroke_finished.emit(name, bbox)
 
     def _on_layer_event(self, event: LayerEvent) -> None:
@@ -338,7 +360,14 @@ class PaintController(QObject):
 
     def _tool_changed(self) -> None:
         self._sync_drag_mode()
-        self.tool_changed.emit(self.tool.describe() if self.tool.active else "Hand: drag to pan")
+        if not self.tool.active:
+            self.tool_changed.emit("Hand: drag to pan")
+            return
+        text = self.tool.describe()
+        on_composite = self._composite_target() if self.tool.kind == "mask" else None
+        if on_composite is not None and self._shown_layer() not in PAINTABLE_LAYERS:
+            text += f" on the composite: paints the {on_composite[0]}, the composite follows on release"
+        self.tool_changed.emit(text)
 
     def refresh(self) -> None:
         """The canvas shows something else now (another view): brush cursor or hand, as fits it."""

@@ -72,10 +72,12 @@ def layer(window: MainWindow, name: str) -> np.ndarray:
     return image
 
 
-def test_after_composite_the_brush_shows_the_mask_it_paints_and_paints_it(
+def test_after_composite_the_brush_paints_the_mask_through_the_composite(
     qtbot: QtBot, window: MainWindow
 ) -> None:
-    """Defect 1: after Composite the brush did nothing and said nothing (the composite is no mask)."""
+    """Defect 1: after Composite the brush did nothing and said nothing. A brush paints the layer shown
+    in any view: on the composite it paints the current mask (the alpha) under the placement, and the
+    composite follows."""
     with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
         window.menu_actions.composite.trigger()
     assert window.document.has("composite")
@@ -83,31 +85,42 @@ def test_after_composite_the_brush_shows_the_mask_it_paints_and_paints_it(
     window.painter.tool_changed.connect(messages.append)
     window.painter.activate("add")
     window.painter.tool.size, window.painter.tool.hardness = 7.0, 1.0
-    assert window.painter.target() == "alpha"  # The canvas shows the alpha to paint on,
-    assert window.canvas.image_size == (120, 90)  # at the foreground's size,
-    assert any("alpha" in message for message in messages)  # and the status bar says so.
+    assert window.painter.target() == "alpha" and window.canvas.image_size == (140, 100)  # The composite.
+    assert any("alpha" in message for message in messages)  # The status bar says what it paints.
     assert window.canvas.dragMode() == window.canvas.DragMode.NoDrag  # A brush cursor, not the hand.
-    before = layer(window, "alpha").copy()
-    drag(qtbot, window, [(5, 5), (25, 5)])
+    placement = window.document.current_placement()
+    assert placement == Placement(x=10.0, y=5.0)  # The 120 x 90 photo centred on the 140 x 100 one.
+    before, composite = layer(window, "alpha").copy(), layer(window, "composite").copy()
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):  # The composite is remade.
+        drag(qtbot, window, [(15, 10), (35, 10)])  # Composite pixels: the photo's (5, 5) to (25, 5).
     assert window.undo_stack.count() == 1 and window.undo_stack.text(0) == "Brush"
     assert layer(window, "alpha")[5, 15] == 1.0 and before[5, 15] == 0.0
+    assert layer(window, "alpha")[10, 25] == before[10, 25]  # Not painted where the canvas was pressed.
+    remade = layer(window, "composite")
+    assert np.abs(remade[10, 25] - composite[10, 25]).max() > 0.05  # The photo shows where it was painted.
+    np.testing.assert_array_equal(remade[40:], composite[40:])  # And nowhere else.
+    assert window.canvas.image_size == (140, 100)  # Still the composite, with the stroke in it.
 
 
-def test_a_press_on_the_composite_with_the_brush_says_what_it_paints(
-    qtbot: QtBot, window: MainWindow
-) -> None:
-    """Defect 1, the other order: the brush chosen first, then Composite; the first press shows the mask."""
-    window.painter.activate("add")
+def test_a_brush_on_a_scaled_composite_keeps_its_size_on_screen(qtbot: QtBot, window: MainWindow) -> None:
+    """Defect 1, the other order, on a subject placed at half size: the brush chosen first, then
+    Composite; a stroke on the composite covers in the photo what it covers on screen."""
+    window.editor.apply_placement(Placement(x=20.0, y=10.0, scale=0.5))
+    window.painter.activate("subtract")
+    window.painter.tool.size, window.painter.tool.hardness = 6.0, 1.0
     with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
         window.menu_actions.composite.trigger()
-    messages: list[str] = []
-    window.painter.tool_changed.connect(messages.append)
-    assert window.canvas.image_size == (140, 100)  # The composite is shown.
-    drag(qtbot, window, [(5, 5), (25, 5)])
-    assert any("alpha" in message for message in messages)
-    assert window.painter.target() == "alpha" and window.canvas.image_size == (120, 90)
-    drag(qtbot, window, [(5, 5), (25, 5)])
-    assert window.undo_stack.count() == 1 and layer(window, "alpha")[5, 15] == 1.0
+    alpha = layer(window, "alpha")
+    rows, cols = np.nonzero(alpha > 0.5)
+    centre = (float(rows.mean()), float(cols.mean()))  # The disc's centre in the photo.
+    on_composite = (20.0 + 0.5 * (centre[1] + 0.5) - 0.5, 10.0 + 0.5 * (centre[0] + 0.5) - 0.5)
+    before = alpha.copy()
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        drag(qtbot, window, [on_composite, (on_composite[0] + 0.2, on_composite[1])])
+    erased = (before > 0.5) & (layer(window, "alpha") < 0.5)
+    assert erased[round(centre[0]), round(centre[1])]
+    erased_rows = np.nonzero(erased.any(axis=1))[0]
+    assert 10 <= erased_rows.max() - erased_rows.min() + 1 <= 14  # 6 px on screen: 12 px in the photo.
 
 
 def test_the_brush_paints_the_mask_the_overlay_view_shows(qtbot: QtBot, window: MainWindow) -> None:
@@ -329,3 +342,24 @@ def test_painting_the_alpha_updates_the_composite(qtbot: QtBot, window: MainWind
         drag(qtbot, window, [(45, 45), (75, 45)])  # Across the red disc, in the foreground's pixels.
     after = layer(window, "composite")
     assert np.abs(after - before).max() > 0.3  # The erased band shows the background now.
+
+
+def test_a_stroke_on_the_preview_paints_the_alpha_and_a_new_preview_shows_it(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """The after view before any Composite shows the panel's preview: a stroke there paints the alpha
+    under the placement and the preview is remade from it."""
+    panel = window.editor.compositing_panel
+    with qtbot.waitSignal(panel.preview_ready, timeout=JOB_TIMEOUT_MS):
+        window.editor.set_mode("after")
+        panel.request_preview()
+    first = window.editor.after_image()
+    assert first is not None and not window.document.has("composite")
+    window.painter.activate("add")
+    window.painter.tool.size, window.painter.tool.hardness = 7.0, 1.0
+    assert window.painter.target() == "alpha"
+    with qtbot.waitSignal(panel.preview_ready, timeout=JOB_TIMEOUT_MS):
+        drag(qtbot, window, [(15, 10), (35, 10)])
+    assert layer(window, "alpha")[5, 15] == 1.0
+    shown = window.editor.after_image()
+    assert shown is not None and shown is not first and np.abs(shown[10, 25] - first[10, 25]).max() > 0.05
