@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -68,3 +69,27 @@ def test_dragging_moves_the_split_line(qtbot: QtBot, photos: SyntheticPhotos) ->
     qtbot.mousePress(canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
     qtbot.mouseRelease(canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert abs(editor.split_field.value() - 25.0) < 2.0
+
+
+def test_a_mask_view_is_not_redrawn_for_a_layer_it_does_not_show(
+    qtbot: QtBot, photos: SyntheticPhotos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A remade composite re-rendered the whole overlay (0.8-3.5 s at 24 MP) though the view shows the
+    alpha over the photo (issue 12, defect 6)."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.document.set_foreground(photos.foreground)
+    window.document.set_background(photos.background)
+    red = (photos.foreground[..., 0] > 0.8).astype(np.float32)
+    window.document.set_cutout(Cutout(red, red, red.copy(), photos.foreground))
+    window.layers.set_image("composite", photos.background)
+    window.editor.set_mode("overlay")
+    renders: list[str] = []
+    real_render = window.editor.render
+    monkeypatch.setattr(window.editor, "render", lambda: (renders.append("render"), real_render()))
+    window.layers.set_image("composite", photos.background.copy())  # Remade after a stroke.
+    window.layers.set_image("trimap", red.copy())
+    assert renders == []
+    window.layers.set_image("alpha", np.zeros_like(red))  # The mask shown: drawn again.
+    assert renders == ["render"]
+    assert np.allclose(_shown(window)[..., :], photos.foreground, atol=1 / 255)  # No overlay left.
