@@ -16,9 +16,9 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QColorDialog, QComboBox, QDockWidget, QDoubleSpinBox, QLabel
 
+from app.gui.compositing_history import CompositingHistory
 from app.gui.compositing_panel import CompositingPanel
 from app.gui.placement_drag import PlacementDrag
-from app.gui.placement_history import PlacementHistory
 from app.gui.placement_panel import PlacementPanel
 from app.gui.window_api import MainWindowApi
 from app.model.edit_target import (
@@ -128,11 +128,10 @@ class Editor(QObject):
         self.view_combo.currentTextChanged.connect(lambda _text: self.render())
         self.split_field.valueChanged.connect(lambda _value: self._options_changed())
         self.opacity_field.valueChanged.connect(lambda _value: self._options_changed())
-        # First, so it still sees the old placement: each gesture becomes one undo step.
-        self.placement_history = PlacementHistory(
-            self.placement_panel, self.current_placement, self.apply_placement,
-            lambda: getattr(window, "undo_stack", None), self,
-        )  # fmt: skip
+        # Each user action on the settings and the placement becomes one undo step.
+        self.compositing_history = CompositingHistory(
+            window.document, lambda: getattr(window, "undo_stack", None), self
+        )
         self.placement_panel.placement_changed.connect(self.compositing_panel.set_placement)
         self.placement_panel.placement_changed.connect(lambda _placement: self.drag.refresh())
         self.compositing_panel.settings_changed.connect(lambda _settings: self._show_after())

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-import app.gui.placement_history as placement_history
+import app.gui.compositing_history as compositing_history
 from app.gui.gui import create_window
 from app.gui.main_window import MainWindow
 from app.model.brush import BrushMode
@@ -189,7 +189,7 @@ def test_fit_subject_to_background_is_one_undo_step(
     window: MainWindow, photos: SyntheticPhotos, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Defect 3: there was no way back to a fitted placement."""
-    monkeypatch.setattr(placement_history, "MERGE_SECONDS", 0.0)  # Not merged with the move before.
+    monkeypatch.setattr(compositing_history, "MERGE_SECONDS", 0.0)  # Not merged with the move before.
     editor = window.editor
     editor.apply_placement(Placement(x=60.0, y=-20.0, scale=0.5))
     steps = window.undo_stack.count()
