@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QColorDialog, QComboBox, QDockWidget, QDoubleSpinBox, QLabel
 
@@ -125,7 +125,9 @@ class Editor(QObject):
             window.canvas, self.current_placement, self.apply_placement, self._ratio, self._subject_size
         )
         self._lay_out()
-        self.view_combo.currentTextChanged.connect(lambda _text: self.render())
+        # The view combo box and the layer panel's selection are views of the document's view state.
+        self.view_combo.currentTextChanged.connect(window.document.set_view_mode)
+        window.document.connect_view(self._on_view_changed)
         self.split_field.valueChanged.connect(lambda _value: self._options_changed())
         self.opacity_field.valueChanged.connect(lambda _value: self._options_changed())
         # Each user action on the settings and the placement becomes one undo step.
@@ -139,7 +141,7 @@ class Editor(QObject):
         # The placement panel shows the document's placement, whoever changed it.
         window.document.connect_compositing(lambda _settings, _edit: self._show_placement())
         window.layers.connect(self._on_layer_event)
-        window.layer_view.selectionModel().currentChanged.connect(lambda *_: self.render())
+        window.layer_view.selectionModel().currentChanged.connect(self._on_layer_selected)
         window.installEventFilter(self)
         window.canvas.viewport().installEventFilter(self)  # Split view: drag to move the split line.
         window.canvas.set_overlay(self._draw_divider, key="split divider")
@@ -167,10 +169,30 @@ class Editor(QObject):
 
     @property
     def mode(self) -> str:
-        return self.view_combo.currentText()
+        return self._window.document.view_mode
 
     def set_mode(self, mode: str) -> None:
-        self.view_combo.setCurrentText(mode)
+        self._window.document.set_view_mode(mode)
+
+    def _on_layer_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        layers = self._window.layers
+        row = current.row()
+        self._window.document.set_active_layer(layers.layer_at(row).name if 0 <= row < len(layers) else None)
+
+    def _on_view_changed(self) -> None:
+        document, view = self._window.document, self._window.layer_view
+        if self.view_combo.currentText() != document.view_mode:
+            self.view_combo.blockSignals(True)
+            self.view_combo.setCurrentText(document.view_mode)
+            self.view_combo.blockSignals(False)
+        active = document.active_layer
+        if active is not None and self.selected_layer_row() != self._window.layers.row_of(active):
+            view.setCurrentIndex(view.model().index(self._window.layers.row_of(active), 0))
+        self.render()
+
+    def selected_layer_row(self) -> int:
+        index = self._window.layer_view.currentIndex()
+        return index.row() if index.isValid() else -1
 
     def toggle_before_after(self) -> None:
         self.set_mode("before" if self.mode == "after" else "after")
@@ -278,10 +300,8 @@ class Editor(QObject):
             painter.refresh()
 
     def selected_layer(self) -> str | None:
-        """The layer selected in the layer panel, or None."""
-        index = self._window.layer_view.currentIndex()
-        layers = self._window.layers
-        return layers.layer_at(index.row()).name if index.isValid() and index.row() < len(layers) else None
+        """The document's active layer (selected in the layer panel), or None."""
+        return self._window.document.active_layer
 
     def mask_name(self) -> str | None:
         """The mask the mask views show (see ``edit_target.current_mask``)."""
@@ -317,8 +337,7 @@ class Editor(QObject):
         if target is None:
             return "Nothing for the brush to paint yet: cut the subject out first"
         if self.mask_name() != target:  # The trimap is selected: it is painted by the refine-edge brush.
-            view = self._window.layer_view
-            view.setCurrentIndex(view.model().index(names.index(target), 0))
+            self._window.document.set_active_layer(target)
         if self.mode not in MASK_VIEWS:
             self.set_mode("overlay")
         return f"The brush paints the {target}, shown in the overlay view (View: after shows the composite)"

@@ -5,7 +5,9 @@ layers consistent: a new foreground drops its cut-out and the composite, a new b
 composite, and every new result becomes visible so the canvas (which shows the topmost visible layer)
 shows it. It owns the compositing settings with the placement (``compositing``, one value whose changes
 its listeners hear): a new photo gets a fresh fitted placement. ``shown_cutout`` is the one cut-out the
-preview, Composite and Export compose: the one the layers show, brush strokes included.
+preview, Composite and Export compose: the one the layers show, brush strokes included. It holds the
+view state too: the view mode (``app.model.views.VIEW_MODES``) and the active layer (the one selected in
+the layer panel, which the mask views show and a brush paints), told to the view listeners.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import numpy as np
 from app.model.compositing_settings import CompositingSettings
 from app.model.files import suggested_export_path
 from app.model.layers import LayerStack
+from app.model.views import LAYERS, VIEW_MODES
+from classic.checks import InvalidInputError
 from classic.placement import Placement, default_placement
 
 if TYPE_CHECKING:
@@ -58,6 +62,37 @@ class Document:
         self._paths: dict[str, str] = {}
         self.compositing = CompositingSettings()
         self._compositing_listeners: list[CompositingListener] = []
+        self.view_mode = LAYERS
+        self._active_layer: str | None = None
+        self._view_listeners: list[Callable[[], None]] = []
+
+    @property
+    def active_layer(self) -> str | None:
+        """The layer selected in the layer panel, while it is there (None: none selected)."""
+        return self._active_layer if self._active_layer in self.layers else None
+
+    def connect_view(self, listener: Callable[[], None]) -> None:
+        self._view_listeners.append(listener)
+
+    def set_view_mode(self, mode: str) -> None:
+        """Show the document in view ``mode`` (one of ``VIEW_MODES``)."""
+        if mode not in VIEW_MODES:
+            raise InvalidInputError(f"unknown view {mode!r}; choose one of {', '.join(VIEW_MODES)}")
+        if mode != self.view_mode:
+            self.view_mode = mode
+            self._view_changed()
+
+    def set_active_layer(self, name: str | None) -> None:
+        """Select layer ``name`` (None: none); it must be present."""
+        if name is not None and name not in self.layers:
+            raise InvalidInputError(f"there is no {name} layer to select")
+        if name != self.active_layer:
+            self._active_layer = name
+            self._view_changed()
+
+    def _view_changed(self) -> None:
+        for listener in list(self._view_listeners):
+            listener()
 
     def connect_compositing(self, listener: CompositingListener) -> None:
         self._compositing_listeners.append(listener)

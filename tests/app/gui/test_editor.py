@@ -93,3 +93,24 @@ def test_a_mask_view_is_not_redrawn_for_a_layer_it_does_not_show(
     window.layers.set_image("alpha", np.zeros_like(red))  # The mask shown: drawn again.
     assert renders == ["render"]
     assert np.allclose(_shown(window)[..., :], photos.foreground, atol=1 / 255)  # No overlay left.
+
+
+def test_the_view_box_and_the_layer_panel_are_views_of_the_document(
+    qtbot: QtBot, photos: SyntheticPhotos
+) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.document.set_foreground(photos.foreground)
+    red = (photos.foreground[..., 0] > 0.8).astype(np.float32)
+    window.document.set_cutout(Cutout(red, red * 0.5, red.copy(), photos.foreground))
+    window.document.set_view_mode("alpha")
+    assert window.editor.view_combo.currentText() == "alpha"
+    assert np.allclose(_shown(window)[..., 0], red, atol=1 / 255)  # The alpha, drawn as the view.
+    window.document.set_active_layer("trimap")
+    row = window.layer_view.currentIndex().row()
+    assert window.layers.layer_at(row).name == "trimap"
+    assert np.allclose(_shown(window)[..., 0], red * 0.5, atol=1 / 255)  # The selected mask is shown.
+    window.editor.view_combo.setCurrentText("on black")
+    assert window.document.view_mode == "on black"
+    window.layer_view.setCurrentIndex(window.layer_model.index(window.layers.row_of("alpha")))
+    assert window.document.active_layer == "alpha"

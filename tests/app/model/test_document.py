@@ -96,3 +96,21 @@ def test_the_shown_cutout_has_the_painted_layers() -> None:
     document.layers.set_image("alpha", painted)
     shown = document.shown_cutout()
     assert shown is not None and shown.alpha is painted and shown.foreground is cutout.foreground
+
+
+def test_the_document_holds_the_view_mode_and_the_active_layer() -> None:
+    document = Document()
+    told: list[tuple[str, str | None]] = []
+    document.connect_view(lambda: told.append((document.view_mode, document.active_layer)))
+    document.set_foreground(rgb())
+    document.set_cutout(Cutout(*(np.ones((6, 8), np.float32) for _ in range(3)), foreground=rgb()))
+    document.set_active_layer("trimap")
+    document.set_view_mode("overlay")
+    document.set_view_mode("overlay")  # No change, no event.
+    assert told == [("layers", "trimap"), ("overlay", "trimap")]
+    document.layers.remove("trimap")
+    assert document.active_layer is None  # Gone with its layer.
+    with pytest.raises(InvalidInputError, match="view"):
+        document.set_view_mode("sideways")
+    with pytest.raises(InvalidInputError, match="no trimap layer"):
+        document.set_active_layer("trimap")
