@@ -130,6 +130,10 @@ class PaintController(QObject):
         top = self.layers.top_visible()
         return None if top is None else top.name
 
+    def redraw(self, name: str, region: tuple[slice, slice]) -> None:
+        """Draw ``region`` of layer ``name`` on the canvas as the view shows it (nothing where it does not)."""
+        self._redraw(name, region)
+
     def _redraw_pixels(self, name: str, region: tuple[slice, slice]) -> None:
         image = self.layers.get(name)
         if image is not None:

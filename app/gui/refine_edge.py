@@ -90,9 +90,8 @@ class RefineEdge(QObject):
 
     def painted(self, stroke: Stroke, dirty: Region) -> None:
         self.overlay.refresh(dirty.window)
-        shown = self._window.layers.top_visible()
-        if shown is not None and shown.name == "trimap":
-            self._window.canvas.update_region(stroke.mask, dirty.window)
+        # Drawn as the view draws the trimap (the editor is the canvas's one writer), where it shows it.
+        self._window.painter.redraw("trimap", dirty.window)
 
     def finish(self, stroke: Stroke) -> None:
         window = self._window
