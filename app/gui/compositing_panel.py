@@ -52,6 +52,7 @@ class CompositingPanel(QWidget):
 
     settings_changed = Signal(object)  # CompositingSettings, after an edit of the user's
     preview_ready = Signal(object)  # np.ndarray, RGB at preview resolution
+    preview_requested = Signal()  # A newer preview is on its way: the one shown is out of date.
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,6 +149,7 @@ class CompositingPanel(QWidget):
         self.runner.submit(
             compose_preview, photo, background, cutout, settings, pipeline=self._pipeline, cache=self._cache
         )
+        self.preview_requested.emit()
         return True
 
     def shutdown(self) -> None:

@@ -145,6 +145,12 @@ class Editor(QObject):
         window.installEventFilter(self)
         window.canvas.viewport().installEventFilter(self)  # Split view: drag to move the split line.
         window.canvas.set_overlay(self._draw_divider, key="split divider")
+        # While a preview is remade, the one shown is marked out of date.
+        self.stale = False
+        self.compositing_panel.preview_requested.connect(lambda: self._set_stale(True))
+        self.compositing_panel.runner.failed.connect(lambda _message: self._set_stale(False))
+        self.compositing_panel.runner.cancelled.connect(lambda: self._set_stale(False))
+        window.canvas.set_overlay(self._draw_stale, key="stale preview")
 
     def _lay_out(self) -> None:
         window = self._window
@@ -384,6 +390,20 @@ class Editor(QObject):
         pressed = event.type() == QEvent.Type.MouseButtonPress
         return pressed and x is not None and abs(event.position().x() - x) <= DIVIDER_GRAB_PX
 
+    def _set_stale(self, stale: bool) -> None:
+        if stale != self.stale:
+            self.stale = stale
+            self._window.canvas.viewport().update()
+
+    def _draw_stale(self, painter: QPainter) -> None:
+        if not self.stale or self.mode not in COMPARE_VIEWS or self.mode == "before":
+            return
+        text = "Updating the preview…"
+        box = painter.fontMetrics().boundingRect(text).adjusted(-8, -4, 8, 4).translated(12, 24)
+        painter.fillRect(box, QColor(0, 0, 0, 170))
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
     def _draw_divider(self, painter: QPainter) -> None:
         x, canvas = self._divider_x(), self._window.canvas
         if self.mode != "split" or x is None:
@@ -448,6 +468,7 @@ class Editor(QObject):
             self.set_mode("after")
 
     def _on_preview(self, image: object) -> None:
+        self._set_stale(self.compositing_panel.runner.is_busy)  # Up to date unless a newer one is coming.
         if isinstance(image, np.ndarray):
             self.preview = image
             self.render()

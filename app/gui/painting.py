@@ -131,7 +131,7 @@ class PaintController(QObject):
         return None if top is None else top.name
 
     def redraw(self, name: str, region: tuple[slice, slice]) -> None:
-        """Draw ``region`` of layer ``name`` on the canvas as the view shows it (nothing where it does not)."""
+        """Draw ``region`` of layer ``name`` on the canvas as the view shows it (nothing if it does not)."""
         self._redraw(name, region)
 
     def _redraw_pixels(self, name: str, region: tuple[slice, slice]) -> None:

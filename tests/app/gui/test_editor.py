@@ -114,3 +114,20 @@ def test_the_view_box_and_the_layer_panel_are_views_of_the_document(
     assert window.document.view_mode == "on black"
     window.layer_view.setCurrentIndex(window.layer_model.index(window.layers.row_of("alpha")))
     assert window.document.active_layer == "alpha"
+
+
+def test_the_shown_preview_is_marked_out_of_date_until_the_new_one_comes(
+    qtbot: QtBot, photos: SyntheticPhotos
+) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.document.set_foreground(photos.foreground)
+    window.document.set_background(photos.background)
+    red = (photos.foreground[..., 0] > 0.8).astype(np.float32)
+    window.document.set_cutout(Cutout(red, red, red.copy(), photos.foreground))
+    panel = window.editor.compositing_panel
+    window.editor.set_mode("after")
+    with qtbot.waitSignal(panel.preview_ready, timeout=10_000):
+        panel.edge_shift.setValue(2.0)
+        assert window.editor.stale  # The old image stays up, marked, while the new one is made.
+    assert not window.editor.stale
