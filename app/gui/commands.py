@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtGui import QUndoCommand
 
-from app.model.brush import EMPTY, Region
+from app.model.brush import EMPTY, Region, Stroke, bits
 from app.model.layers import LayerStack
 from classic.checks import InvalidInputError
 
@@ -46,7 +46,7 @@ def changed_tiles(bbox: Region, old: np.ndarray, new: np.ndarray, *, tile: int =
             f"undo patches must both fit the box {size}: "
             f"got {old.shape} {old.dtype} and {new.shape} {new.dtype}"
         )
-    old_bits, new_bits = _bits(old), _bits(new)
+    old_bits, new_bits = bits(old), bits(new)
     col_starts = np.arange(0, size[1], tile)
     tiles = []
     # One strip of tile rows at a time: cache-sized temporaries, no bool copy of the whole box.
@@ -61,13 +61,6 @@ def changed_tiles(bbox: Region, old: np.ndarray, new: np.ndarray, *, tile: int =
             region = Region(y + local.top, x + local.left, y + local.bottom, x + local.right)
             tiles.append(TilePatch(region, old[local.window].copy(), new[local.window].copy()))
     return tiles
-
-
-def _bits(array: np.ndarray) -> np.ndarray:
-    # Reinterpret as unsigned integers of the same width, so equality means identical bits.
-    if array.dtype.hasobject or array.dtype.itemsize not in (1, 2, 4, 8):
-        return array
-    return array.view(np.dtype(f"u{array.dtype.itemsize}"))
 
 
 def _bounds(tiles: list[TilePatch]) -> Region:
@@ -90,15 +83,27 @@ class StrokeCommand(QUndoCommand):
         layers: LayerStack,
         layer_name: str,
         bbox: Region,
-        old_patch: np.ndarray,
-        new_patch: np.ndarray,
+        old_patch: np.ndarray | None = None,
+        new_patch: np.ndarray | None = None,
         *,
         text: str | None = None,
+        tiles: list[TilePatch] | None = None,
     ) -> None:
+        """From the patches over ``bbox``, or from the changed ``tiles`` themselves."""
         super().__init__(text or f"Paint {layer_name}")  # The user's action: "Brush", "Erase", "Smooth".
         self.layers, self.layer_name, self.bbox = layers, layer_name, bbox
-        self.tiles = changed_tiles(bbox, old_patch, new_patch)
+        if tiles is None:
+            if old_patch is None or new_patch is None:
+                raise InvalidInputError("a stroke's undo step needs its patches or its tiles")
+            tiles = changed_tiles(bbox, old_patch, new_patch)
+        self.tiles = tiles
         self._painted = True
+
+    @classmethod
+    def of_stroke(cls, layers: LayerStack, layer_name: str, stroke: Stroke, *, text: str) -> StrokeCommand:
+        """The step of a ``stroke`` just painted on layer ``layer_name``, from the tiles it changed."""
+        tiles = [TilePatch(region, old, new) for region, old, new in stroke.changed_tiles()]
+        return cls(layers, layer_name, stroke.region, text=text, tiles=tiles)
 
     @property
     def nbytes(self) -> int:

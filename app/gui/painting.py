@@ -337,10 +337,10 @@ class PaintController(QObject):
         if self._handler is not None:
             self._handler.finish(stroke)
             return
-        bbox, old, new = stroke.finish(copy=False)  # The command copies only the tiles it keeps.
+        bbox = stroke.region
+        command = StrokeCommand.of_stroke(self.layers, name, stroke, text=STROKE_NAMES[stroke.brush.mode])
         self.track(name, stroke.mask)
-        text = STROKE_NAMES[stroke.brush.mode]
-        self.undo_stack.push(StrokeCommand(self.layers, name, bbox, old, new, text=text))
+        self.undo_stack.push(command)
         # The dabs painted the layer's own image and drew themselves on the canvas: tell the layer panel
         # and the window without copying the box back or redrawing it (0.05-0.6 s for a 24 MP box). A
         # stroke on the composite drew nothing: the composite and its preview are remade from the mask.

@@ -219,6 +219,22 @@ class Stroke:
         new.flags.writeable = copy
         return self.region, old, new
 
+    def changed_tiles(self) -> list[tuple[Region, np.ndarray, np.ndarray]]:
+        """The tiles the stroke changed, each with its saved old pixels and a copy of the new ones: an
+        undo step without going over the stroke's whole bounding box (a diagonal stroke across a 24 MP
+        mask has the whole mask as its box; comparing that took 0.2 s on the GUI thread)."""
+        changed = []
+        height, width = self.mask.shape[:2]
+        for (row, col), saved in self._saved.items():
+            tile = Region(row, col, min(row + _TILE, height), min(col + _TILE, width))
+            region = tile.intersection(self.region)  # Within the stroke's bounding box.
+            if region.empty:
+                continue
+            old, new = saved[_shifted(region, tile).window], self.mask[region.window]
+            if not np.array_equal(bits(old), bits(new)):
+                changed.append((region, old.copy(), new.copy()))
+        return changed
+
     def _dab(self, x: float, y: float, brush: Brush) -> Region:
         region = dab_region(self.mask.shape, x, y, brush.size / 2.0)
         if region.empty:
@@ -233,6 +249,13 @@ class Stroke:
             for col in range(region.left // _TILE * _TILE, region.right, _TILE):
                 if (row, col) not in self._saved:
                     self._saved[row, col] = self.mask[row : row + _TILE, col : col + _TILE].copy()
+
+
+def bits(array: np.ndarray) -> np.ndarray:
+    """``array`` as unsigned integers of the same width, so equal means identical bits (-0.0, NaN)."""
+    if array.dtype.hasobject or array.dtype.itemsize not in (1, 2, 4, 8):
+        return array
+    return array.view(np.dtype(f"u{array.dtype.itemsize}"))
 
 
 def _shifted(region: Region, origin: Region) -> Region:

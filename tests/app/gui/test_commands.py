@@ -134,3 +134,25 @@ def test_resolve_command_keeps_its_text_and_round_trips() -> None:
 def test_an_empty_box_keeps_no_tiles() -> None:
     empty = np.zeros((0, 5), np.float32)
     assert changed_tiles(Region(3, 0, 3, 5), empty, empty.copy()) == []
+
+
+def test_a_step_from_the_strokes_tiles_equals_the_one_from_its_patches() -> None:
+    """The brush's release builds its step from the tiles the stroke changed, never going over the
+    stroke's whole bounding box (a diagonal across a 24 MP mask: 0.2 s on the GUI thread)."""
+    rng = np.random.default_rng(3)
+    mask = rng.random((300, 400)).astype(np.float32)
+    layers = LayerStack()
+    layers.set_image("alpha", mask)
+    stroke = Stroke(mask, Brush(size=30.0, mode="subtract"))
+    for step in range(30):
+        stroke.move_to(10 + 13 * step, 8 + 9 * step)
+    from_tiles = StrokeCommand.of_stroke(layers, "alpha", stroke, text="Erase")
+    bbox, old, new = stroke.finish()
+    from_patches = StrokeCommand(layers, "alpha", bbox, old, new, text="Erase")
+    assert from_tiles.bbox == bbox and from_tiles.text() == "Erase"
+    np.testing.assert_array_equal(from_tiles.old_patch, from_patches.old_patch)
+    np.testing.assert_array_equal(from_tiles.new_patch, from_patches.new_patch)
+    assert from_tiles.nbytes < old.nbytes  # Only the tiles along the path.
+    from_tiles.redo()  # The first redo: painted live already.
+    from_tiles.undo()
+    np.testing.assert_array_equal(image_of(layers, "alpha")[bbox.window], old)
