@@ -12,7 +12,8 @@ the layer panel, which the mask views show and a brush paints), told to the view
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,9 +63,32 @@ class Document:
         self._paths: dict[str, str] = {}
         self.compositing = CompositingSettings()
         self._compositing_listeners: list[CompositingListener] = []
+        self._changing = 0  # Depth of ``change()``: one change of the document, several layer events.
+        self._change_listeners: list[Callable[[], None]] = []
         self.view_mode = LAYERS
         self._active_layer: str | None = None
         self._view_listeners: list[Callable[[], None]] = []
+
+    @contextmanager
+    def change(self) -> Iterator[None]:
+        """One change of the document made of several layer events (a new cut-out replaces three
+        layers): listeners may wait for its end (``connect_change_end``) to redraw once."""
+        self._changing += 1
+        try:
+            yield
+        finally:
+            self._changing -= 1
+            if not self._changing:
+                for listener in list(self._change_listeners):
+                    listener()
+
+    @property
+    def changing(self) -> bool:
+        """Inside ``change()``: more layer events of the same change are coming."""
+        return self._changing > 0
+
+    def connect_change_end(self, listener: Callable[[], None]) -> None:
+        self._change_listeners.append(listener)
 
     @property
     def active_layer(self) -> str | None:
@@ -145,12 +169,13 @@ class Document:
     ) -> None:
         """Replace the foreground photo; its cut-out and the composite are dropped. ``bit_depth`` is the
         export's for what is cut out of it, ``origin`` its profile and metadata (None: sRGB, none)."""
-        self.foreground_bit_depth = bit_depth
-        self._set_origin("foreground", origin)
-        self.cutout = None
-        self.layers.remove("composite", *CUTOUT_LAYERS)
-        self._fresh_placement()
-        self._set_photo("foreground", image, name, path)
+        with self.change():
+            self.foreground_bit_depth = bit_depth
+            self._set_origin("foreground", origin)
+            self.cutout = None
+            self.layers.remove("composite", *CUTOUT_LAYERS)
+            self._fresh_placement()
+            self._set_photo("foreground", image, name, path)
 
     def set_background(
         self,
@@ -163,11 +188,12 @@ class Document:
     ) -> None:
         """Replace the background photo; the composite is dropped. ``bit_depth`` is the export's,
         ``origin`` the photo's profile and metadata (None: sRGB, none)."""
-        self.layers.remove("composite")
-        self.background_bit_depth = bit_depth
-        self._set_origin("background", origin)
-        self._fresh_placement()
-        self._set_photo("background", image, name, path)
+        with self.change():
+            self.layers.remove("composite")
+            self.background_bit_depth = bit_depth
+            self._set_origin("background", origin)
+            self._fresh_placement()
+            self._set_photo("background", image, name, path)
 
     def _fresh_placement(self) -> None:
         # A placement is made for one pair of photos: a new photo starts fitted (None: the default
@@ -176,19 +202,21 @@ class Document:
 
     def set_cutout(self, cutout: Cutout) -> None:
         """Show a new cut-out of the foreground; a composite made from an older one is dropped."""
-        self.cutout = cutout
-        self.layers.remove("composite")
-        self._show("segmentation mask", cutout.mask)
-        if cutout.trimap is not None:
-            self._show("trimap", cutout.trimap)
-        self._show("alpha", cutout.alpha)
+        with self.change():
+            self.cutout = cutout
+            self.layers.remove("composite")
+            self._show("segmentation mask", cutout.mask)
+            if cutout.trimap is not None:
+                self._show("trimap", cutout.trimap)
+            self._show("alpha", cutout.alpha)
 
     def set_composite(self, result: CompositeResult, *, new_cutout: bool = True) -> None:
         """Show a composite, and the cut-out it was made from when that is new (``new_cutout`` False: it
         was made from ``shown_cutout``, which the layers show already)."""
-        if new_cutout and result.cutout is not self.cutout:
-            self.set_cutout(result.cutout)
-        self._show("composite", result.image)
+        with self.change():
+            if new_cutout and result.cutout is not self.cutout:
+                self.set_cutout(result.cutout)
+            self._show("composite", result.image)
 
     def _set_origin(self, role: str, origin: PhotoOrigin | None) -> None:
         if origin is None:

@@ -131,3 +131,19 @@ def test_the_shown_preview_is_marked_out_of_date_until_the_new_one_comes(
         panel.edge_shift.setValue(2.0)
         assert window.editor.stale  # The old image stays up, marked, while the new one is made.
     assert not window.editor.stale
+
+
+def test_a_new_cutout_draws_the_canvas_once(
+    qtbot: QtBot, photos: SyntheticPhotos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its three layers, each inserted and shown, drew the canvas six times (0.25 s at 24 MP)."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.document.set_foreground(photos.foreground)
+    renders: list[str] = []
+    real_render = window.editor.render
+    monkeypatch.setattr(window.editor, "render", lambda: (renders.append("render"), real_render()))
+    red = (photos.foreground[..., 0] > 0.8).astype(np.float32)
+    window.document.set_cutout(Cutout(red, red * 0.5, red.copy(), photos.foreground))
+    assert renders == ["render"]
+    assert np.allclose(_shown(window)[..., 0], red, atol=1 / 255)  # The alpha, on top, is shown.
