@@ -37,11 +37,6 @@ Redraw = Callable[[str, "tuple[slice, slice]"], None]
 Reveal = Callable[[], "str | None"]
 # The mask a brush paints where the canvas shows the composite, and how the canvas maps onto it.
 CompositeTarget = Callable[[], "tuple[str, CompositeToMask] | None"]
-_TOOLS: tuple[tuple[str, str, ToolKind], ...] = (
-    ("Re&fine Edge Brush", "R", "refine edge"),
-    ("&GrabCut Hints (X: foreground / background)", "G", "grabcut"),
-    ("&Quick Select Scribbles (X: foreground / background)", "W", "quick select"),
-)
 
 
 class StrokeHandler(Protocol):
@@ -125,6 +120,10 @@ class PaintController(QObject):
             return shown
         on_composite = self._composite_target()
         return None if on_composite is None else on_composite[0]
+
+    def shown_layer(self) -> str | None:
+        """The layer whose pixels the canvas shows (None: none, such as the composite)."""
+        return self._shown_layer()
 
     def _top_visible(self) -> str | None:
         top = self.layers.top_visible()
@@ -212,15 +211,11 @@ class PaintController(QObject):
         redo = self.undo_stack.createRedoAction(window, "&Redo")
         redo.setShortcuts(QKeySequence.StandardKey.Redo)
         actions = [undo, redo]
+        # The tools themselves (B, E, R…) are the action table's (``app.gui.tool_actions``).
         for text, shortcut, slot in (
-            ("&Brush (add to mask)", "B", lambda: self.activate("add")),
-            ("&Eraser (subtract from mask)", "E", lambda: self.activate("subtract")),
-            ("S&mooth Mask", "Shift+B", lambda: self.activate("smooth")),
             ("Swap Add / Subtract (Hints: Foreground / Background)", "X", self.swap),
-            ("&Hand (pan)", "H", self.deactivate),
             ("Smaller Brush", "[", lambda: self.resize_brush(False)),
             ("Larger Brush", "]", lambda: self.resize_brush(True)),
-            *((text, key, lambda kind=kind: self.activate_kind(kind)) for text, key, kind in _TOOLS),
         ):
             action = QAction(text, window)
             action.setShortcut(QKeySequence(shortcut))

@@ -18,6 +18,7 @@ from app.model.compose import compose
 from app.model.compositing_settings import CompositingSettings
 from app.model.document import CompositeResult
 from app.model.export import export_single as export_image
+from classic.grabcut import Rect
 from classic.image_source import DEFAULT_LIMITS, ImageLimits
 from classic.imageio import SRGB_EXPORT, LoadedImage, PhotoExport, read_image
 from classic.pipeline import Cutout
@@ -49,10 +50,16 @@ def load_photos(
 
 
 def cut_out_subject(
-    pipeline: Pipeline, foreground: np.ndarray, *, progress: ProgressCallback, is_cancelled: CancelCallback
+    pipeline: Pipeline,
+    foreground: np.ndarray,
+    *,
+    rect: Rect | None = None,
+    progress: ProgressCallback,
+    is_cancelled: CancelCallback,
 ) -> Cutout:
-    """Cut the subject out of the foreground photo with ``pipeline``'s stages."""
-    return pipeline.cut_out(foreground, progress=progress, is_cancelled=is_cancelled)
+    """Cut the subject out of the foreground photo with ``pipeline``'s stages (from inside ``rect``, a box
+    drawn around it, when given)."""
+    return pipeline.cut_out(foreground, rect=rect, progress=progress, is_cancelled=is_cancelled)
 
 
 def cut_out_and_composite(

@@ -9,6 +9,10 @@ Four kinds of brush share one size, hardness and opacity:
 - ``quick select``: foreground / background scribbles for Lazy Snapping (W, as Photoshop's Quick
   Selection).
 
+Two selection tools draw a shape instead of dabs: ``box`` (U) cuts the subject out anew from the drawn
+rectangle (GrabCut, as the command line's ``--rect``); ``lasso`` (L) fills the drawn outline into the
+shown mask (replacing it; Shift adds, Alt subtracts).
+
 X swaps add and subtract, or foreground and background hints.
 """
 
@@ -22,7 +26,8 @@ from app.model.brush import Brush, BrushMode
 MIN_SIZE, MAX_SIZE = 1.0, 2000.0  # As the ``brush/size`` setting accepts.
 SIZE_STEP = 1.25  # [ and ] shrink and grow the brush by this factor.
 
-ToolKind = Literal["mask", "refine edge", "grabcut", "quick select"]
+ToolKind = Literal["mask", "refine edge", "grabcut", "quick select", "box", "lasso"]
+SELECTION_KINDS: tuple[ToolKind, ...] = ("box", "lasso")  # Tools that draw a shape, not dabs.
 HintLabel = Literal["foreground", "background"]
 HINT_KINDS: tuple[ToolKind, ...] = ("grabcut", "quick select")  # Tools that paint fg / bg labels.
 _NAMES = {"add": "Brush", "subtract": "Eraser", "smooth": "Smooth"}
@@ -84,5 +89,9 @@ class BrushTool:
         if self.kind == "refine edge":
             action = "restore" if self.mode == "subtract" else "widen"
             return f"Refine edge ({action}) {size}"
+        if self.kind == "box":
+            return "Box: drag a rectangle around the subject to cut it out from it"
+        if self.kind == "lasso":
+            return "Lasso: drag around an area of the mask (it replaces the mask; Shift adds, Alt subtracts)"
         name = "GrabCut" if self.kind == "grabcut" else "Quick select"
         return f"{name} {self.hint} {size}"

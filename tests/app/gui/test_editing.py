@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from app.gui.canvas import Canvas
 from app.gui.commands import UNDO_LIMIT, StrokeCommand
 from app.gui.painting import PaintController
+from app.gui.tool_actions import ToolActions
 from app.model.brush import Region
 from app.model.layers import LayerEvent, LayerStack
 
@@ -55,6 +56,7 @@ def editor(qtbot: QtBot) -> Editor:
     undo_stack.setUndoLimit(UNDO_LIMIT)
     controller = PaintController(canvas, layers, undo_stack, parent=window)
     controller.install(window)
+    ToolActions(controller, window)  # B, E, H…: the tools' action table.
 
     def show(event: LayerEvent) -> None:  # What the main window does, in short.
         top = layers.top_visible()
