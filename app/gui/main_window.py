@@ -18,6 +18,7 @@ from PySide6.QtCore import QMimeData, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QListView, QMainWindow, QMessageBox
 
+from app.gui.brush_cursor import BrushCursor
 from app.gui.brush_toolbar import BrushToolbar
 from app.gui.canvas import Canvas
 from app.gui.editor import Editor
@@ -26,6 +27,7 @@ from app.gui.job_panel import JobPanel
 from app.gui.jobs import JobRunner
 from app.gui.layer_list import LayerListModel
 from app.gui.letter_keys import pass_letter_keys
+from app.gui.mask_commands import MaskCommands
 from app.gui.painting import PaintController
 from app.gui.project_actions import ProjectActions
 from app.gui.project_controller import ProjectController, project_among
@@ -117,9 +119,11 @@ class MainWindow(QMainWindow):
         )
         self.painter.tool_changed.connect(lambda text: self.statusBar().showMessage(text, 3_000))
         self.painter.install(self)
+        self.brush_cursor = BrushCursor(self.painter)  # The brush's outline at the mouse.
         self.tool_settings = ToolSettings(self.settings, self.painter.tool, self.undo_stack)
         self.tool_settings.apply()  # Brush defaults and the undo limit.
         self.touch_up = AlphaTouchUp(self)
+        self.mask_commands = MaskCommands(self)  # Edit ▸ Mask: invert, grow, feather…
         stroke_jobs = StrokeJobs(self)
         self.refine_edge = RefineEdge(self, stroke_jobs)
         self.hints = HintController(self, stroke_jobs)

@@ -59,13 +59,15 @@ class AlphaTouchUp(QObject):
         super().__init__(window.window())
         self._window = window
         self.enabled = True
-        window.painter.stroke_finished.connect(self._on_stroke)
+        window.painter.stroke_finished.connect(self.follow_edit)
 
-    def _on_stroke(self, layer: str, stroke: Region) -> None:
+    def follow_edit(self, layer: str, region: Region) -> None:
+        """After ``region`` of mask ``layer`` was edited (a stroke, a mask command): what depends on it
+        follows, the alpha after the segmentation mask, the composite after the alpha."""
         if layer == "segmentation mask":
-            self.resolve_around(stroke)  # Which remakes the composite once the alpha is re-solved.
+            self.resolve_around(region)  # Which remakes the composite once the alpha is re-solved.
         elif layer == "alpha" and self.enabled:
-            self.refresh_composite(stroke)  # The alpha painted directly: the composite follows it.
+            self.refresh_composite(region)  # The alpha painted directly: the composite follows it.
 
     def resolve_around(self, region: Region) -> bool:
         """Re-solve the alpha around ``region`` of the segmentation mask on the worker; False if not run."""
