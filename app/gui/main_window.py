@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QListView, QMainWi
 from app.gui.brush_cursor import BrushCursor
 from app.gui.brush_toolbar import BrushToolbar
 from app.gui.canvas import Canvas
+from app.gui.edge_panel import EdgePanel
 from app.gui.editor import Editor
 from app.gui.hint_controller import HintController
 from app.gui.job_panel import JobPanel
@@ -32,8 +33,10 @@ from app.gui.painting import PaintController
 from app.gui.project_actions import ProjectActions
 from app.gui.project_controller import ProjectController, project_among
 from app.gui.refine_edge import RefineEdge
+from app.gui.selection_tools import SelectionTools
 from app.gui.settings import Settings
 from app.gui.stroke_jobs import StrokeJobs
+from app.gui.tool_actions import ToolActions
 from app.gui.tool_settings import ToolSettings
 from app.gui.tools_menu import ToolsMenu
 from app.gui.touch_up_controller import AlphaTouchUp
@@ -50,6 +53,7 @@ from app.model.tasks import (
     load_photos,
 )
 from app.model.views import MASK_VIEWS
+from classic.grabcut import Rect
 from classic.imageio import LoadedImage
 from classic.pipeline import Cutout
 from engine.pipeline import COMPOSITING_METHODS, Pipeline, PipelineOptions
@@ -120,13 +124,23 @@ class MainWindow(QMainWindow):
         self.painter.tool_changed.connect(lambda text: self.statusBar().showMessage(text, 3_000))
         self.painter.install(self)
         self.brush_cursor = BrushCursor(self.painter)  # The brush's outline at the mouse.
+        # The tools, declared once: the Edit menu's entries, the palette's icons and the shortcuts.
+        self.tool_actions = ToolActions(self.painter, self)
+        self.tool_actions.add_to(self.menuBar())
+        self.tool_actions.palette(self)
         self.tool_settings = ToolSettings(self.settings, self.painter.tool, self.undo_stack)
         self.tool_settings.apply()  # Brush defaults and the undo limit.
         self.touch_up = AlphaTouchUp(self)
+        self.edge_panel = EdgePanel(self)  # Radius, smooth, contrast, shift edge for the whole cut-out.
+        edge_dock = QDockWidget("Refine Edge", self)
+        edge_dock.setObjectName("refine edge")
+        edge_dock.setWidget(self.edge_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, edge_dock)
         self.mask_commands = MaskCommands(self)  # Edit ▸ Mask: invert, grow, feather…
         stroke_jobs = StrokeJobs(self)
         self.refine_edge = RefineEdge(self, stroke_jobs)
         self.hints = HintController(self, stroke_jobs)
+        self.selection_tools = SelectionTools(self)  # Box (U) and lasso (L).
         self.project = ProjectController(self)
         self.project_actions = ProjectActions(self, self.settings)
         self.tools_menu = ToolsMenu(self)  # Fine-tune, build a training set, evaluate a model.
@@ -212,14 +226,15 @@ class MainWindow(QMainWindow):
                     origin=PhotoOrigin.of(photo),
                 )
 
-    def run_cutout(self) -> bool:
-        """Cut the subject out of the foreground: segmentation mask, trimap and alpha layers."""
+    def run_cutout(self, rect: Rect | None = None) -> bool:
+        """Cut the subject out of the foreground (from inside ``rect`` when given): segmentation mask,
+        trimap and alpha layers."""
         foreground = self.layers.get("foreground")
         if foreground is None:
             self.show_error("Open a foreground photo first.")
             return False
         return self.job_panel.run(
-            "Cutting out", self._cut_out_done, cut_out_subject, self.pipeline, foreground
+            "Cutting out", self._cut_out_done, cut_out_subject, self.pipeline, foreground, rect=rect
         )
 
     def _cut_out_done(self, cutout: Cutout) -> None:
