@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from app.gui.settings import SETTINGS, Setting, Settings
 
-# Folders are remembered, not edited.
-EDITABLE = tuple(key for key in SETTINGS if not key.startswith("folders/"))
+# Folders and recent files are remembered, not edited.
+EDITABLE = tuple(key for key in SETTINGS if not key.startswith(("folders/", "recent/")))
 _RANGES: dict[str, tuple[float, float]] = {
     "matting/band_fraction": (0.001, 0.2),
     "brush/size": (1, 2000),

@@ -1,7 +1,7 @@
 """File-menu actions for projects, exports and preferences, added to the menu ``WindowActions`` built.
 
-Exports run as jobs through the window's ``JobPanel`` (progress and Cancel) at full resolution; the
-folder of the last export is remembered in the settings.
+Exports run as jobs through the window's ``JobPanel`` (progress and Cancel) at full resolution; each
+dialog opens in the folder it was last used in (``app.gui.file_dialogs.FOLDER_KEYS``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
+from app.gui.file_dialogs import remember_folder, start_folder
 from app.gui.preferences import PreferencesDialog
 from app.gui.project_controller import PROJECT_FILTER
 from app.gui.settings import Settings
@@ -101,14 +102,14 @@ class ProjectActions:
     def ask_open(self) -> None:
         if not self._window.project.confirm_discard():
             return
-        folder = self.settings.get("folders/last_open")
+        folder = start_folder(self.settings, "project", self._window.document.folder())
         path = QFileDialog.getOpenFileName(self._window.window(), "Open Project", folder, PROJECT_FILTER)[0]
         if path:
-            self.settings.set("folders/last_open", str(Path(path).parent))
+            remember_folder(self.settings, "project", path)
             self._window.project.open(path)
 
     def _ask_export_path(self, title: str, name: str, filters: str) -> tuple[str, str]:
-        folder = self.settings.get("folders/last_export") or self._window.document.folder()
+        folder = start_folder(self.settings, "export", self._window.document.folder())
         path, chosen = QFileDialog.getSaveFileName(
             self._window.window(), title, str(Path(folder) / name), filters
         )
@@ -126,7 +127,7 @@ class ProjectActions:
             self.export_alpha_to(path, bit_depth=bit_depth_of(chosen, depth))
 
     def ask_export_layers(self) -> None:
-        folder = self.settings.get("folders/last_export") or self._window.document.folder()
+        folder = start_folder(self.settings, "layers", self._window.document.folder())
         chosen = QFileDialog.getExistingDirectory(self._window.window(), "Export All Layers to", folder)
         if chosen:
             self.export_layers_to(chosen)
@@ -178,8 +179,7 @@ class ProjectActions:
         is_folder: bool = False,
         **kwargs: object,
     ) -> bool:
-        folder = target if is_folder else str(Path(target).parent)
-        self.settings.set("folders/last_export", folder)
+        remember_folder(self.settings, "layers" if is_folder else "export", target, is_folder=is_folder)
         return self._window.job_panel.run(
             f"Exporting {Path(target).name}",
             lambda written: self._window.statusBar().showMessage(f"Exported {written}", 10_000),

@@ -31,6 +31,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from app.gui.file_dialogs import remember_folder, start_folder
 from app.gui.jobs import JobRunner
 from app.gui.window_api import MainWindowApi
 from app.model.compositing_settings import CompositingSettings
@@ -119,10 +120,13 @@ def _ask_save_path(parent: QWidget, suggestion: str) -> str:
 class ProjectController(QObject):
     """Tracks whether the window's document changed since it was saved, and saves, opens and recovers.
 
-    ``autosaved`` is emitted when an autosave has been written, with the recovery file's path.
+    ``autosaved`` is emitted when an autosave has been written, with the recovery file's path;
+    ``opened`` and ``saved`` when a project file has been read or written, with its path.
     """
 
     autosaved = Signal(str)
+    opened = Signal(str)  # A project file was opened (not a recovered one), with its path.
+    saved = Signal(str)  # The project was saved, with its path.
 
     def __init__(self, window: ProjectWindow, *, recovery_path: Path | None = None) -> None:
         super().__init__(window.window())
@@ -204,6 +208,8 @@ class ProjectController(QObject):
         self.autosave_timer.stop()
         self.remove_recovery()  # Everything is in the saved project now.
         self._window.statusBar().showMessage(f"Saved {Path(self.path).name}", 5_000)
+        remember_folder(self._window.settings, "project", self.path)
+        self.saved.emit(self.path)
         return True
 
     def save_as(self) -> bool:
@@ -243,6 +249,8 @@ class ProjectController(QObject):
             self._restoring = False
         self.path, self.modified = path, path is None
         self.autosave_timer.stop()
+        if path is not None:
+            self.opened.emit(path)
 
     def _snapshot(self, kept: dict[str, np.ndarray] | None = None) -> ProjectState:
         document = self._window.document
@@ -388,5 +396,5 @@ class ProjectController(QObject):
         release(self.recovery_path, self._lock_owner)
 
     def _suggestion(self) -> str:
-        folder = self._window.document.folder()
+        folder = start_folder(self._window.settings, "project", self._window.document.folder())
         return str(Path(folder) / "project.zip") if folder else "project.zip"

@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
+from app.model.export_formats import FORMAT_KEYS
 from app.model.export_options import PROFILE_CHOICES, PhotoOrigin, photo_export
 from classic.image_source import DEFAULT_MAX_MEGAPIXELS, ImageLimits
 from classic.imageio import CHROMA_SUBSAMPLING, PhotoExport
@@ -26,6 +27,8 @@ AUTOMATIC_SELECTION = tuple(method for method in SEGMENTATION_METHODS if method 
 
 GPS_CHOICES = ("remove", "keep")
 SUBSAMPLINGS = tuple(CHROMA_SUBSAMPLING)
+# "source": the background photo's depth (8 where the format has no 16-bit).
+BIT_DEPTH_CHOICES = ("source", "8", "16")
 
 _log = logging.getLogger(__name__)
 
@@ -89,8 +92,20 @@ SETTINGS: dict[str, Setting] = {
             "export/jpeg_subsampling", str, "4:2:0", "JPEG chroma subsampling",
             _one_of(SUBSAMPLINGS), SUBSAMPLINGS,
         ),
+        Setting(
+            "export/format", str, "png", "Format of exported composites", _one_of(FORMAT_KEYS), FORMAT_KEYS
+        ),
+        Setting(
+            "export/bit_depth", str, "source", "Bit depth of exported composites",
+            _one_of(BIT_DEPTH_CHOICES), BIT_DEPTH_CHOICES,
+        ),
+        # The folder each file dialog opens in (see ``app.gui.file_dialogs.FOLDER_KEYS``).
         Setting("folders/last_export", str, "", "Last export folder"),
-        Setting("folders/last_open", str, "", "Last open folder"),
+        Setting("folders/last_export_layers", str, "", "Last layer export folder"),
+        Setting("folders/last_open", str, "", "Last project folder"),
+        Setting("folders/last_open_photo", str, "", "Last photo folder"),
+        # JSON, see ``app.model.recent_files``; remembered, not edited.
+        Setting("recent/files", str, "", "Recent files"),
     )
 }  # fmt: skip
 

@@ -7,15 +7,15 @@ the document are disabled while a job runs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QDockWidget, QFileDialog, QLabel, QToolBar
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QToolBar
 
+from app.gui import file_dialogs
+from app.gui.export_dialog import ask_export_composite
+from app.gui.file_dialogs import remember_folder, start_folder
 from app.gui.window_api import MainWindowApi
-from app.model.export import COMPOSITE_FILTER, bit_depth_of
-from app.model.files import OPEN_FILTER
 
 if TYPE_CHECKING:
     from app.gui.canvas import Canvas
@@ -142,33 +142,18 @@ class WindowActions:
         self.cancel.setEnabled(busy)
 
     def ask_foreground(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self._window.window(), "Open Foreground", self._folder(), OPEN_FILTER
-        )
-        if path:
-            self._window.load_foreground(path)
+        self._ask_photo("Open Foreground", self._window.load_foreground)
 
     def ask_background(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self._window.window(), "Open Background", self._folder(), OPEN_FILTER
-        )
+        self._ask_photo("Open Background", self._window.load_background)
+
+    def _ask_photo(self, title: str, load: Callable[[str], bool]) -> None:
+        settings = self._window.settings
+        folder = start_folder(settings, "photo", self._window.document.folder())
+        path = file_dialogs.ask_photo_path(self._window.window(), title, folder)  # Replaced by tests.
         if path:
-            self._window.load_background(path)
+            remember_folder(settings, "photo", path)
+            load(path)
 
     def ask_export(self) -> None:
-        window = self._window
-        suggestion = window.document.export_suggestion()
-        folder = window.settings.get("folders/last_export")
-        if folder:  # The last export's folder wins over the photos' folder.
-            suggestion = str(Path(folder) / Path(suggestion).name)
-        path, chosen = QFileDialog.getSaveFileName(
-            window.window(), "Export Composite", suggestion, COMPOSITE_FILTER
-        )
-        if path:
-            window.settings.set("folders/last_export", str(Path(path).parent))
-            window.export_composite(
-                path, bit_depth=bit_depth_of(chosen, window.document.background_bit_depth)
-            )
-
-    def _folder(self) -> str:
-        return self._window.document.folder()
+        ask_export_composite(self._window)  # Name, then format, depth, quality, profile.

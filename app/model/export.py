@@ -22,11 +22,6 @@ from classic.progress import (
     raise_if_cancelled,
 )
 
-COMPOSITE_FILTER = (
-    "PNG 8-bit (*.png);;PNG 16-bit (*.png);;TIFF 8-bit (*.tif);;TIFF 16-bit (*.tif);;JPEG (*.jpg);;"
-    "WebP (*.webp)"
-)
-
 
 def bit_depth_of(chosen_filter: str, default: int = 8) -> int:
     """16 or 8 from a dialog filter such as ``"PNG 16-bit (*.png)"``; ``default`` when it does not say."""

@@ -89,6 +89,7 @@ def isolated_settings_and_recovery(
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
+    import app.gui.export_dialog as export_dialog
     import app.gui.project_controller as project_controller
 
     folder = tmp_path_factory.mktemp("settings")
@@ -98,4 +99,6 @@ def isolated_settings_and_recovery(
     monkeypatch.setattr(project_controller, "_ask_close", lambda parent: QMessageBox.StandardButton.Discard)
     monkeypatch.setattr(project_controller, "_ask_recover", lambda parent: False)
     monkeypatch.setattr(project_controller, "_ask_save_path", lambda parent, hint: "")
+    # Export Composite's options dialog accepts what it proposes (tests that choose replace it).
+    monkeypatch.setattr(export_dialog, "_ask_options", lambda parent, proposal, **_kwargs: proposal)
     return folder

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-import app.gui.window_actions as window_actions
+import app.gui.export_dialog as export_dialog
 from app.gui.main_window import MainWindow
 from app.model.compose import compose_full_resolution
 from app.model.compositing_settings import CompositingSettings
@@ -66,7 +66,7 @@ def test_export_composes_at_full_resolution_with_the_current_settings(
     assert settings.placement == Placement(x=12.0, y=3.0, scale=0.8, rotation=10.0)
     target = tmp_path / "out.png"
     monkeypatch.setattr(
-        window_actions.QFileDialog, "getSaveFileName", lambda *args: (str(target), "PNG 16-bit (*.png)")
+        export_dialog.QFileDialog, "getSaveFileName", lambda *args: (str(target), "PNG 16-bit (*.png)")
     )
     with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
         window.menu_actions.export.trigger()  # File > Export Composite…

@@ -102,4 +102,6 @@ def test_window_exports_as_jobs_and_remembers_the_folder(qtbot: QtBot, tmp_path:
     with qtbot.waitSignal(window.jobs.finished, timeout=30_000):
         assert actions.export_layers_to(str(tmp_path / "layers"))
     assert len(list((tmp_path / "layers").iterdir())) == len(window.layers)
-    assert Settings().get("folders/last_export") == str(tmp_path / "layers")
+    # Each kind of export remembers its own folder (app.gui.file_dialogs.FOLDER_KEYS).
+    assert Settings().get("folders/last_export") == str(tmp_path)
+    assert Settings().get("folders/last_export_layers") == str(tmp_path / "layers")
