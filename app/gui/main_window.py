@@ -32,6 +32,7 @@ from app.gui.mask_commands import MaskCommands
 from app.gui.painting import PaintController
 from app.gui.project_actions import ProjectActions
 from app.gui.project_controller import ProjectController, project_among
+from app.gui.recent_menu import RecentFiles
 from app.gui.refine_edge import RefineEdge
 from app.gui.selection_tools import SelectionTools
 from app.gui.settings import Settings
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
         self.selection_tools = SelectionTools(self)  # Box (U) and lasso (L).
         self.project = ProjectController(self)
         self.project_actions = ProjectActions(self, self.settings)
+        self.recent_files = RecentFiles(self)  # File > Open Recent.
         self.tools_menu = ToolsMenu(self)  # Fine-tune, build a training set, evaluate a model.
         self.addToolBarBreak()
         self.brush_toolbar = BrushToolbar(self.painter, self)
@@ -225,6 +227,7 @@ class MainWindow(QMainWindow):
                     bit_depth=photo.bit_depth,
                     origin=PhotoOrigin.of(photo),
                 )
+        self.recent_files.add_photos({role: roles[role] for role in loaded})
 
     def run_cutout(self, rect: Rect | None = None) -> bool:
         """Cut the subject out of the foreground (from inside ``rect`` when given): segmentation mask,
