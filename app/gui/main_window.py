@@ -137,6 +137,10 @@ class MainWindow(QMainWindow):
         edge_dock.setObjectName("refine edge")
         edge_dock.setWidget(self.edge_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, edge_dock)
+        placement_dock = self.findChild(QDockWidget, "placement")
+        if placement_dock is not None:  # A tab beside Placement: the Layers panel keeps its height.
+            self.tabifyDockWidget(placement_dock, edge_dock)
+            placement_dock.raise_()
         self.mask_commands = MaskCommands(self)  # Edit ▸ Mask: invert, grow, feather…
         stroke_jobs = StrokeJobs(self)
         self.refine_edge = RefineEdge(self, stroke_jobs)
