@@ -15,17 +15,17 @@ that part as after a mask stroke (``AlphaTouchUp.resolve_around``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
+from app.gui.brush_window import BrushWindow
 from app.gui.hint_overlay import HintOverlay
 from app.gui.patch_command import Change, PatchCommand
 from app.gui.stroke_jobs import StrokeJobs
-from app.gui.window_api import MainWindowApi
 from app.model.brush import Region, Stroke
 from app.model.hints import BACKGROUND, FOREGROUND, HintLayer, changed_region, nonzero_region, paint_label
 from app.model.layers import LayerEvent
@@ -34,27 +34,10 @@ from classic.grabcut import grabcut_with_hints
 from classic.quickselect import quick_select
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QUndoStack
-
-    from app.gui.canvas import Canvas
-    from app.gui.painting import PaintController
-    from app.gui.touch_up_controller import AlphaTouchUp
-    from app.model.layers import LayerStack
+    pass
 
 
-class HintWindow(MainWindowApi, Protocol):
-    """What the hint brushes use of the main window."""
-
-    @property
-    def layers(self) -> LayerStack: ...
-    @property
-    def canvas(self) -> Canvas: ...
-    @property
-    def painter(self) -> PaintController: ...
-    @property
-    def touch_up(self) -> AlphaTouchUp: ...
-    @property
-    def undo_stack(self) -> QUndoStack: ...
+HintWindow = BrushWindow  # What the hint brushes use of the main window: no more than the brush's part.
 
 
 HINT_REACH = 2.0  # How far a GrabCut hint speaks for its neighbourhood, in brush diameters.

@@ -20,44 +20,31 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu, QMenuBar
 
+from app.gui.brush_window import BrushWindow
 from app.gui.patch_command import Change, PatchCommand
-from app.gui.window_api import MainWindowApi
 from app.model.brush import Region
 from app.model.edit_target import composite_paint_target
 from app.model.mask_edits import MASK_EDITS, MAX_PIXELS, MaskEdit, edit_mask
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QUndoStack
-
     from app.gui.job_panel import JobPanel
     from app.gui.jobs import JobRunner
-    from app.gui.painting import PaintController
-    from app.gui.touch_up_controller import AlphaTouchUp
     from app.model.document import Document
-    from app.model.layers import LayerStack
 
 # How many pixels to grow, shrink or feather by; None: the user cancelled.
 AskPixels = Callable[[MaskEdit, str, int], "int | None"]
 DEFAULT_PIXELS = 4
 
 
-class MaskCommandsWindow(MainWindowApi, Protocol):
+class MaskCommandsWindow(BrushWindow, Protocol):
     """What the mask commands use of the main window."""
 
     @property
     def document(self) -> Document: ...
     @property
-    def layers(self) -> LayerStack: ...
-    @property
-    def painter(self) -> PaintController: ...
-    @property
-    def undo_stack(self) -> QUndoStack: ...
-    @property
     def job_panel(self) -> JobPanel: ...
     @property
     def jobs(self) -> JobRunner: ...
-    @property
-    def touch_up(self) -> AlphaTouchUp: ...
 
 
 class MaskCommands(QObject):

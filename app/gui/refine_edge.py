@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from PySide6.QtCore import QObject
 
+from app.gui.brush_window import BrushWindow
 from app.gui.hint_overlay import HintOverlay
 from app.gui.patch_command import Change
 from app.gui.stroke_jobs import StrokeJobs
-from app.gui.window_api import MainWindowApi
 from app.model.brush import Region, Stroke
 from app.model.hints import band_labels, paint_restore, paint_unknown
 from app.model.layers import LayerEvent
@@ -27,24 +27,12 @@ from app.model.touch_up import AlphaPatch, grown, resolve_band
 from classic.trimap import band_width
 
 if TYPE_CHECKING:
-    from app.gui.canvas import Canvas
-    from app.gui.painting import PaintController
     from app.gui.settings import Settings
-    from app.gui.touch_up_controller import AlphaTouchUp
-    from app.model.layers import LayerStack
 
 
-class RefineEdgeWindow(MainWindowApi, Protocol):
+class RefineEdgeWindow(BrushWindow, Protocol):
     """What the refine-edge brush uses of the main window."""
 
-    @property
-    def layers(self) -> LayerStack: ...
-    @property
-    def canvas(self) -> Canvas: ...
-    @property
-    def painter(self) -> PaintController: ...
-    @property
-    def touch_up(self) -> AlphaTouchUp: ...
     @property
     def settings(self) -> Settings: ...
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF, QUndoStack
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QApplication
 
+from app.gui.brush_window import BrushWindow
 from app.gui.patch_command import Change, PatchCommand
-from app.gui.window_api import MainWindowApi
 from app.model.brush import Brush, Region, Stroke
 from app.model.edit_target import PAINTABLE_LAYERS
 from app.model.selection import LassoMode, lasso_mask, lasso_region
@@ -29,25 +29,11 @@ from app.model.tools import BrushTool
 from classic.grabcut import Rect
 
 if TYPE_CHECKING:
-    from app.gui.canvas import Canvas
-    from app.gui.painting import PaintController
-    from app.gui.touch_up_controller import AlphaTouchUp
-    from app.model.layers import LayerStack
+    pass
 
 
-class SelectionWindow(MainWindowApi, Protocol):
+class SelectionWindow(BrushWindow, Protocol):
     """What the box and lasso tools use of the main window."""
-
-    @property
-    def layers(self) -> LayerStack: ...
-    @property
-    def canvas(self) -> Canvas: ...
-    @property
-    def painter(self) -> PaintController: ...
-    @property
-    def touch_up(self) -> AlphaTouchUp: ...
-    @property
-    def undo_stack(self) -> QUndoStack: ...
 
     def run_cutout(self, rect: Rect | None = None) -> bool: ...
 
