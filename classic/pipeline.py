@@ -27,6 +27,7 @@ from classic.progress import (
 from classic.resize import downscale, guided_upsample, resize_to
 from classic.saliency import select_subject
 from classic.trimap import band_width, trimap_from_mask
+from classic.uncertainty import uncertainty_map
 
 SEGMENTATION_METHODS = ("auto", "grabcut")
 
@@ -58,6 +59,8 @@ class Cutout:
     """The layers of a cut-out, all at the photo's size: masks (H, W) and colours (H, W, 3).
 
     ``method`` says in words how it was made (for the status bar); empty when not known.
+    ``uncertainty`` is the automatic cut-out's uncertainty map (``classic.uncertainty``), float16 (h, w)
+    in [0, 1] at its working resolution, not the photo's; None when not made.
     """
 
     mask: np.ndarray
@@ -65,6 +68,7 @@ class Cutout:
     alpha: np.ndarray
     foreground: np.ndarray
     method: str = ""
+    uncertainty: np.ndarray | None = None
 
 
 def segment(
@@ -91,10 +95,14 @@ def cut_out(
     options: CutoutOptions = CutoutOptions(),
     rect: Rect | None = None,
     mask: np.ndarray | None = None,
+    probability: np.ndarray | None = None,
     progress: ProgressCallback = no_progress,
     is_cancelled: CancelCallback = never_cancelled,
 ) -> Cutout:
-    """Cut the subject out of ``image`` (H, W, 3); ``mask`` skips segmentation when already known."""
+    """Cut the subject out of ``image`` (H, W, 3); ``mask`` skips segmentation when already known.
+
+    ``probability``: the segmentation network's subject probability that made ``mask`` (any size), a
+    cue of the uncertainty map."""
     check_image("image", image)
     if mask is None:
         mask = segment(
@@ -112,6 +120,7 @@ def cut_out(
         trimap,
         alpha,
         decontaminate=options.decontaminate,
+        probability=probability,
         progress=progress,
         is_cancelled=is_cancelled,
     )
@@ -124,19 +133,21 @@ def finish_cutout(
     alpha: np.ndarray,
     *,
     decontaminate: bool,
+    probability: np.ndarray | None = None,
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> Cutout:
     """The last stage of every cut-out: foreground colours (decontaminated or the photo's), in the
-    last fifth of ``progress``'s range."""
+    last fifth of ``progress``'s range, and the uncertainty map (with the network's ``probability``)."""
     raise_if_cancelled(is_cancelled)
     foreground = image
     if decontaminate:
         foreground = estimate_foreground(
             image, alpha, progress=wrap_progress(progress, 0.8, 1.0), is_cancelled=is_cancelled
         )
+    uncertainty = uncertainty_map(image, mask, trimap, alpha, probability=probability)
     progress(1.0, "Cut-out done")
-    return Cutout(mask=mask, trimap=trimap, alpha=alpha, foreground=foreground)
+    return Cutout(mask=mask, trimap=trimap, alpha=alpha, foreground=foreground, uncertainty=uncertainty)
 
 
 def _matte(

@@ -195,26 +195,34 @@ class Pipeline:
         is_cancelled: CancelCallback = never_cancelled,
     ) -> np.ndarray:
         """Segmentation mask (H, W) float32 0 / 1; with a network and ``rect``, the subject inside the box."""
+        return self._segment(image, rect, progress, is_cancelled)[0]
+
+    def _segment(
+        self, image: np.ndarray, rect: Rect | None, progress: ProgressCallback, is_cancelled: CancelCallback
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``segment``'s mask and the network's subject probability behind it (None: no network, or a
+        box: the probability covers only the box), at a working resolution, for the uncertainty map."""
         check_image("image", image)
         method = self.segmentation_method(rect=rect)
         if method not in NETWORK_SEGMENTATION:
             classic = "grabcut" if method == "grabcut" else "auto"
-            return segment(image, method=classic, rect=rect, progress=progress, is_cancelled=is_cancelled)
+            mask = segment(image, method=classic, rect=rect, progress=progress, is_cancelled=is_cancelled)
+            return mask, None
         rows, cols = _window(rect, image.shape)
         crop = image[rows, cols]
         if method == "network-grabcut":
-            crop_mask = self._network_grabcut(crop, progress, is_cancelled)
+            crop_mask, probability = self._network_grabcut(crop, progress, is_cancelled)
         else:
             probability = self.subject_probability(crop, progress=progress, is_cancelled=is_cancelled)
             crop_mask = (probability >= 0.5).astype(np.float32)
         mask = np.zeros(image.shape[:2], np.float32)
         mask[rows, cols] = crop_mask
         progress(1.0, "Segmentation done")
-        return mask
+        return mask, probability if rect is None else None
 
     def _network_grabcut(
         self, image: np.ndarray, progress: ProgressCallback, is_cancelled: CancelCallback
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """GrabCut seeded by the network's confident regions, both at GrabCut's working resolution; the
         mask returns to full size once, by guided upsampling, as ``grabcut`` itself would (bringing the
         probability to 24 MP first, only for GrabCut to shrink it again, cost seconds)."""
@@ -230,9 +238,9 @@ class Pipeline:
             is_cancelled=is_cancelled,
         )
         if small is image:
-            return mask
+            return mask, probability
         progress(0.9, "Bringing the mask to full size")
-        return (guided_upsample(mask, small, image) >= 0.5).astype(np.float32)
+        return (guided_upsample(mask, small, image) >= 0.5).astype(np.float32), probability
 
     def subject_probability(
         self,
@@ -338,10 +346,9 @@ class Pipeline:
             )
         check_image("image", image)
         self.check_networks(_CUTOUT_NETWORKS)
+        probability = None  # The network's, kept for the uncertainty map.
         if mask is None:
-            mask = self.segment(
-                image, rect=rect, progress=wrap_progress(progress, 0.0, 0.3), is_cancelled=is_cancelled
-            )
+            mask, probability = self._segment(image, rect, wrap_progress(progress, 0.0, 0.3), is_cancelled)
         raise_if_cancelled(is_cancelled)
         if options.refinement == "network":
             mask = self.refine(
@@ -352,6 +359,7 @@ class Pipeline:
                 image,
                 options=classic,
                 mask=mask,
+                probability=probability,
                 progress=wrap_progress(progress, 0.4, 1.0),
                 is_cancelled=is_cancelled,
             )
@@ -362,6 +370,7 @@ class Pipeline:
             trimap,
             alpha,
             decontaminate=options.decontaminate,
+            probability=probability,
             progress=progress,
             is_cancelled=is_cancelled,
         )

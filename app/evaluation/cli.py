@@ -13,6 +13,8 @@ from classic.checks import InvalidInputError
 from classic.progress_bar import TextProgressBar
 
 TASKS = ("matting", "segmentation", "compositing")
+# Not a Task of methods and metrics: app.evaluation.uncertainty scores the cut-out's uncertainty map.
+UNCERTAINTY = "uncertainty"
 DEFAULT_DILATIONS = ",".join(map(str, matting.DILATIONS))
 
 
@@ -37,10 +39,23 @@ def add_evaluate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = commands.add_parser(
         "evaluate",
         help="score methods on a benchmark folder and write a report",
-        description=f"Run methods on every image of a set and report their errors. Methods — {methods}.",
+        description=f"Run methods on every image of a set and report their errors. Methods — {methods}. "
+        "uncertainty: how well the automatic cut-out's uncertainty map finds its mistakes (no methods).",
     )
-    parser.add_argument("task", choices=TASKS)
-    parser.add_argument("--data", required=True, help="the set's folder (layouts: ../shared/data/README.md)")
+    parser.add_argument("task", choices=(*TASKS, UNCERTAINTY))
+    parser.add_argument(
+        "--data",
+        required=True,
+        action="append",
+        dest="data_sets",
+        help="the set's folder (layouts: ../shared/data/README.md); uncertainty: repeatable",
+    )
+    parser.add_argument(
+        "--held-out",
+        help="uncertainty: a folder of real sets (../shared/data/real); only the photos the segmentation "
+        "network held out for validation are scored",
+    )
+    parser.add_argument("--limit", type=int, default=0, help="uncertainty: score only the first N photos")
     parser.add_argument("--method", action="append", default=[], help="a method to run (repeatable)")
     parser.add_argument(
         "--automatic",
@@ -116,6 +131,18 @@ def _command(args: argparse.Namespace) -> str:
 def run_evaluate(args: argparse.Namespace) -> int:
     from app.evaluation.report import write_report
     from app.evaluation.runner import evaluate
+
+    if args.task == UNCERTAINTY:
+        from app.evaluation.uncertainty import run
+
+        bar = TextProgressBar("Evaluating the uncertainty map")
+        try:
+            return run(args, progress=bar)
+        finally:
+            bar.close()
+    if len(args.data_sets) > 1:
+        raise InvalidInputError(f"evaluate {args.task} takes one --data folder")
+    args.data = args.data_sets[0]
 
     task = task_named(args.task, trimaps=args.trimaps)
     dilations = () if args.no_robustness else parse_dilations(args.dilations)

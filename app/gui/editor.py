@@ -30,6 +30,7 @@ from app.model.edit_target import (
     shows_composite,
 )
 from app.model.layers import LayerEvent
+from app.model.unsure_view import UNSURE, render_unsure, shown_uncertainty
 from app.model.views import (
     COMPARE_VIEWS,
     LAYERS,
@@ -290,6 +291,8 @@ class Editor(QObject):
             if photo is None or mask is None:
                 return None
             return render_mask(mode, photo, mask, self.options)
+        if mode == UNSURE:
+            return self._unsure()
         if mode in COMPARE_VIEWS:
             before, after = layers.get("background"), self.after_image()
             if mode == "before" or after is None:
@@ -299,6 +302,16 @@ class Editor(QObject):
             before = resize_to(before, (after.shape[1], after.shape[0]))
             return split(before, after, self.options.split)
         return None
+
+    def _unsure(self) -> np.ndarray | None:
+        """The cut-out's uncertainty map over the photo (see ``app.model.unsure_view``)."""
+        layers, cutout = self._window.layers, self._window.document.cutout
+        photo = layers.get("foreground")
+        if photo is None:
+            return None
+        mattes = (layers.get(name) for name in ("segmentation mask", "trimap", "alpha"))
+        uncertainty = shown_uncertainty(None if cutout is None else cutout.uncertainty, photo, *mattes)
+        return None if uncertainty is None else render_unsure(photo, uncertainty)
 
     def render(self) -> None:
         self._render_pending = False
@@ -471,7 +484,7 @@ class Editor(QObject):
             self._show_after()
 
     def _show_after(self) -> None:
-        if self.mode == LAYERS or self.mode in MASK_VIEWS:
+        if self.mode in (LAYERS, UNSURE) or self.mode in MASK_VIEWS:
             self.set_mode("after")
 
     def _on_preview(self, image: object) -> None:
@@ -498,7 +511,7 @@ class Editor(QObject):
             if top is not None and top.image is self._shown_image:
                 return  # Another layer changed (or a hidden one): the canvas shows what it showed.
         elif (
-            self.mode in MASK_VIEWS
+            (self.mode in MASK_VIEWS or self.mode == UNSURE)
             and event.kind == "changed"
             and event.name not in ("foreground", self.mask_name())
         ):

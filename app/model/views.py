@@ -11,12 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from app.model.unsure_view import UNSURE
 from classic.checks import InvalidInputError, check_image, check_matte, check_same_size
 
 LAYERS = "layers"
 MASK_VIEWS = ("overlay", "on black", "on white", "alpha", "outline")
 COMPARE_VIEWS = ("before", "after", "split")
-VIEW_MODES = (LAYERS, *MASK_VIEWS, *COMPARE_VIEWS)
+# "unsure": the cut-out's uncertainty map in heat colours, where to brush (app.model.unsure_view).
+VIEW_MODES = (LAYERS, *MASK_VIEWS, UNSURE, *COMPARE_VIEWS)
 RGB = tuple[float, float, float]
 
 
