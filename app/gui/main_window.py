@@ -53,7 +53,7 @@ from app.model.tasks import (
     export_image,
     load_photos,
 )
-from app.model.views import MASK_VIEWS
+from app.model.views import LAYERS
 from classic.grabcut import Rect
 from classic.imageio import LoadedImage
 from classic.pipeline import Cutout
@@ -64,6 +64,7 @@ DEFAULT_METHOD = "alpha"
 # Imported lazily by jobs. On the worker thread the first import holds the GIL for most of a second
 # (numba loads pymatting's compiled code) and stalls the GUI: import them while the window is built.
 PRELOADED_MODULES = ("pymatting",)
+COMPOSITE_VIEWS = (LAYERS, "after", "split")  # The views that show a composite just made.
 _log = logging.getLogger(__name__)
 
 
@@ -258,7 +259,7 @@ class MainWindow(QMainWindow):
     def _composite_done(self, result: CompositeResult, *, new_cutout: bool = True) -> None:
         new_cutout = new_cutout and result.cutout is not self.document.cutout
         self.document.set_composite(result, new_cutout=new_cutout)
-        if self.editor.mode in MASK_VIEWS:  # A mask view would hide the composite just asked for.
+        if self.editor.mode not in COMPOSITE_VIEWS:  # A mask or unsure view would hide the composite.
             self.editor.set_mode("after")
         if new_cutout:
             self._say_how(result.cutout)

@@ -114,3 +114,11 @@ def test_composite_uses_the_alpha_the_brush_painted(qtbot: QtBot, window: MainWi
     assert composite is not None and background is not None
     np.testing.assert_allclose(composite, background, atol=1e-5)  # No subject left to paste.
     assert window.layers.get("alpha") is not alpha  # The painted alpha stays shown: no new cut-out.
+
+
+@pytest.mark.parametrize("view", ["overlay", "unsure", "before"])
+def test_composite_is_shown_whatever_view_hid_it(qtbot: QtBot, window: MainWindow, view: str) -> None:
+    window.document.set_view_mode(view)
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        window.menu_actions.composite.trigger()
+    assert window.editor.mode == "after"
