@@ -1,43 +1,20 @@
 """The box and lasso tools in the window: a drawn rectangle cuts the subject out from inside it, a drawn
 outline fills the mask shown, one undo step."""
 
-from __future__ import annotations
+# ruff: noqa: F811  (the ``window`` fixture is imported from test_workflow)
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
 
 from app.gui import selection_tools
 from app.gui.main_window import MainWindow
 from classic.grabcut import Rect
-
-if TYPE_CHECKING:
-    from tests.app.conftest import SyntheticPhotos
+from tests.app.gui.test_workflow import drag, window  # noqa: F401
 
 JOB_TIMEOUT_MS = 30_000
-LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def window(qtbot: QtBot, photos: SyntheticPhotos) -> MainWindow:
-    main_window = MainWindow()
-    qtbot.addWidget(main_window)
-    main_window.show()
-    qtbot.waitExposed(main_window)
-    photos.open_in(main_window.document)  # The red disc cut out: mask = alpha = the red pixels.
-    return main_window
-
-
-def drag(qtbot: QtBot, window: MainWindow, points: list[tuple[float, float]]) -> None:
-    canvas, viewport = window.canvas, window.canvas.viewport()
-    at = [canvas.mapFromScene(QPointF(x + 0.5, y + 0.5)) for x, y in points]
-    qtbot.mousePress(viewport, LEFT, pos=at[0])
-    for point in at[1:]:
-        qtbot.mouseMove(viewport, point)
-    qtbot.mouseRelease(viewport, LEFT, pos=at[-1])
 
 
 def test_a_lasso_fills_the_mask_shown_as_one_undo_step(
