@@ -88,11 +88,14 @@ class EdgePanel(QWidget):
 
     def clear(self) -> None:
         """The fields back to 0, and the cut-out's own edge back in the layers."""
+        self._zero_fields()
+        self._changed()
+
+    def _zero_fields(self) -> None:
         for box in self._boxes():
             box.blockSignals(True)
             box.setValue(0.0)
             box.blockSignals(False)
-        self._changed()
 
     def _boxes(self) -> tuple[QDoubleSpinBox, ...]:
         return (self.radius, self.smooth, self.contrast, self.shift)
@@ -136,7 +139,4 @@ class EdgePanel(QWidget):
             return
         if self._window.document.layers.get("alpha") is not self._alpha:
             self._base = self._alpha = None
-            for box in self._boxes():
-                box.blockSignals(True)
-                box.setValue(0.0)
-                box.blockSignals(False)
+            self._zero_fields()

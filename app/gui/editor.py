@@ -195,11 +195,11 @@ class Editor(QObject):
             self.view_combo.setCurrentText(document.view_mode)
             self.view_combo.blockSignals(False)
         active = document.active_layer
-        if active is not None and self.selected_layer_row() != self._window.layers.row_of(active):
+        if active is not None and self._selected_row() != self._window.layers.row_of(active):
             view.setCurrentIndex(view.model().index(self._window.layers.row_of(active), 0))
         self.render()
 
-    def selected_layer_row(self) -> int:
+    def _selected_row(self) -> int:
         index = self._window.layer_view.currentIndex()
         return index.row() if index.isValid() else -1
 

@@ -70,6 +70,9 @@ def refine_edge(
     """``cutout`` with its edge refined by ``settings``: re-matted from the segmentation ``mask`` with the
     band ``settings.radius`` (when > 0), then smoothed, steepened and shifted. The job behind the panel."""
     raise_if_cancelled(is_cancelled)
+    if settings.is_identity:  # The cut-out's own edge (Reset): nothing to re-matte or adjust.
+        progress(1.0, "Edge refined")
+        return cutout
     result = cutout
     if settings.radius > 0:
         diagonal = math.hypot(*foreground.shape[:2])

@@ -1,5 +1,7 @@
 """Edit ▸ Mask on the window: each command changes the current mask, as one named undo step."""
 
+# ruff: noqa: F811  (the ``window`` fixture is imported from test_hint_brushes)
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,26 +14,7 @@ from classic.mask_ops import feather_mask, grow_mask, shrink_mask
 from classic.pipeline import Cutout
 from classic.trimap import trimap_from_mask
 from tests.app.conftest import disc_photo
-
-JOB_TIMEOUT_MS = 60_000
-HEIGHT, WIDTH = 90, 120
-
-
-def disc_mask(radius: float = 20.0) -> np.ndarray:
-    rows, cols = np.mgrid[0:HEIGHT, 0:WIDTH]
-    return ((rows - HEIGHT / 2) ** 2 + (cols - WIDTH / 2) ** 2 <= radius**2).astype(np.float32)
-
-
-@pytest.fixture
-def window(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    main_window = MainWindow()
-    errors: list[str] = []
-    monkeypatch.setattr(main_window, "show_error", errors.append)
-    main_window.errors = errors  # type: ignore[attr-defined]
-    qtbot.addWidget(main_window)
-    main_window.show()
-    qtbot.waitExposed(main_window)
-    return main_window
+from tests.app.gui.test_hint_brushes import HEIGHT, JOB_TIMEOUT_MS, WIDTH, disc_mask, window  # noqa: F401
 
 
 def open_cutout(window: MainWindow) -> None:
