@@ -1,0 +1,265 @@
+"""Aligning a clean plate to the photo, for clean-plate matting.
+
+A clean plate is a second shot of the scene without the subject, taken from the same tripod (Background
+Matting, Sengupta et al., CVPR 2020). The tripod still moves a little between the shots and the camera
+may re-meter, so ``align_plate`` undoes a global homography and an exposure change before the plate is
+used as the known background:
+
+1. Both images are reduced to a two-level pyramid (long sides ``WORKING_SIDE`` / 2 and ``WORKING_SIDE``).
+   Phase correlation (Kuglin & Hines 1975) finds the coarse shift on the small level.
+2. At each level the exposure is fitted per channel, photo ≈ gain · plate^gamma, by least squares in log
+   space over the pixels that agree best (the subject is absent from the plate, so its pixels are
+   outliers and are trimmed; see ``fit_exposure``). The pixels where the exposure-matched plate and the
+   photo still disagree (the subject, whatever else moved) are masked out, and the enhanced correlation
+   coefficient (ECC, Evangelidis & Psarakis, PAMI 2008) refines the warp on the background alone,
+   against the exposure-matched plate: ECC compares zero-mean, normalised intensities and is blind to
+   gain, and the fit removes the gamma it cannot model.
+3. The warp is scaled to full resolution, the plate is warped onto the photo's grid (the border the
+   plate does not cover repeats the plate's edge pixels, the nearest covered ones) and exposure-matched.
+
+The warp is affine, returned as a 3×3 homography: on the synthetic tests ECC's homography drifted by up
+to 0.9 px at the frame's corners where the affine model stayed within 0.3 px, and a tripod that moved
+a few pixels does not show perspective. At 1 MP the alignment takes about 0.35 s on two cores.
+
+A plate that does not match (another scene, another framing, a tripod moved by more than
+``MAX_SHIFT`` of the image) raises ``PlateAlignmentError``, decided on ``agreement``: the share of the
+photo's pixels where the aligned plate agrees with it, which is the background's share of the frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from classic.checks import InvalidInputError, check_image
+from classic.progress import (
+    CancelCallback,
+    ProgressCallback,
+    never_cancelled,
+    no_progress,
+    raise_if_cancelled,
+)
+from classic.resize import resize_to
+
+WORKING_SIDE = 512  # long side (pixels) of the grey images the warp is estimated on
+MAX_SHIFT = 0.05  # largest displacement of a corner, as a fraction of the long side
+MIN_AGREEMENT = 0.3  # below this share of agreeing pixels the plate is refused
+ASPECT_TOLERANCE = 0.01
+GAMMA_RANGE = (0.5, 2.0)
+_AGREE = 0.06  # largest |photo − plate| (any channel, after a small blur) that counts as agreement
+_KEEP = 0.65  # share of the pixels the robust exposure fit keeps in each round
+_DARK, _BRIGHT = 0.02, 0.98  # pixels outside these carry no exposure information (log noise, clipping)
+_FIT_PIXELS = 20000  # pixels the exposure fit samples: plenty for 6 parameters, and cheap
+_MARGIN = 2  # pixels the background mask shrinks by, against the warp's remaining error
+_ECC_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-8)
+
+
+class PlateAlignmentError(InvalidInputError):
+    """Raised when the clean plate does not match the photo."""
+
+
+@dataclass(frozen=True)
+class PlateAlignment:
+    """A clean plate aligned to a photo of size (H, W).
+
+    ``plate``: the plate warped onto the photo's grid and exposure-matched, float32 (H, W, 3) in [0, 1].
+    ``warp``: 3×3 float64 homography mapping photo pixel coordinates to the plate's (after the plate was
+    resized to the photo's size). ``gain``, ``gamma``: (3,) per channel, photo ≈ gain · plate^gamma.
+    ``coverage``: bool (H, W), the photo pixels the warped plate covers; uncovered pixels repeat the
+    plate's nearest edge pixel. ``agreement``: the share of the photo's pixels where the aligned plate
+    agrees with it (the background's share).
+    """
+
+    plate: np.ndarray
+    warp: np.ndarray
+    gain: np.ndarray
+    gamma: np.ndarray
+    coverage: np.ndarray
+    agreement: float
+
+
+def align_plate(
+    photo: np.ndarray,
+    plate: np.ndarray,
+    *,
+    progress: ProgressCallback = no_progress,
+    is_cancelled: CancelCallback = never_cancelled,
+) -> PlateAlignment:
+    """Align the clean ``plate`` (h, w, 3) to ``photo`` (H, W, 3), both float32 RGB in [0, 1].
+
+    A plate of another size but the same aspect ratio (within 1 %) is resized to the photo's size first.
+    Raises ``PlateAlignmentError`` when the plate has another aspect ratio or does not line up.
+    """
+    check_image("photo", photo)
+    check_image("clean plate", plate)
+    plate = _match_size(photo, plate)
+    full = (photo.shape[1], photo.shape[0])
+    # Two pyramid levels: the coarse one finds the subject cheaply, the fine one the sub-pixel warp.
+    fine = _working_size(full, WORKING_SIDE)
+    coarse = _working_size(full, WORKING_SIDE // 2)
+    fine_photo, fine_plate = resize_to(photo, fine), resize_to(plate, fine)
+    coarse_photo, coarse_plate = resize_to(fine_photo, coarse), resize_to(fine_plate, coarse)
+    progress(0.1, "Aligning the clean plate")
+    warp = _refine_warp(coarse_photo, coarse_plate, _coarse_warp(coarse_photo, coarse_plate))
+    raise_if_cancelled(is_cancelled)
+    progress(0.4, "Aligning the clean plate")
+    warp = _refine_warp(fine_photo, fine_plate, _rescale_warp(warp, coarse, fine))
+    raise_if_cancelled(is_cancelled)
+    progress(0.8, "Matching the clean plate's exposure")
+    gain, gamma, agreeing = _match_exposure(fine_photo, fine_plate, warp)
+    agreement = float(agreeing.mean())
+    full_warp = _rescale_warp(warp, fine, full)
+    _check_alignment(full_warp, full, agreement)
+    aligned, coverage = _warp_plate(plate, full_warp, full)
+    progress(1.0, "Clean plate aligned")
+    return PlateAlignment(_expose(aligned, gain, gamma), full_warp, gain, gamma, coverage, agreement)
+
+
+def fit_exposure(
+    photo: np.ndarray, plate: np.ndarray, valid: np.ndarray, *, rounds: int = 4
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel (gain, gamma), each (3,) float64, with photo ≈ gain · plate^gamma over ``valid``.
+
+    ``photo`` and ``plate`` are aligned (H, W, 3) images, ``valid`` a bool (H, W) mask. log photo =
+    log gain + gamma · log plate is a line per channel; each round fits it by least squares and keeps
+    the ``_KEEP`` share of the pixels with the smallest residual (worst channel) for the next, so the
+    subject, absent from the plate, falls out. Near-black and clipped pixels are ignored; gamma is
+    clamped to ``GAMMA_RANGE``.
+    """
+    smooth_photo = cv2.GaussianBlur(photo, (0, 0), 1.0)
+    smooth_plate = cv2.GaussianBlur(plate, (0, 0), 1.0)
+    usable = valid & _well_exposed(smooth_photo) & _well_exposed(smooth_plate)
+    # A regular subsample of _FIT_PIXELS is as good as all pixels for 6 parameters, and much cheaper.
+    rows, cols = np.nonzero(usable)
+    if len(rows) < 100:
+        raise PlateAlignmentError("the clean plate and the photo share too few well-exposed pixels to match")
+    every = max(1, len(rows) // _FIT_PIXELS)
+    rows, cols = rows[::every], cols[::every]
+    y, x = np.log(smooth_photo[rows, cols]), np.log(smooth_plate[rows, cols])
+    keep = np.ones(len(y), bool)
+    for _ in range(rounds):
+        gamma, log_gain = _fit_lines(y[keep], x[keep])
+        residual = np.abs(y - log_gain - gamma * x).max(axis=1)
+        keep = residual <= np.quantile(residual, _KEEP)
+    return np.exp(log_gain), np.clip(gamma, *GAMMA_RANGE)
+
+
+def _well_exposed(image: np.ndarray) -> np.ndarray:
+    return np.all((image > _DARK) & (image < _BRIGHT), axis=2)
+
+
+def _fit_lines(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Slope and intercept of y = a + b·x, per column of the (n, 3) arrays, in float64."""
+    x, y = x.astype(np.float64), y.astype(np.float64)
+    x_mean, y_mean = x.mean(axis=0), y.mean(axis=0)
+    covariance = ((x - x_mean) * (y - y_mean)).mean(axis=0)
+    variance = np.maximum(((x - x_mean) ** 2).mean(axis=0), 1e-12)
+    slope = covariance / variance
+    return slope, y_mean - slope * x_mean
+
+
+def _match_size(photo: np.ndarray, plate: np.ndarray) -> np.ndarray:
+    (height, width), (plate_height, plate_width) = photo.shape[:2], plate.shape[:2]
+    if (plate_height, plate_width) == (height, width):
+        return plate
+    ratio = (plate_width / plate_height) / (width / height)
+    if abs(ratio - 1.0) > ASPECT_TOLERANCE:
+        raise PlateAlignmentError(
+            f"the clean plate is {plate_width}x{plate_height} but the photo is {width}x{height}: "
+            "the plate must be a shot of the same framing, with the same aspect ratio"
+        )
+    return resize_to(plate, (width, height))
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def _coarse_warp(photo: np.ndarray, plate: np.ndarray) -> np.ndarray:
+    """The translation photo → plate by phase correlation, as a 3×3 float32 homography."""
+    window = cv2.createHanningWindow(photo.shape[1::-1], cv2.CV_64F)
+    (dx, dy), _ = cv2.phaseCorrelate(_grey(photo).astype(np.float64), _grey(plate).astype(np.float64), window)
+    return np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], np.float32)
+
+
+def _match_exposure(
+    photo: np.ndarray, plate: np.ndarray, warp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gain and gamma of ``plate`` warped by ``warp`` onto ``photo``, and the photo pixels it agrees on."""
+    aligned, covered = _warp_plate(plate, warp, photo.shape[1::-1])
+    gain, gamma = fit_exposure(photo, aligned, covered)
+    difference = cv2.GaussianBlur(np.abs(photo - _expose(aligned, gain, gamma)), (0, 0), 1.0)
+    return gain, gamma, (difference.max(axis=2) < _AGREE) & covered
+
+
+def _refine_warp(photo: np.ndarray, plate: np.ndarray, warp: np.ndarray) -> np.ndarray:
+    """ECC refinement of ``warp`` (photo → plate, 3×3) over the pixels where the two agree.
+
+    The plate is exposure-matched first, which leaves ECC only the gain it is blind to anyway. OpenCV
+    masks only ECC's input image, the plate: the agreeing pixels are carried into the plate's frame with
+    the current warp and shrunk by ``_MARGIN`` pixels against the warp's remaining error.
+    """
+    gain, gamma, agreeing = _match_exposure(photo, plate, warp)
+    size = plate.shape[1::-1]
+    mask = cv2.warpPerspective(agreeing.astype(np.uint8), warp, size, flags=cv2.INTER_NEAREST)
+    mask = cv2.erode(mask, np.ones((2 * _MARGIN + 1, 2 * _MARGIN + 1), np.uint8))
+    template, moving = _grey(photo), _grey(_expose(plate, gain, gamma))
+    try:
+        _, affine = cv2.findTransformECC(
+            template, moving, warp[:2].astype(np.float32), cv2.MOTION_AFFINE, _ECC_CRITERIA, mask, 1
+        )
+    except cv2.error as error:  # ECC raises when it diverges or the mask leaves nothing to compare
+        raise _mismatch(None) from error
+    result = np.vstack([affine.astype(np.float64), [0.0, 0.0, 1.0]])
+    if not np.all(np.isfinite(result)) or not 0.5 < np.linalg.det(result) < 2.0:
+        raise _mismatch(None)
+    return result
+
+
+def _warp_plate(plate: np.ndarray, warp: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """``plate`` resampled at ``warp`` (photo → plate) of each photo pixel, and where it is covered."""
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    warped = cv2.warpPerspective(plate, warp, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    ones = np.ones(plate.shape[:2], np.float32)
+    inside = cv2.warpPerspective(ones, warp, size, flags=flags, borderMode=cv2.BORDER_CONSTANT)
+    return np.clip(warped, 0.0, 1.0), inside > 0.999
+
+
+def _expose(plate: np.ndarray, gain: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    exposed = np.power(plate, gamma.astype(np.float32)) * gain.astype(np.float32)
+    return np.clip(exposed, 0.0, 1.0, out=exposed)
+
+
+def _working_size(size: tuple[int, int], side: int) -> tuple[int, int]:
+    scale = min(1.0, side / max(size))
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _rescale_warp(warp: np.ndarray, source: tuple[int, int], target: tuple[int, int]) -> np.ndarray:
+    """``warp`` between images of ``source`` = (width, height) re-expressed for images of ``target``."""
+    # Pixel centres: source = (target + ½)·s − ½ per axis, so the target's warp is S⁻¹ · warp · S.
+    sx, sy = source[0] / target[0], source[1] / target[1]
+    to_source = np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1]])
+    result = np.linalg.inv(to_source) @ warp.astype(np.float64) @ to_source
+    return result / result[2, 2]
+
+
+def _check_alignment(warp: np.ndarray, size: tuple[int, int], agreement: float) -> None:
+    width, height = size
+    corners = np.array([[0, 0, 1], [width - 1, 0, 1], [0, height - 1, 1], [width - 1, height - 1, 1]], float)
+    mapped = corners @ warp.T
+    if not np.all(np.isfinite(mapped)) or np.any(mapped[:, 2] <= 0):
+        raise _mismatch(agreement)
+    shift = np.abs(mapped[:, :2] / mapped[:, 2:] - corners[:, :2]).max()
+    if shift > MAX_SHIFT * max(width, height) or agreement < MIN_AGREEMENT:
+        raise _mismatch(agreement)
+
+
+def _mismatch(agreement: float | None) -> PlateAlignmentError:
+    share = "" if agreement is None else f" (only {agreement:.0%} of the pixels agree)"
+    return PlateAlignmentError(
+        f"the clean plate does not line up with the photo{share}: "
+        "take the plate from the same tripod position, without the subject"
+    )
