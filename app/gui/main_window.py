@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QListView, QMainWi
 from app.gui.brush_cursor import BrushCursor
 from app.gui.brush_toolbar import BrushToolbar
 from app.gui.canvas import Canvas
+from app.gui.clean_plate import CleanPlateActions
 from app.gui.edge_panel import EdgePanel
 from app.gui.editor import Editor
 from app.gui.hint_controller import HintController
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
         self.project = ProjectController(self)
         self.project_actions = ProjectActions(self, self.settings)
         self.recent_files = RecentFiles(self)  # File > Open Recent.
+        self.clean_plate = CleanPlateActions(self)  # File > Add Clean Plate…: the cut-out may use it.
         self.tools_menu = ToolsMenu(self)  # Fine-tune, build a training set, evaluate a model.
         self.addToolBarBreak()
         self.brush_toolbar = BrushToolbar(self.painter, self)
@@ -235,14 +237,21 @@ class MainWindow(QMainWindow):
         self.recent_files.add_photos({role: roles[role] for role in loaded})
 
     def run_cutout(self, rect: Rect | None = None) -> bool:
-        """Cut the subject out of the foreground (from inside ``rect`` when given): segmentation mask,
-        trimap and alpha layers."""
+        """Cut the subject out of the foreground (from inside ``rect`` when given; else against the clean
+        plate when there is one and its network is installed): segmentation mask, trimap and alpha layers."""
         foreground = self.layers.get("foreground")
         if foreground is None:
             self.show_error("Open a foreground photo first.")
             return False
+        plate = self.clean_plate.for_cutout() if rect is None else None
         return self.job_panel.run(
-            "Cutting out", self._cut_out_done, cut_out_subject, self.pipeline, foreground, rect=rect
+            "Cutting out" if plate is None else "Cutting out with the clean plate",
+            self._cut_out_done,
+            cut_out_subject,
+            self.pipeline,
+            foreground,
+            rect=rect,
+            plate=plate,
         )
 
     def _cut_out_done(self, cutout: Cutout) -> None:
@@ -266,7 +275,8 @@ class MainWindow(QMainWindow):
 
     def _say_how(self, cutout: Cutout) -> None:
         if cutout.method:
-            self.statusBar().showMessage(f"Cut out with {cutout.method}", 15_000)
+            note = self.clean_plate.note(cutout)  # A clean plate that went unused says why.
+            self.statusBar().showMessage(f"Cut out with {cutout.method}{note}", 15_000)
 
     def run_composite(self, method: str | None = None) -> bool:
         """Composite with ``method`` (default: the toolbar's choice), cutting out first when needed."""
@@ -291,6 +301,7 @@ class MainWindow(QMainWindow):
             background,
             method=settings.method,
             cutout=cutout,
+            plate=None if cutout is not None else self.clean_plate.for_cutout(),
             pipeline=self.pipeline,
             settings=settings,
         )
@@ -391,8 +402,9 @@ class MainWindow(QMainWindow):
             has_background=self.document.has("background"),
             has_composite=self.document.has("composite"),
         )
-        if hasattr(self, "project_actions"):  # Not yet while __init__ builds the window.
+        if hasattr(self, "clean_plate"):  # Not yet while __init__ builds the window.
             self.project_actions.update(busy=self.jobs.is_busy)
+            self.clean_plate.update(busy=self.jobs.is_busy)
         title = self.document.title()
         # "[*]" is where Qt shows the unsaved-changes mark (``setWindowModified``, set by ``project``).
         self.setWindowTitle(f"{title}[*] — {APP_NAME}" if title else f"{APP_NAME}[*]")

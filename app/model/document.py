@@ -3,11 +3,13 @@
 Plain Python over ``LayerStack``, the model the editor's panels and canvas are views of. It keeps the
 layers consistent: a new foreground drops its cut-out and the composite, a new background drops the
 composite, and every new result becomes visible so the canvas (which shows the topmost visible layer)
-shows it. It owns the compositing settings with the placement (``compositing``, one value whose changes
-its listeners hear): a new photo gets a fresh fitted placement. ``shown_cutout`` is the one cut-out the
-preview, Composite and Export compose: the one the layers show, brush strokes included. It holds the
-view state too: the view mode (``app.model.views.VIEW_MODES``) and the active layer (the one selected in
-the layer panel, which the mask views show and a brush paints), told to the view listeners.
+shows it. The foreground may have a clean plate, a shot of its scene without the subject taken from the
+same tripod (the ``clean plate`` layer, for clean-plate matting): it belongs to that photo, so a new
+foreground drops it. It owns the compositing settings with the placement (``compositing``, one value
+whose changes its listeners hear): a new photo gets a fresh fitted placement. ``shown_cutout`` is the one
+cut-out the preview, Composite and Export compose: the one the layers show, brush strokes included. It
+holds the view state too: the view mode (``app.model.views.VIEW_MODES``) and the active layer (the one
+selected in the layer panel, which the mask views show and a brush paints), told to the view listeners.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ CompositingListener = Callable[[CompositingSettings, bool], None]
 
 CUTOUT_LAYERS = ("segmentation mask", "refined mask", "trimap", "alpha")
 PHOTO_ROLES = ("foreground", "background")
+PLATE = "clean plate"
+SOURCE_ROLES = (*PHOTO_ROLES, PLATE)  # Every image opened from a file: its name and path are kept.
 
 
 class Document:
@@ -56,6 +60,7 @@ class Document:
         self.cutout: Cutout | None = None
         self.background_bit_depth = 8
         self.foreground_bit_depth = 8
+        self.plate_bit_depth = 8
         # Each photo's colour profile and EXIF/XMP, for exports: the composite takes the background's,
         # the cut-out the foreground's.
         self.origins: dict[str, PhotoOrigin] = {}
@@ -167,13 +172,15 @@ class Document:
         bit_depth: int = 8,
         origin: PhotoOrigin | None = None,
     ) -> None:
-        """Replace the foreground photo; its cut-out and the composite are dropped. ``bit_depth`` is the
-        export's for what is cut out of it, ``origin`` its profile and metadata (None: sRGB, none)."""
+        """Replace the foreground photo; its cut-out, its clean plate and the composite are dropped.
+        ``bit_depth`` is the export's for what is cut out of it, ``origin`` its profile and metadata
+        (None: sRGB, none)."""
         with self.change():
             self.foreground_bit_depth = bit_depth
             self._set_origin("foreground", origin)
             self.cutout = None
             self.layers.remove("composite", *CUTOUT_LAYERS)
+            self.remove_clean_plate()
             self._fresh_placement()
             self._set_photo("foreground", image, name, path)
 
@@ -194,6 +201,38 @@ class Document:
             self._set_origin("background", origin)
             self._fresh_placement()
             self._set_photo("background", image, name, path)
+
+    @property
+    def clean_plate(self) -> np.ndarray | None:
+        """The foreground's clean plate (RGB, its own size: it is aligned when used), or None."""
+        return self.layers.get(PLATE)
+
+    def set_clean_plate(
+        self,
+        image: np.ndarray,
+        *,
+        name: str = PLATE,
+        path: str | None = None,
+        bit_depth: int = 8,
+        origin: PhotoOrigin | None = None,
+    ) -> None:
+        """Give the foreground a clean plate (replacing one it had); the cut-out is kept, the next
+        automatic one may use the plate. It lies under the foreground: tick the foreground off to see it."""
+        if "foreground" not in self.layers:
+            raise InvalidInputError("a clean plate belongs to a foreground photo: open the foreground first")
+        with self.change():
+            self.plate_bit_depth = bit_depth
+            self._set_origin(PLATE, origin)
+            self._set_photo(PLATE, image, name, path)
+
+    def remove_clean_plate(self) -> None:
+        """Drop the clean plate, if there is one."""
+        with self.change():
+            self.plate_bit_depth = 8
+            self._set_origin(PLATE, None)
+            self._names.pop(PLATE, None)
+            self._paths.pop(PLATE, None)
+            self.layers.remove(PLATE)
 
     def _fresh_placement(self) -> None:
         # A placement is made for one pair of photos: a new photo starts fitted (None: the default
@@ -226,13 +265,15 @@ class Document:
 
     def origin_of(self, name: str) -> PhotoOrigin | None:
         """The photo an export of layer ``name`` comes from: the background for the background and the
-        composite, the foreground for the rest."""
-        return self.origins.get("background" if name in ("background", "composite") else "foreground")
+        composite, the clean plate for itself, the foreground for the rest."""
+        return self.origins.get(_source_of(name))
 
     def bit_depth_of(self, name: str) -> int:
         """The bit depth an export of layer ``name`` gets unless asked: its source photo's (the
-        background's for the background and the composite, the foreground's for the rest)."""
-        return self.background_bit_depth if name in ("background", "composite") else self.foreground_bit_depth
+        background's for the background and the composite, the plate's for itself, the foreground's for
+        the rest)."""
+        depths = {"background": self.background_bit_depth, PLATE: self.plate_bit_depth}
+        return depths.get(_source_of(name), self.foreground_bit_depth)
 
     def title(self) -> str:
         """``foreground.jpg on background.jpg``, or whichever of the two is open ("" for none)."""
@@ -247,7 +288,8 @@ class Document:
         return suggested_export_path(self._paths.get("foreground"), self._paths.get("background"))
 
     def photo_source(self, role: str) -> tuple[str | None, str | None]:
-        """The shown name and the file path of the ``role`` photo (None where unknown), for projects."""
+        """The shown name and the file path of the ``role`` image (one of ``SOURCE_ROLES``; None where
+        unknown), for projects."""
         return self._names.get(role) if role in self.layers else None, self._paths.get(role)
 
     def _set_photo(self, role: str, image: np.ndarray, name: str, path: str | None) -> None:
@@ -262,3 +304,10 @@ class Document:
     def _show(self, name: str, image: np.ndarray) -> None:
         self.layers.set_image(name, image)
         self.layers.set_visible(name, True)
+
+
+def _source_of(name: str) -> str:
+    """The opened image layer ``name`` comes from (one of ``SOURCE_ROLES``)."""
+    if name in ("background", "composite"):
+        return "background"
+    return PLATE if name == PLATE else "foreground"

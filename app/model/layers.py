@@ -21,6 +21,7 @@ LAYER_ORDER = (
     "refined mask",
     "segmentation mask",
     "foreground",
+    "clean plate",  # A shot of the foreground's scene without the subject (clean-plate matting).
     "background",
 )
 MATTE_LAYERS = frozenset({"alpha", "trimap", "refined mask", "segmentation mask"})

@@ -18,6 +18,7 @@ from app.model.compose import compose
 from app.model.compositing_settings import CompositingSettings
 from app.model.document import CompositeResult
 from app.model.export import export_single as export_image
+from classic.checks import InvalidInputError
 from classic.grabcut import Rect
 from classic.image_source import DEFAULT_LIMITS, ImageLimits
 from classic.imageio import SRGB_EXPORT, LoadedImage, PhotoExport, read_image
@@ -38,8 +39,9 @@ def load_photos(
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> dict[str, LoadedImage]:
-    """Read the photo for each role (``foreground`` / ``background``) from its path, within ``limits``
-    (checked from the header before decoding; a FIFO, device or folder is refused at once)."""
+    """Read the photo for each role (``foreground`` / ``background`` / ``clean plate``) from its path,
+    within ``limits`` (checked from the header before decoding; a FIFO, device or folder is refused at
+    once)."""
     loaded: dict[str, LoadedImage] = {}
     for done, (role, path) in enumerate(paths.items()):
         raise_if_cancelled(is_cancelled)
@@ -54,11 +56,17 @@ def cut_out_subject(
     foreground: np.ndarray,
     *,
     rect: Rect | None = None,
+    plate: np.ndarray | None = None,
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> Cutout:
     """Cut the subject out of the foreground photo with ``pipeline``'s stages (from inside ``rect``, a box
-    drawn around it, when given)."""
+    drawn around it, when given), or by clean-plate matting against ``plate`` (a shot of the scene without
+    the subject; ``PlateAlignmentError`` when it does not match the photo)."""
+    if plate is not None:
+        if rect is not None:
+            raise InvalidInputError("a cut-out uses a clean plate or a rectangle, not both")
+        return pipeline.cut_out_with_plate(foreground, plate, progress=progress, is_cancelled=is_cancelled)
     return pipeline.cut_out(foreground, rect=rect, progress=progress, is_cancelled=is_cancelled)
 
 
@@ -68,12 +76,14 @@ def cut_out_and_composite(
     *,
     method: str,
     cutout: Cutout | None = None,
+    plate: np.ndarray | None = None,
     pipeline: Pipeline | None = None,
     settings: CompositingSettings | None = None,
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> CompositeResult:
-    """Composite the foreground's subject onto the background, cutting it out first if ``cutout`` is None.
+    """Composite the foreground's subject onto the background, cutting it out first if ``cutout`` is None
+    (against the clean ``plate`` when given, as ``cut_out_subject`` does).
 
     Classic methods use the cut-out's decontaminated foreground colours and its alpha, so the old
     background does not bleed into the new one along the subject's edge; ``fusion`` takes the photo
@@ -85,8 +95,12 @@ def cut_out_and_composite(
     pipeline.check_networks()  # a missing network fails now, not after the cut-out
     stage = progress
     if cutout is None:
-        cutout = pipeline.cut_out(
-            foreground, progress=wrap_progress(progress, 0.0, _CUTOUT_SHARE), is_cancelled=is_cancelled
+        cutout = cut_out_subject(
+            pipeline,
+            foreground,
+            plate=plate,
+            progress=wrap_progress(progress, 0.0, _CUTOUT_SHARE),
+            is_cancelled=is_cancelled,
         )
         stage = wrap_progress(progress, _CUTOUT_SHARE, 1.0)
     if settings is None:

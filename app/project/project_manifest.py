@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from app.model.compositing_settings import CompositingSettings
-from app.model.document import PHOTO_ROLES
+from app.model.document import SOURCE_ROLES
 from app.model.export_options import PhotoOrigin
 from app.model.layers import LAYER_ORDER
 from classic.checks import InvalidInputError
@@ -62,6 +62,7 @@ class Manifest:
     paths: dict[str, str] = field(default_factory=dict)
     background_bit_depth: int = 8
     foreground_bit_depth: int = 8  # What the cut-out and mattes are exported at unless asked.
+    plate_bit_depth: int = 8  # The clean plate's (projects saved before plates: 8).
     foreground_colours: str | None = None
     placement: Placement | None = None
     compositing: CompositingSettings | None = None
@@ -87,13 +88,14 @@ def manifest_text(manifest: Manifest) -> str:
         "version": FORMAT_VERSION,
         "background_bit_depth": manifest.background_bit_depth,
         "foreground_bit_depth": manifest.foreground_bit_depth,
+        "plate_bit_depth": manifest.plate_bit_depth,
         "photos": {
             role: {
                 "name": manifest.names.get(role),
                 "path": manifest.paths.get(role),
                 **_origin_fields(manifest.origins.get(role)),
             }
-            for role in PHOTO_ROLES
+            for role in SOURCE_ROLES
             if role in manifest.names or role in manifest.paths or role in manifest.origins
         },
         "layers": [dataclasses.asdict(entry) for entry in manifest.layers],
@@ -138,6 +140,7 @@ def _bit_depth(data: dict[str, Any], key: str) -> int:
 def _manifest(data: dict[str, Any]) -> Manifest:
     depth = _bit_depth(data, "background_bit_depth")
     foreground_depth = _bit_depth(data, "foreground_bit_depth")  # Projects saved before it: 8.
+    plate_depth = _bit_depth(data, "plate_bit_depth")  # Projects saved before clean plates: 8.
     names, paths = _photos(data["photos"])
     origins = _origins(data["photos"])
     colours = data.get("foreground_colours")
@@ -149,6 +152,7 @@ def _manifest(data: dict[str, Any]) -> Manifest:
         paths=paths,
         background_bit_depth=depth,
         foreground_bit_depth=foreground_depth,
+        plate_bit_depth=plate_depth,
         foreground_colours=colours,
         placement=_placement(data.get("placement")),
         compositing=_compositing(data.get("compositing")),
@@ -237,8 +241,8 @@ def _photos(value: object) -> tuple[dict[str, str], dict[str, str]]:
     names: dict[str, str] = {}
     paths: dict[str, str] = {}
     for role, photo in value.items():
-        if role not in PHOTO_ROLES or not isinstance(photo, dict):
-            raise InvalidInputError(f"photos may only describe {' and '.join(PHOTO_ROLES)}, as objects")
+        if role not in SOURCE_ROLES or not isinstance(photo, dict):
+            raise InvalidInputError(f"photos may only describe the {', '.join(SOURCE_ROLES)}, as objects")
         for key, found in (("name", names), ("path", paths)):
             text = photo.get(key)
             if text is not None and (not isinstance(text, str) or len(text) > _MAX_TEXT):

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from app.model.compositing_settings import CompositingSettings
-from app.model.document import PHOTO_ROLES, Document
+from app.model.document import PHOTO_ROLES, PLATE, SOURCE_ROLES, Document
 from app.model.export_options import PhotoOrigin
 from app.model.layers import LAYER_ORDER, MATTE_LAYERS
 from app.project.project_manifest import (
@@ -65,6 +65,7 @@ class ProjectState:
     paths: dict[str, str] = field(default_factory=dict)
     background_bit_depth: int = 8
     foreground_bit_depth: int = 8
+    plate_bit_depth: int = 8  # The clean plate's, when the ``clean plate`` layer is there.
     foreground_colours: np.ndarray | None = None
     placement: Placement | None = None
     compositing: CompositingSettings | None = None  # The panel's settings; placement is kept above.
@@ -85,6 +86,7 @@ def snapshot(document: Document, *, kept: MutableMapping[str, np.ndarray] | None
     state = ProjectState(
         background_bit_depth=document.background_bit_depth,
         foreground_bit_depth=document.foreground_bit_depth,
+        plate_bit_depth=document.plate_bit_depth,
         origins=dict(document.origins),
     )
     for name in document.layers.names():
@@ -92,7 +94,7 @@ def snapshot(document: Document, *, kept: MutableMapping[str, np.ndarray] | None
         assert layer is not None
         state.layers[name] = layer.image.copy() if kept is None else _kept_copy(kept, name, layer.image)
         state.visible[name] = layer.visible
-    for role in PHOTO_ROLES:
+    for role in SOURCE_ROLES:
         shown, path = document.photo_source(role)
         if shown is not None:
             state.names[role] = shown
@@ -129,8 +131,10 @@ def project_location(path: str | Path) -> Path | None:
 
 
 def restore(document: Document, state: ProjectState) -> None:
-    """Replace ``document``'s contents with ``state`` (photos first: they drop what was made from them)."""
+    """Replace ``document``'s contents with ``state`` (photos first: they drop what was made from them,
+    then the foreground's clean plate)."""
     document.cutout = None
+    document.remove_clean_plate()
     document.layers.remove(*LAYER_ORDER)  # Nothing of the old document may survive the new one.
     for role in PHOTO_ROLES:
         if role in state.layers:
@@ -140,8 +144,16 @@ def restore(document: Document, state: ProjectState) -> None:
                 state.background_bit_depth if role == "background" else state.foreground_bit_depth
             )
             setter(state.layers[role], origin=state.origins.get(role), **kwargs)
+    if PLATE in state.layers:  # ``_check_sizes`` made sure there is a foreground it belongs to.
+        document.set_clean_plate(
+            state.layers[PLATE],
+            name=state.names.get(PLATE, PLATE),
+            path=state.paths.get(PLATE),
+            bit_depth=state.plate_bit_depth,
+            origin=state.origins.get(PLATE),
+        )
     for name in LAYER_ORDER:
-        if name in state.layers and name not in PHOTO_ROLES:
+        if name in state.layers and name not in SOURCE_ROLES:
             document.layers.set_image(name, state.layers[name])
     for name, visible in state.visible.items():
         if name in document.layers:
@@ -215,6 +227,7 @@ def save_project(
             paths=dict(state.paths),
             background_bit_depth=state.background_bit_depth,
             foreground_bit_depth=state.foreground_bit_depth,
+            plate_bit_depth=state.plate_bit_depth,
             foreground_colours=None if state.foreground_colours is None else prefix + _file_name(_COLOURS),
             placement=state.placement,
             compositing=state.compositing,
@@ -259,6 +272,7 @@ def _load_folder(
     state = ProjectState(
         background_bit_depth=manifest.background_bit_depth,
         foreground_bit_depth=manifest.foreground_bit_depth,
+        plate_bit_depth=manifest.plate_bit_depth,
         names=dict(manifest.names),
         paths=dict(manifest.paths),
         placement=manifest.placement,
@@ -294,7 +308,10 @@ def _read_layer(file: Path, name: str, shown: Path, limits: ImageLimits) -> np.n
 
 
 def _check_sizes(state: ProjectState, shown: Path) -> None:
-    """Mattes and the cut-out's colours have the foreground's size, the composite the background's."""
+    """Mattes and the cut-out's colours have the foreground's size, the composite the background's; a
+    clean plate (any size: it is aligned when used) needs the foreground it belongs to."""
+    if PLATE in state.layers and "foreground" not in state.layers:
+        raise ProjectError(f"{shown}: the clean plate layer has no foreground photo to belong to")
     sizes = {role: state.layers[role].shape[:2] for role in PHOTO_ROLES if role in state.layers}
     images = dict(state.layers)
     if state.foreground_colours is not None:

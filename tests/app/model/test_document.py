@@ -114,3 +114,27 @@ def test_the_document_holds_the_view_mode_and_the_active_layer() -> None:
         document.set_view_mode("sideways")
     with pytest.raises(InvalidInputError, match="no trimap layer"):
         document.set_active_layer("trimap")
+
+
+def test_a_clean_plate_lies_under_its_foreground_and_goes_with_it() -> None:
+    document = Document()
+    with pytest.raises(InvalidInputError, match="open the foreground first"):
+        document.set_clean_plate(rgb())
+    document.set_foreground(rgb(), name="cat.jpg")
+    document.set_background(rgb(10, 12))
+    document.set_cutout(fake_cutout())  # type: ignore[arg-type]
+    plate = rgb(12, 16)  # Its own size: it is aligned to the photo when used.
+    document.set_clean_plate(plate, name="empty.jpg", path="/p/empty.jpg", bit_depth=16)
+    assert document.clean_plate is plate and document.cutout is not None  # The cut-out stays.
+    assert document.layers.names()[-3:] == ["foreground", "clean plate", "background"]
+    assert document.layers.top_visible() is document.layers.layer("alpha")
+    assert document.photo_source("clean plate") == ("empty.jpg", "/p/empty.jpg")
+    assert document.bit_depth_of("clean plate") == 16 and document.bit_depth_of("alpha") == 8
+    assert document.title() == "cat.jpg on background"
+
+    document.set_foreground(rgb(), name="dog.jpg")
+    assert document.clean_plate is None and "clean plate" not in document.layers
+    assert document.photo_source("clean plate") == (None, None)
+    document.set_clean_plate(plate)
+    document.remove_clean_plate()
+    assert document.clean_plate is None

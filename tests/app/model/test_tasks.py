@@ -11,8 +11,15 @@ import pytest
 
 from app.model.compose import compose
 from app.model.compositing_settings import CompositingSettings
-from app.model.tasks import compose_and_export, cut_out_and_composite, export_image, load_photos
+from app.model.tasks import (
+    compose_and_export,
+    cut_out_and_composite,
+    cut_out_subject,
+    export_image,
+    load_photos,
+)
 from classic.checks import InvalidInputError
+from classic.grabcut import Rect
 from classic.imageio import read_image
 from classic.pipeline import Cutout
 from classic.placement import Placement
@@ -172,4 +179,37 @@ def test_compose_and_export_writes_the_full_resolution_composite(
             settings,
             progress=Recorder(),
             is_cancelled=lambda: True,
+        )
+
+
+def test_a_clean_plate_chooses_the_plate_cut_out(photos: SyntheticPhotos) -> None:
+    """Cutting out against a plate is ``Pipeline.cut_out_with_plate`` (tested with its network in
+    tests/app/gui/test_clean_plate.py); a rectangle as well is refused."""
+    matte = np.zeros((2, 2), np.float32)
+    made = Cutout(matte, matte, matte, np.zeros((2, 2, 3), np.float32))
+    calls: list[tuple[np.ndarray, np.ndarray]] = []
+
+    class PlatePipeline:
+        def cut_out_with_plate(self, image: np.ndarray, plate: np.ndarray, **_callbacks: object) -> Cutout:
+            calls.append((image, plate))
+            return made
+
+    pipeline = PlatePipeline()
+    plate = photos.foreground.copy()
+    got = cut_out_subject(
+        pipeline,  # type: ignore[arg-type]
+        photos.foreground,
+        plate=plate,
+        progress=Recorder(),
+        is_cancelled=never,
+    )
+    assert got is made and calls == [(photos.foreground, plate)]
+    with pytest.raises(InvalidInputError, match="not both"):
+        cut_out_subject(
+            pipeline,  # type: ignore[arg-type]
+            photos.foreground,
+            plate=plate,
+            rect=Rect(1, 1, 5, 5),
+            progress=Recorder(),
+            is_cancelled=never,
         )

@@ -207,6 +207,31 @@ def test_a_bad_project_gives_one_clear_error(tmp_path: Path, how: str) -> None:
         load_project(path)
 
 
+def test_a_clean_plate_round_trips_and_older_projects_have_none(tmp_path: Path) -> None:
+    document = edited_document()
+    plate = grid(np.random.default_rng(7).random((40, 48, 3)))  # Its own size: aligned when used.
+    document.set_clean_plate(plate, name="empty.jpg", path="/photos/empty.jpg", bit_depth=16)
+    save_project(snapshot(document), tmp_path / "p")
+    opened = Document()
+    restore(opened, load_project(tmp_path / "p"))
+    assert_same(document, opened)
+    assert opened.clean_plate is not None and opened.plate_bit_depth == 16
+    assert opened.photo_source("clean plate") == ("empty.jpg", "/photos/empty.jpg")
+
+    manifest = tmp_path / "p" / MANIFEST
+    data = json.loads(manifest.read_text())
+    without_foreground = dict(data, layers=[e for e in data["layers"] if e["name"] != "foreground"])
+    manifest.write_text(json.dumps(without_foreground))
+    with pytest.raises(ProjectError, match="the clean plate layer has no foreground photo"):
+        load_project(tmp_path / "p")
+    del data["plate_bit_depth"], data["photos"]["clean plate"]  # As saved before clean plates.
+    data["layers"] = [entry for entry in data["layers"] if entry["name"] != "clean plate"]
+    manifest.write_text(json.dumps(data))
+    restore(opened, load_project(tmp_path / "p"))
+    assert opened.clean_plate is None and opened.plate_bit_depth == 8
+    assert opened.photo_source("clean plate") == (None, None)
+
+
 def test_a_zip_with_paths_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "evil.zip"
     with zipfile.ZipFile(target, "w") as bundle:
