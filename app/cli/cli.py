@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from app.cli import cli_actions
 from app.cli.cli_inputs import add_reading_options, stop_cleanly_on_signals
-from app.evaluation.cli import add_evaluate, add_make_compositing_set
+from app.evaluation.cli import add_evaluate, add_make_compositing_set, add_make_plate_set
 from app.model.export_options import add_export_options
 from app.training.training_cli import add_train
 from app.training.training_data import add_build_training_set
@@ -32,6 +32,7 @@ SUBCOMMANDS = (
     "benchmark",
     "evaluate",
     "make-compositing-set",
+    "make-plate-set",
     "train",
     "build-training-set",
 )
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_batch(commands)
     add_evaluate(commands)
     add_make_compositing_set(commands)
+    add_make_plate_set(commands)
     add_build_training_set(commands)
     add_train(commands)
     return parser
@@ -127,11 +129,33 @@ def _add_segment(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _add_matte(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("matte", help="estimate the alpha matte from a trimap")
+    parser = commands.add_parser(
+        "matte",
+        help="estimate the alpha matte from a trimap, a clean plate, or the photo alone",
+        description="Estimate the subject's alpha matte. With --trimap: matting inside the trimap's unknown "
+        "band (--method). With --clean-plate: the clean-plate matting network (Background Matting, "
+        "Sengupta et al. 2020) from the photo and the plate; a --trimap given too replaces the "
+        "segmentation hint and its known pixels are kept. With neither: the learned trimap (Semantic "
+        "Human Matting, Chen et al. 2018) finds the unknown band, then --method mattes inside it.",
+    )
     parser.add_argument("image")
-    parser.add_argument("--trimap", required=True, help="trimap: 0 background, 128 unknown, 255 foreground")
+    parser.add_argument(
+        "--trimap",
+        help="trimap: 0 background, 128 unknown, 255 foreground (optional: without it, the clean plate or "
+        "the learned trimap tells the subject apart)",
+    )
+    parser.add_argument(
+        "--clean-plate",
+        metavar="PLATE",
+        help="a second shot of the scene without the subject, from the same tripod position and with the "
+        "same framing (read like the photo); needs the clean-plate matting network",
+    )
     _output(parser, "alpha file (single-channel PNG)")
-    parser.add_argument("--method", choices=(*MATTING_METHODS, "network"), default="closed-form")
+    parser.add_argument(
+        "--method",
+        choices=(*MATTING_METHODS, "network"),
+        help="matting inside the trimap, given or learned (default closed-form); not with --clean-plate",
+    )
     parser.set_defaults(run=cli_actions.run_matte)
 
 

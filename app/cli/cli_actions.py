@@ -26,7 +26,9 @@ from classic.imageio import READ_EXTENSIONS, WRITE_EXTENSIONS, LoadedImage, writ
 from classic.pipeline import Cutout
 from classic.placement import Placement, default_placement
 from classic.progress_bar import TextProgressBar
+from engine.networks import installed_network
 from engine.pipeline import Pipeline, PipelineOptions, cutout_from_alpha
+from engine.weights import NetworkUnavailableError
 
 
 def parse_rect(text: str | None) -> Rect | None:
@@ -94,17 +96,40 @@ def _quick_select(image: np.ndarray, args: argparse.Namespace, files: Reader) ->
 
 
 def run_matte(args: argparse.Namespace) -> int:
-    output = check_output(
-        args.output, extensions=(".png", ".tif", ".tiff", ".bmp"), inputs=(args.image, args.trimap)
-    )
+    """Alpha from ``--trimap``, from ``--clean-plate`` (with or without a trimap), or from the photo
+    alone by the learned trimap."""
+    given = (args.image, args.trimap, args.clean_plate)
+    output = check_output(args.output, extensions=(".png", ".tif", ".tiff", ".bmp"), inputs=given)
+    if args.clean_plate and args.method:
+        raise InvalidInputError(
+            "--method chooses the matting inside a trimap; with --clean-plate the clean-plate matting "
+            "network finds the alpha, so leave --method out"
+        )
+    pipeline = Pipeline(PipelineOptions(device=args.device, matting=args.method or "closed-form"))
+    pipeline.check_networks()  # before any slow work, as the kinds below
+    if args.clean_plate:
+        installed_network("plate-matting", pipeline.options.weights_folder)
+    elif not args.trimap:
+        try:
+            installed_network("trimap", pipeline.options.weights_folder)
+        except NetworkUnavailableError as error:
+            raise InvalidInputError(
+                f"without --trimap or --clean-plate the learned trimap runs, but {error}"
+            ) from None
     files = reader(args)
     source = files.loaded(args.image)
     image = source.rgb
-    trimap = files.trimap(args.trimap)
-    check_same_size("image", image, "trimap", trimap)
-    pipeline = Pipeline(PipelineOptions(device=args.device, matting=args.method))
-    pipeline.check_networks()
-    alpha = pipeline.matte(image, trimap, progress=_bar("Matting"))
+    trimap = files.trimap(args.trimap) if args.trimap else None
+    if trimap is not None:
+        check_same_size("image", image, "trimap", trimap)
+    bar = _bar("Matting")
+    if args.clean_plate:
+        plate = files.image(args.clean_plate)  # a photo: colour-managed like the image
+        alpha = pipeline.matte_with_plate(image, plate, trimap=trimap, progress=bar)
+    elif trimap is not None:
+        alpha = pipeline.matte(image, trimap, progress=bar)
+    else:
+        alpha = pipeline.matte_without_trimap(image, progress=bar)
     write_image(output, alpha, bit_depth=args.bit_depth or source.bit_depth)
     return 0
 

@@ -1,4 +1,5 @@
-"""The ``evaluate`` and ``make-compositing-set`` subcommands; ``app.cli.cli.build_parser`` adds them."""
+"""The ``evaluate``, ``make-compositing-set`` and ``make-plate-set`` subcommands; ``app.cli.cli.build_parser``
+adds them."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def add_evaluate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "evaluate",
         help="score methods on a benchmark folder and write a report",
         description=f"Run methods on every image of a set and report their errors. Methods — {methods}. "
+        "Matting's clean-plate methods need a plate/ folder beside image/ (main.py make-plate-set). "
         "uncertainty: how well the automatic cut-out's uncertainty map finds its mistakes (no methods).",
     )
     parser.add_argument("task", choices=(*TASKS, UNCERTAINTY))
@@ -67,7 +69,9 @@ def add_evaluate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--out", required=True, help="report folder (created if missing)")
     parser.add_argument("--trimaps", default="trimap", help="matting, compositing: the trimap folder's name")
     parser.add_argument(
-        "--no-robustness", action="store_true", help="matting: skip the trimap-dilation robustness curve"
+        "--no-robustness",
+        action="store_true",
+        help="matting: skip the trimap-dilation robustness curve (the methods given no trimap have none)",
     )
     parser.add_argument(
         "--dilations",
@@ -88,6 +92,28 @@ def add_make_compositing_set(commands: argparse._SubParsersAction[argparse.Argum
     parser.add_argument("--trimaps", default="trimap", help="the matting set's trimap folder")
     parser.add_argument("--seed", type=int, default=0, help="seed of the background choice")
     parser.set_defaults(run=run_make_compositing_set)
+
+
+def add_make_plate_set(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "make-plate-set",
+        help="build a clean-plate matting set (image/ plate/ trimap/ alpha/) from a matting set and "
+        "background photos",
+        description="For each photo of the matting set: its subject composited over a background photo, "
+        "and that background perturbed as a second shot from a tripod (shift, rotation, exposure, noise) "
+        "as its clean plate; the trimaps and the alpha are copied. SOURCE.md in the output says how.",
+    )
+    parser.add_argument(
+        "--matting",
+        required=True,
+        help="matting set with image/, trimap/ and alpha/ (trimap-wide/ too if there)",
+    )
+    parser.add_argument("--backgrounds", required=True, help="folder of background photos (at least two)")
+    parser.add_argument("--out", required=True, help="output folder (created if missing)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the background choice and the perturbation"
+    )
+    parser.set_defaults(run=run_make_plate_set)
 
 
 def parse_dilations(text: str) -> tuple[int, ...]:
@@ -149,6 +175,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     bar = TextProgressBar(f"Evaluating {args.task}")
     methods = chosen_methods(args)
+    left_out = [method for method in methods if method in task.unvaried]
+    if dilations and task.vary and left_out:
+        print(
+            f"note: {', '.join(left_out)} {'ignore' if len(left_out) > 1 else 'ignores'} the trimap, so the "
+            f"robustness curve leaves {'them' if len(left_out) > 1 else 'it'} out",
+            file=sys.stderr,
+        )
     evaluation = evaluate(task, Path(args.data), methods, out, dilations=dilations, progress=bar)
     bar.close()
     report = write_report(evaluation, out, command=_command(args))
@@ -166,4 +199,27 @@ def run_make_compositing_set(args: argparse.Namespace) -> int:
     )
     bar.close()
     print(f"{count} composites written to {out}", file=sys.stderr)
+    return 0
+
+
+def run_make_plate_set(args: argparse.Namespace) -> int:
+    from app.evaluation.plate_set import make_plate_set
+
+    out = Path(args.out)
+    words = [
+        "python",
+        "main.py",
+        "make-plate-set",
+        "--matting",
+        args.matting,
+        "--backgrounds",
+        args.backgrounds,
+    ]
+    command = shlex.join([*words, "--out", args.out, "--seed", str(args.seed)])
+    bar = TextProgressBar("Building the clean-plate set")
+    count = make_plate_set(
+        Path(args.matting), Path(args.backgrounds), out, seed=args.seed, command=command, progress=bar
+    )
+    bar.close()
+    print(f"{count} photos and clean plates written to {out}", file=sys.stderr)
     return 0

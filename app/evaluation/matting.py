@@ -1,6 +1,12 @@
-"""The matting task: ``image/``, ``trimap/`` (or another trimap folder) and ``alpha/``; SAD, MSE,
-gradient and connectivity errors over the trimap's unknown pixels; the trimap-dilation robustness curve
-of Deep Image Matting (Xu et al. 2017)."""
+"""The matting task: ``image/``, ``trimap/`` (or another trimap folder) and ``alpha/``, and ``plate/``
+(clean plates, ``main.py make-plate-set``) where the set has one; SAD, MSE, gradient and connectivity
+errors over the trimap's unknown pixels; the trimap-dilation robustness curve of Deep Image Matting (Xu et
+al. 2017).
+
+The methods in ``TRIMAP_FREE`` are not given the trimap (clean-plate matting, the learned trimap, the
+automatic cut-out's own trimap): they are still scored over the benchmark trimap's unknown pixels, and the
+robustness curve leaves them out, as varying a trimap they never see would only move the scored region.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from classic.checks import check_same_size
 from classic.imageio import read_image, read_matte, read_trimap
 from classic.matting import estimate_alpha
 from classic.metrics import connectivity_error, gradient_error, mse, sad
+from engine.networks import installed_network
 from engine.pipeline import Pipeline, PipelineOptions
 
 METHODS = {
@@ -20,7 +27,17 @@ METHODS = {
     "knn": "KNN matting (Chen et al. 2013) through pymatting",
     "bayesian": "Bayesian matting (Chuang et al. 2001), classic/bayesian.py",
     "network": "the trained matting network through engine.pipeline (needs its installed weights)",
+    "clean-plate": "no trimap: the photo and its clean plate (plate/) through the clean-plate matting "
+    "network (Background Matting, Sengupta et al. 2020; Pipeline.matte_with_plate)",
+    "clean-plate-trimap": "as clean-plate, given the trimap: it replaces the segmentation hint and its "
+    "known pixels are kept",
+    "learned-trimap": "no trimap: the trimap network's trimap, closed-form matting inside it and the "
+    "fusion of Semantic Human Matting (Chen et al. 2018; Pipeline.matte_without_trimap)",
+    "closed-form-auto": "no trimap: closed-form matting inside the trimap of the default automatic "
+    "cut-out (Pipeline().cut_out(image).trimap), as a user gets without drawing one",
 }
+TRIMAP_FREE = frozenset({"clean-plate", "learned-trimap", "closed-form-auto"})
+PLATE_METHODS = ("clean-plate", "clean-plate-trimap")
 METRICS = (
     Metric("sad", "SAD", higher_is_better=False, digits=2),
     Metric("mse", "MSE", higher_is_better=False, digits=5),
@@ -43,7 +60,10 @@ def load(sample: Sample) -> Inputs:
     alpha = read_matte(sample.files["alpha"])
     check_same_size(f"{sample.name}: image", image, "trimap", trimap)
     check_same_size(f"{sample.name}: image", image, "ground-truth alpha", alpha)
-    return {"image": image, "trimap": trimap, "alpha": alpha}
+    inputs = {"image": image, "trimap": trimap, "alpha": alpha}
+    if "plate" in sample.files:  # a photo like the image; its alignment refuses another framing
+        inputs["plate"] = read_image(sample.files["plate"]).rgb
+    return inputs
 
 
 def predictor(method: str) -> Predict:
@@ -51,9 +71,39 @@ def predictor(method: str) -> Predict:
         pipeline = Pipeline(PipelineOptions(matting="network"))
         pipeline.check_networks()  # without installed weights: the refusal, before any work
         return lambda inputs: pipeline.matte(inputs["image"], inputs["trimap"])
+    if method in PLATE_METHODS:
+        return _clean_plate(with_trimap=method == "clean-plate-trimap")
+    if method == "learned-trimap":
+        pipeline = Pipeline()
+        installed_network("trimap", pipeline.options.weights_folder)  # the refusal, before any work
+        return lambda inputs: pipeline.matte_without_trimap(inputs["image"])
+    if method == "closed-form-auto":
+        return _closed_form_auto()
 
     def predict(inputs: Inputs) -> np.ndarray:
         return estimate_alpha(inputs["image"], inputs["trimap"], method=method)
+
+    return predict
+
+
+def _clean_plate(*, with_trimap: bool) -> Predict:
+    pipeline = Pipeline()
+    installed_network("plate-matting", pipeline.options.weights_folder)  # the refusal, before any work
+
+    def predict(inputs: Inputs) -> np.ndarray:
+        trimap = inputs["trimap"] if with_trimap else None
+        return pipeline.matte_with_plate(inputs["image"], inputs["plate"], trimap=trimap)
+
+    return predict
+
+
+def _closed_form_auto() -> Predict:
+    pipeline = Pipeline()  # the defaults a user gets
+    pipeline.check_networks()
+
+    def predict(inputs: Inputs) -> np.ndarray:
+        trimap = pipeline.cut_out(inputs["image"]).trimap
+        return estimate_alpha(inputs["image"], trimap, method="closed-form")
 
     return predict
 
@@ -84,8 +134,16 @@ def with_dilated_trimap(inputs: Inputs, dilation: int) -> Inputs:
 
 
 def warm_up_inputs() -> Inputs:
-    image, alpha = synthetic_disc()
-    return {"image": image, "trimap": trimap_from_truth(alpha, 2), "alpha": alpha}
+    """The synthetic disc over a textured ground, and that ground as its clean plate (a flat one gives
+    the plate's alignment nothing to lock onto)."""
+    disc, alpha = synthetic_disc()
+    noise = cv2.GaussianBlur(
+        np.random.default_rng(0).normal(0.0, 1.0, disc.shape).astype(np.float32), (0, 0), 2
+    )
+    ground = np.clip(0.5 + 0.15 * noise / noise.std(), 0.05, 0.95)
+    weight = alpha[:, :, None]
+    image = (weight * disc + (1 - weight) * ground).astype(np.float32)
+    return {"image": image, "trimap": trimap_from_truth(alpha, 2), "alpha": alpha, "plate": ground}
 
 
 def task(trimaps: str = "trimap") -> Task:
@@ -93,7 +151,6 @@ def task(trimaps: str = "trimap") -> Task:
     return Task(
         name="matting",
         folders={"image": "image", "trimap": trimaps, "alpha": "alpha"},
-        optional={},
         methods=METHODS,
         metrics=METRICS,
         input_role="image",
@@ -104,4 +161,7 @@ def task(trimaps: str = "trimap") -> Task:
         warm_up_inputs=warm_up_inputs,
         definition=DEFINITION,
         vary=with_dilated_trimap,
+        optional={"plate": "plate"},
+        requires={method: "plate" for method in PLATE_METHODS},
+        unvaried=TRIMAP_FREE,
     )

@@ -70,19 +70,22 @@ def plot_per_image(evaluation: Evaluation, path: Path) -> None:
 
 
 def plot_robustness(evaluation: Evaluation, path: Path) -> None:
-    """Mean metric against the trimap dilation d, one line per method."""
+    """Mean metric against the trimap dilation d, one line per method that has a curve."""
     metrics = evaluation.task.metrics
+    methods = [method for method in evaluation.methods if method in evaluation.robustness]
     figure = _figure(9.0, 0.6 + 3.2 * _layout(len(metrics))[0])
     for axes, metric in zip(_grid(figure, len(metrics)), metrics, strict=True):
-        for method in evaluation.methods:
+        for method in methods:
             curve = evaluation.robustness[method]
             dilations = sorted(curve)
-            axes.plot(dilations, [curve[d][metric.key] for d in dilations], marker="o", label=method)
+            colour = f"C{evaluation.methods.index(method)}"  # each method's colour in the other plots
+            values = [curve[d][metric.key] for d in dilations]
+            axes.plot(dilations, values, marker="o", label=method, color=colour)
             axes.set_xticks(dilations)
         axes.set_xlabel("trimap dilation d (px)")
         axes.set_title(f"mean {metric.label}")
         axes.grid(alpha=0.3)
-    _legend(figure, len(evaluation.methods))
+    _legend(figure, len(methods))
     figure.savefig(path)
 
 

@@ -108,11 +108,19 @@ def _robustness_section(evaluation: Evaluation) -> str:
     rows = [
         [method] + [_format(evaluation.robustness[method][d][metric.key], metric) for d in dilations]
         for method in evaluation.methods
+        if method in evaluation.robustness
     ]
+    left_out = [method for method in evaluation.methods if method not in evaluation.robustness]
+    note = (
+        f" Left out: {', '.join(left_out)}, which ignore the trimap (their curve would only show the "
+        "scored region changing)."
+        if left_out
+        else ""
+    )
     return (
         "## Robustness to the trimap (Deep Image Matting, Xu et al. 2017)\n\n"
         "Each method re-run with trimaps made from the ground truth: the pixels where the ground-truth "
-        "alpha is fractional, dilated by d pixels, are unknown. Mean "
+        f"alpha is fractional, dilated by d pixels, are unknown.{note} Mean "
         f"{metric.label} against d:\n\n"
         f"{_table(['method', *(f'd = {d}' for d in dilations)], rows)}\n\n"
         "![Robustness curve](plots/robustness.png)"

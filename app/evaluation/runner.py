@@ -65,33 +65,52 @@ def evaluate(
 ) -> Evaluation:
     """Run ``methods`` on every sample of the set ``data`` and write the predictions under ``out``.
 
-    ``dilations`` (tasks with ``vary`` only) also runs every method on inputs varied by each value.
-    Unavailable methods (untrained networks) are refused before any work.
+    ``dilations`` (tasks with ``vary`` only) also runs every method but the task's ``unvaried`` ones on
+    inputs varied by each value. Unavailable methods (untrained networks, a folder the set lacks) are
+    refused before any work.
     """
     methods = check_methods(task, methods)
     samples = find_samples(data, task.folders, optional=task.optional)
+    check_required_folders(task, data, methods, samples)
     predictors = {method: task.predictor(method) for method in methods}
     dilations = tuple(dilations) if task.vary else ()
     for method, predict in predictors.items():
         make_folder(prediction_path(out, method, "x").parent)
         _warm_up(task, predict)
     scores: dict[str, dict[str, Scores]] = {method: {} for method in methods}
-    varied: dict[str, dict[int, list[Scores]]] = {m: {d: [] for d in dilations} for m in methods}
-    steps, done = len(samples) * len(methods) * (1 + len(dilations)), 0
+    varied: dict[str, dict[int, list[Scores]]] = {
+        m: {d: [] for d in dilations} for m in methods if m not in task.unvaried
+    }
+    steps = len(samples) * sum(1 + len(varied.get(method, ())) for method in methods)
+    done = 0
     for sample in samples:
         inputs = task.load(sample)
         for method, predict in predictors.items():
             raise_if_cancelled(is_cancelled)
             progress(done / steps, f"{method}: {sample.name}")
             path = prediction_path(out, method, sample.name)
-            scores[method][sample.name] = _run(task, predict, inputs, path)
-            for dilation, rows in varied[method].items():
-                raise_if_cancelled(is_cancelled)
-                rows.append(_run(task, predict, _varied(task, inputs, dilation), None))
-            done += 1 + len(dilations)
+            try:
+                scores[method][sample.name] = _run(task, predict, inputs, path)
+                for dilation, rows in varied.get(method, {}).items():
+                    raise_if_cancelled(is_cancelled)
+                    rows.append(_run(task, predict, _varied(task, inputs, dilation), None))
+            except InvalidInputError as error:  # e.g. a clean plate that does not line up: say where
+                raise InvalidInputError(f"{sample.name}: {method}: {error}") from error
+            done += 1 + len(varied.get(method, ()))
     progress(1.0, "Evaluation done")
     robustness = {m: {d: mean_scores(rows) for d, rows in by_d.items()} for m, by_d in varied.items()}
     return Evaluation(task, data, samples, methods, scores, robustness, memory_measure())
+
+
+def check_required_folders(task: Task, data: Path, methods: Sequence[str], samples: Sequence[Sample]) -> None:
+    """Raise for a method that needs an optional folder the set ``data`` lacks."""
+    for method in methods:
+        role = task.requires.get(method)
+        if role is not None and role not in samples[0].files:
+            raise InvalidInputError(
+                f"{data}: the method {method} needs a {task.optional[role]}/ folder beside "
+                f"{task.folders[task.input_role]}/, and this set has none"
+            )
 
 
 def _warm_up(task: Task, predict: Predict) -> None:

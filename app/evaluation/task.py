@@ -4,7 +4,7 @@ run a method and score its prediction."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,7 +34,8 @@ class Task:
     absent); ``predictor(method)`` refuses an unavailable method before any work; ``score`` gets the
     prediction as it is written (8-bit) and the sample's inputs; ``vary(inputs, d)``, where given, makes
     the inputs of the robustness curve for the parameter ``d``; ``definition`` states the metrics for
-    the report."""
+    the report. ``requires`` maps a method to the optional role it cannot run without; ``unvaried``
+    names the methods that ignore what ``vary`` changes, which the robustness curve leaves out."""
 
     name: str
     folders: Mapping[str, str]
@@ -49,6 +50,8 @@ class Task:
     warm_up_inputs: Callable[[], Inputs]
     definition: str
     vary: Callable[[Inputs, int], Inputs] | None = None
+    requires: Mapping[str, str] = field(default_factory=dict)
+    unvaried: frozenset[str] = frozenset()
 
     @property
     def primary(self) -> Metric:
