@@ -6,7 +6,9 @@ may re-meter, so ``align_plate`` undoes a global homography and an exposure chan
 used as the known background:
 
 1. Both images are reduced to a two-level pyramid (long sides ``WORKING_SIDE`` / 2 and ``WORKING_SIDE``).
-   Phase correlation (Kuglin & Hines 1975) finds the coarse shift on the small level.
+   On the small level the warp starts from no motion and from the shift phase correlation (Kuglin &
+   Hines 1975) finds, and the start whose refined warp agrees with more pixels wins (a large subject of
+   strong contrast can pull phase correlation far off).
 2. At each level the exposure is fitted per channel, photo ≈ gain · plate^gamma, by least squares in log
    space over the pixels that agree best (the subject is absent from the plate, so its pixels are
    outliers and are trimmed; see ``fit_exposure``). The pixels where the exposure-matched plate and the
@@ -45,11 +47,14 @@ from classic.resize import resize_to
 
 WORKING_SIDE = 512  # long side (pixels) of the grey images the warp is estimated on
 MAX_SHIFT = 0.05  # largest displacement of a corner, as a fraction of the long side
-MIN_AGREEMENT = 0.3  # below this share of agreeing pixels the plate is refused
+MIN_AGREEMENT = 0.15  # below this share of agreeing pixels the plate is refused (another scene: ~1–5 %)
 ASPECT_TOLERANCE = 0.01
 GAMMA_RANGE = (0.5, 2.0)
 _AGREE = 0.06  # largest |photo − plate| (any channel, after a small blur) that counts as agreement
-_KEEP = 0.65  # share of the pixels the robust exposure fit keeps in each round
+_KEEP = 0.3  # share of the pixels the robust exposure fit keeps in each round (the background's least)
+_GAMMA_RIDGE = 1e-3  # (log units)²: textured plates spread over 0.05–0.5, so it only steadies flat ones
+_FEATURES = 2000  # SIFT features per image at the working size
+_MIN_MATCHES = 12  # RANSAC inliers a feature warp needs
 _DARK, _BRIGHT = 0.02, 0.98  # pixels outside these carry no exposure information (log noise, clipping)
 _FIT_PIXELS = 20000  # pixels the exposure fit samples: plenty for 6 parameters, and cheap
 _MARGIN = 2  # pixels the background mask shrinks by, against the warp's remaining error
@@ -98,14 +103,14 @@ def align_plate(
     full = (photo.shape[1], photo.shape[0])
     # Two pyramid levels: the coarse one finds the subject cheaply, the fine one the sub-pixel warp.
     fine = _working_size(full, WORKING_SIDE)
-    coarse = _working_size(full, WORKING_SIDE // 2)
     fine_photo, fine_plate = resize_to(photo, fine), resize_to(plate, fine)
-    coarse_photo, coarse_plate = resize_to(fine_photo, coarse), resize_to(fine_plate, coarse)
     progress(0.1, "Aligning the clean plate")
-    warp = _refine_warp(coarse_photo, coarse_plate, _coarse_warp(coarse_photo, coarse_plate))
+    warp = _best_start(fine_photo, fine_plate)
     raise_if_cancelled(is_cancelled)
     progress(0.4, "Aligning the clean plate")
-    warp = _refine_warp(fine_photo, fine_plate, _rescale_warp(warp, coarse, fine))
+    refined = _refine_warp(fine_photo, fine_plate, warp)
+    if _agreement(fine_photo, fine_plate, refined) >= _agreement(fine_photo, fine_plate, warp):
+        warp = refined
     raise_if_cancelled(is_cancelled)
     progress(0.8, "Matching the clean plate's exposure")
     gain, gamma, agreeing = _match_exposure(fine_photo, fine_plate, warp)
@@ -138,7 +143,10 @@ def fit_exposure(
     every = max(1, len(rows) // _FIT_PIXELS)
     rows, cols = rows[::every], cols[::every]
     y, x = np.log(smooth_photo[rows, cols]), np.log(smooth_plate[rows, cols])
-    keep = np.ones(len(y), bool)
+    # Start from the pixels that already agree with no exposure change: with a subject filling most of
+    # the frame, a first fit over all pixels would follow the subject.
+    start = np.abs(y - x).max(axis=1)
+    keep = start <= np.quantile(start, _KEEP)
     for _ in range(rounds):
         gamma, log_gain = _fit_lines(y[keep], x[keep])
         residual = np.abs(y - log_gain - gamma * x).max(axis=1)
@@ -155,8 +163,10 @@ def _fit_lines(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x, y = x.astype(np.float64), y.astype(np.float64)
     x_mean, y_mean = x.mean(axis=0), y.mean(axis=0)
     covariance = ((x - x_mean) * (y - y_mean)).mean(axis=0)
-    variance = np.maximum(((x - x_mean) ** 2).mean(axis=0), 1e-12)
-    slope = covariance / variance
+    variance = ((x - x_mean) ** 2).mean(axis=0)
+    # A ridge towards slope 1 (gamma 1): a plain backdrop has almost no spread of values to fit a gamma
+    # on, and there only the gain is determined.
+    slope = (covariance + _GAMMA_RIDGE) / (variance + _GAMMA_RIDGE)
     return slope, y_mean - slope * x_mean
 
 
@@ -177,11 +187,61 @@ def _grey(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
 
 
-def _coarse_warp(photo: np.ndarray, plate: np.ndarray) -> np.ndarray:
-    """The translation photo → plate by phase correlation, as a 3×3 float32 homography."""
+def _best_start(photo: np.ndarray, plate: np.ndarray) -> np.ndarray:
+    """Of no motion (a tripod), the features' warp and phase correlation's shift, the warp under which
+    the plate agrees with the most pixels of the photo. A subject filling most of the frame can pull
+    phase correlation far off, and a plain backdrop leaves the features nothing to match."""
+    candidates = [np.eye(3), _feature_warp(photo, plate), _phase_warp(photo, plate)]
+    scored = [
+        (_agreement(photo, plate, warp), index) for index, warp in enumerate(candidates) if warp is not None
+    ]
+    return candidates[max(scored)[1]]  # type: ignore[return-value]
+
+
+def _feature_warp(photo: np.ndarray, plate: np.ndarray) -> np.ndarray | None:
+    """A rotation, scale and shift photo → plate from SIFT matches (Lowe 2004) and RANSAC, or None.
+
+    The subject's features have no partner in the plate; RANSAC keeps the background's. The grey images
+    are contrast-equalised first (CLAHE), so a change of exposure moves few features."""
+    clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
+    greys = [clahe.apply(np.round(_grey(image) * 255).astype(np.uint8)) for image in (photo, plate)]
+    sift = cv2.SIFT_create(nfeatures=_FEATURES)  # type: ignore[attr-defined]
+    (photo_points, photo_descriptors), (plate_points, plate_descriptors) = (
+        sift.detectAndCompute(grey, None) for grey in greys
+    )
+    if photo_descriptors is None or plate_descriptors is None or len(plate_points) < 2:
+        return None
+    pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(photo_descriptors, plate_descriptors, k=2)
+    good = [
+        first
+        for first, second in (p for p in pairs if len(p) == 2)
+        if first.distance < 0.75 * second.distance
+    ]
+    if len(good) < _MIN_MATCHES:
+        return None
+    source = np.array([photo_points[m.queryIdx].pt for m in good], np.float32)
+    target = np.array([plate_points[m.trainIdx].pt for m in good], np.float32)
+    affine, inliers = cv2.estimateAffinePartial2D(
+        source, target, method=cv2.RANSAC, ransacReprojThreshold=2.0
+    )
+    if affine is None or inliers is None or int(inliers.sum()) < _MIN_MATCHES:
+        return None
+    return np.vstack([affine.astype(np.float64), [0.0, 0.0, 1.0]])
+
+
+def _phase_warp(photo: np.ndarray, plate: np.ndarray) -> np.ndarray:
+    """The translation photo → plate by phase correlation (Kuglin & Hines 1975), as a 3×3 homography."""
     window = cv2.createHanningWindow(photo.shape[1::-1], cv2.CV_64F)
     (dx, dy), _ = cv2.phaseCorrelate(_grey(photo).astype(np.float64), _grey(plate).astype(np.float64), window)
-    return np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], np.float32)
+    return np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], np.float64)
+
+
+def _agreement(photo: np.ndarray, plate: np.ndarray, warp: np.ndarray) -> float:
+    """The share of ``photo``'s pixels the exposure-matched ``plate`` agrees with under ``warp``."""
+    try:
+        return float(_match_exposure(photo, plate, warp)[2].mean())
+    except PlateAlignmentError:  # too few well-exposed pixels in common under this warp
+        return 0.0
 
 
 def _match_exposure(
@@ -210,11 +270,13 @@ def _refine_warp(photo: np.ndarray, plate: np.ndarray, warp: np.ndarray) -> np.n
         _, affine = cv2.findTransformECC(
             template, moving, warp[:2].astype(np.float32), cv2.MOTION_AFFINE, _ECC_CRITERIA, mask, 1
         )
-    except cv2.error as error:  # ECC raises when it diverges or the mask leaves nothing to compare
-        raise _mismatch(None) from error
+    except cv2.error:
+        # ECC gives up where there is too little texture to lock on (a plain studio backdrop): the warp so
+        # far stands, and the agreement test at the end decides whether the plate matches.
+        return warp.astype(np.float64)
     result = np.vstack([affine.astype(np.float64), [0.0, 0.0, 1.0]])
     if not np.all(np.isfinite(result)) or not 0.5 < np.linalg.det(result) < 2.0:
-        raise _mismatch(None)
+        return warp.astype(np.float64)
     return result
 
 

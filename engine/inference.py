@@ -55,6 +55,11 @@ def refined_alpha(output: Any) -> torch.Tensor:
     return output[1].float()
 
 
+def softmax(output: Any) -> torch.Tensor:
+    """Class probabilities from logits over the channel dimension (the learned trimap's three classes)."""
+    return torch.softmax(output, dim=1)
+
+
 def as_is(output: Any) -> torch.Tensor:
     """A network whose output already lies in [0, 1] (the fusion network's composite)."""
     return output.float()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from engine.checkpoint import CheckpointError, load_checkpoint
 from engine.device import DeviceChoice, select_device
-from engine.inference import OutputSelector, Predictor, Tiling, as_is, probability, refined_alpha
+from engine.inference import OutputSelector, Predictor, Tiling, as_is, probability, refined_alpha, softmax
 from engine.weight_files import CHECKPOINT_NAMES
 from engine.weights import require_network
 
@@ -21,6 +21,8 @@ CLASSIC_ALTERNATIVES = {
     "refinement": "no refinement",
     "matting": "closed-form matting",
     "fusion": "the alpha or laplacian method",
+    "plate-matting": "a trimap and closed-form matting",
+    "trimap": "a trimap and closed-form matting",
 }
 # How each kind's output becomes values in [0, 1].
 _OUTPUTS: dict[str, OutputSelector] = {
@@ -28,6 +30,8 @@ _OUTPUTS: dict[str, OutputSelector] = {
     "refinement": probability,
     "matting": refined_alpha,
     "fusion": as_is,
+    "plate-matting": as_is,
+    "trimap": softmax,
 }
 
 

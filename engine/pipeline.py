@@ -58,8 +58,10 @@ from classic.progress import (
 )
 from classic.resize import downscale, guided_upsample, resize_to
 from classic.trimap import band_width, trimap_from_mask
+from engine.clean_plate import PLATE_MEGAPIXELS, matte_with_plate
 from engine.device import DEVICE_PREFERENCES, DeviceChoice
 from engine.inference import Predictor, Tiling
+from engine.learned_trimap import matte_from_photo
 from engine.networks import Networks, installed_network
 from engine.tensors import image_to_tensor, tensor_to_image
 from engine.weights import installed_weights
@@ -82,6 +84,7 @@ REFINEMENT_METHODS = ("none", "network")
 MATTING_METHODS = (*CLASSIC_MATTING, "network")
 COMPOSITING_METHODS = (*CLASSIC_COMPOSITING, "fusion")
 _CUTOUT_NETWORKS = ("segmentation", "refinement", "matting")
+PLATE_DESCRIPTION = "the clean plate and the clean-plate matting network"
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,114 @@ class Pipeline:
             return small_alpha
         return _known_from_trimap(guided_upsample(small_alpha, small, image, radius=2, epsilon=1e-5), trimap)
 
+    def matte_with_plate(
+        self,
+        image: np.ndarray,
+        plate: np.ndarray,
+        *,
+        trimap: np.ndarray | None = None,
+        progress: ProgressCallback = no_progress,
+        is_cancelled: CancelCallback = never_cancelled,
+    ) -> np.ndarray:
+        """Alpha (H, W) float32 in [0, 1] from the photo and a clean plate, a shot of the same scene
+        without the subject (Background Matting; ``engine.clean_plate``). No trimap is needed: the
+        segmentation network's probability (when installed) tells the network where the subject is; a
+        ``trimap`` given replaces it and its known pixels are kept. A plate that cannot be aligned raises
+        ``PlateAlignmentError`` (an ``InvalidInputError``) saying so."""
+        check_image("image", image)
+        check_image("clean plate", plate)
+        if trimap is not None:
+            check_trimap("trimap", trimap)
+            check_same_size("image", image, "trimap", trimap)
+        network = self._network("plate-matting", progress)
+        segmentation = trimap
+        if segmentation is None:
+            small = downscale(image, PLATE_MEGAPIXELS)
+            segmentation = np.full(small.shape[:2], 0.5, np.float32)  # no segmentation network: no hint
+            if self._has_weights("segmentation"):
+                segmentation = self.subject_probability(
+                    small, progress=wrap_progress(progress, 0.0, 0.2), is_cancelled=is_cancelled
+                )
+        alpha, _ = matte_with_plate(
+            network,
+            image,
+            plate,
+            segmentation,
+            segmentation_nearest=trimap is not None,
+            progress=wrap_progress(progress, 0.2, 1.0),
+            is_cancelled=is_cancelled,
+        )
+        return alpha if trimap is None else _known_from_trimap(alpha, trimap)
+
+    def matte_without_trimap(
+        self,
+        image: np.ndarray,
+        *,
+        progress: ProgressCallback = no_progress,
+        is_cancelled: CancelCallback = never_cancelled,
+    ) -> np.ndarray:
+        """Alpha (H, W) float32 in [0, 1] from the photo alone, by the learned trimap (Semantic Human
+        Matting; ``engine.learned_trimap``): the T-Net's trimap, the options' matting method inside it
+        (the matting network or a classic one) and the fusion α = F + U·α_raw, at ``matting_megapixels``."""
+        return self.learned_trimap_matte(image, progress=progress, is_cancelled=is_cancelled)[0]
+
+    def learned_trimap_matte(
+        self,
+        image: np.ndarray,
+        *,
+        progress: ProgressCallback = no_progress,
+        is_cancelled: CancelCallback = never_cancelled,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``matte_without_trimap``'s alpha and the learned trimap (H, W) (0 / 0.5 / 1) behind it."""
+        check_image("image", image)
+        network = self._network("trimap", progress)
+        small = downscale(image, self.options.matting_megapixels)
+        segmentation = None
+        if network.in_channels == 4 and self._has_weights("segmentation"):
+            segmentation = self.subject_probability(
+                small, progress=wrap_progress(progress, 0.0, 0.2), is_cancelled=is_cancelled
+            )
+
+        def raw_alpha(photo: np.ndarray, trimap: np.ndarray) -> np.ndarray:
+            if self.options.matting == "network":
+                return self._matte_small(photo, trimap, no_progress, is_cancelled)
+            return estimate_alpha(photo, trimap, method=self.options.matting, is_cancelled=is_cancelled)
+
+        return matte_from_photo(
+            network,
+            image,
+            segmentation,
+            raw_alpha,
+            megapixels=self.options.matting_megapixels,
+            progress=wrap_progress(progress, 0.2, 1.0),
+            is_cancelled=is_cancelled,
+        )
+
+    def cut_out_with_plate(
+        self,
+        image: np.ndarray,
+        plate: np.ndarray,
+        *,
+        progress: ProgressCallback = no_progress,
+        is_cancelled: CancelCallback = never_cancelled,
+    ) -> Cutout:
+        """The cut-out of ``image``'s subject by clean-plate matting (``matte_with_plate``): the mask is
+        α ≥ 0.5, the trimap's unknown band α's fractional pixels, the colours decontaminated as usual."""
+        alpha = self.matte_with_plate(
+            image, plate, progress=wrap_progress(progress, 0.0, 0.8), is_cancelled=is_cancelled
+        )
+        shell = cutout_from_alpha(image, alpha)
+        result = finish_cutout(
+            image,
+            shell.mask,
+            shell.trimap,
+            alpha,
+            decontaminate=self.options.decontaminate,
+            progress=progress,
+            is_cancelled=is_cancelled,
+        )
+        return dataclasses.replace(result, method=PLATE_DESCRIPTION)
+
     def cut_out(
         self,
         image: np.ndarray,
@@ -473,6 +584,9 @@ class Pipeline:
             is_cancelled=is_cancelled,
         )
         return _known_from_trimap(alpha, trimap)
+
+    def _has_weights(self, kind: str) -> bool:
+        return installed_weights(kind, folder=self.options.weights_folder) is not None
 
     def _weights(self, kind: str) -> Path:
         return installed_network(kind, self.options.weights_folder)

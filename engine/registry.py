@@ -8,7 +8,15 @@ from typing import Any
 from torch import nn
 
 from classic.checks import InvalidInputError
-from engine.nets import FusionNet, MattingNet, RefinementNet, SegmentationNet, SingleStreamFusionNet
+from engine.nets import (
+    FusionNet,
+    MattingNet,
+    PlateMattingNet,
+    RefinementNet,
+    SegmentationNet,
+    SingleStreamFusionNet,
+    TrimapNet,
+)
 
 MODELS: dict[str, type[nn.Module]] = {
     "segmentation": SegmentationNet,
@@ -16,6 +24,8 @@ MODELS: dict[str, type[nn.Module]] = {
     "matting": MattingNet,
     "fusion": FusionNet,
     "fusion-single-stream": SingleStreamFusionNet,
+    "plate-matting": PlateMattingNet,
+    "trimap": TrimapNet,
 }
 
 

@@ -13,13 +13,15 @@ from classic.checks import InvalidInputError
 
 WEIGHTS_FOLDER = Path(__file__).resolve().parent.parent / "resources" / "weights"
 WEIGHTS_ENVIRONMENT = "COMPOSITOR_WEIGHTS"
-NETWORK_KINDS = ("segmentation", "refinement", "matting", "fusion")
+NETWORK_KINDS = ("segmentation", "refinement", "matting", "fusion", "plate-matting", "trimap")
 # The registry names a kind's checkpoint may hold.
 CHECKPOINT_NAMES = {
     "segmentation": ("segmentation",),
     "refinement": ("refinement",),
     "matting": ("matting",),
     "fusion": ("fusion", "fusion-single-stream"),
+    "plate-matting": ("plate-matting",),
+    "trimap": ("trimap",),
 }
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from engine.nets.base import Network
 from engine.nets.fusion import FusionLayers, FusionNet, SingleStreamFusionNet
 from engine.nets.matting import MattingNet, MattingOutput
+from engine.nets.plate_matting import PlateMattingNet
 from engine.nets.segmentation import RefinementNet, SegmentationNet
+from engine.nets.trimap import TrimapNet
 
 __all__ = [
     "FusionLayers",
@@ -18,7 +20,9 @@ __all__ = [
     "MattingNet",
     "MattingOutput",
     "Network",
+    "PlateMattingNet",
     "RefinementNet",
     "SegmentationNet",
     "SingleStreamFusionNet",
+    "TrimapNet",
 ]

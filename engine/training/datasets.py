@@ -13,6 +13,8 @@ Items are dicts of float32 CHW tensors in [0, 1]:
 - refinement: image (3), mask (1), coarse (1)
 - matting: image (3), trimap (1; 0 / 0.5 / 1), alpha (1), foreground (3), background (3)
 - fusion: input (7) = [foreground photo, soft mask, new background], target (3), alpha (1), foreground (3)
+- plate-matting: image (3), plate (3), segmentation (1), alpha (1), trimap (1), foreground (3), background (3)
+- trimap: image (3), trimap (1; the target), weight (1), segmentation (1)
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from torch.utils.data import Dataset
 
 from classic.checks import InvalidInputError
 from engine.tensors import crop_to, image_to_tensor, pad_to_multiple, tensor_to_image
-from engine.training import items
+from engine.training import items, plate_items
 from engine.training.sources import (
     MAX_SIDE,
     SourceCache,
@@ -41,7 +43,9 @@ from engine.training.sources import (
     split_sources,
 )
 
-KINDS = ("segmentation", "refinement", "matting", "fusion")
+KINDS = ("segmentation", "refinement", "matting", "fusion", "plate-matting", "trimap")
+MATTING_KINDS = ("matting", "fusion", "plate-matting")  # need foregrounds with a true alpha
+PAIR_KINDS = ("segmentation", "refinement", "trimap")  # also learn from photos with hand masks
 CROP_MULTIPLE = 32
 
 
@@ -65,7 +69,7 @@ class TrainingDataset(Dataset[dict[str, torch.Tensor]]):
         self.materials = materials
         self.compositions = compositions
         self._make = _item_maker(kind, compositions, stage1)
-        self._length = compositions + (len(materials.pairs) if kind in ("segmentation", "refinement") else 0)
+        self._length = compositions + (len(materials.pairs) if kind in PAIR_KINDS else 0)
 
     def set_epoch(self, epoch: int) -> None:
         """Recompose the items for ``epoch`` (≥ 0); validation items stay fixed."""
@@ -116,7 +120,7 @@ def build_dataset(
     """The ``kind`` dataset (one of ``KINDS``) of ``split`` over the training-data folder ``data``.
 
     Each foreground gives ``backgrounds_per_foreground`` items per epoch; each segmentation pair one.
-    Segmentation and refinement with pairs of real photos take one composition per foreground instead:
+    Segmentation, refinement and trimap with pairs of real photos take one composition per foreground instead:
     the composed clip-art scenes stay one source among others, not the bulk of an epoch.
     ``crop`` is the items' side in pixels (a multiple of 32). ``stage1``, a trained FusionNet, switches
     fusion to the easy-to-hard stage (it runs on the CPU in eval mode inside the loader).
@@ -139,14 +143,12 @@ def build_dataset(
     sources = find_sources(Path(data))
     materials = _materials(sources, split=split, val_fraction=val_fraction, crop=crop)
     materials.hard_alpha_fraction = hard_alpha_fraction
-    own_foregrounds = kind in ("matting", "fusion") or not sources.foregrounds_from_pairs
-    if kind in ("matting", "fusion") and not sources.foregrounds:
+    own_foregrounds = kind in MATTING_KINDS or not sources.foregrounds_from_pairs
+    if kind in MATTING_KINDS and not sources.foregrounds:
         raise InvalidInputError(
             f"{data}: {kind} training needs foregrounds (RGBA PNGs or photos with mattes)"
         )
-    per_foreground = (
-        1 if kind in ("segmentation", "refinement") and materials.pairs else backgrounds_per_foreground
-    )
+    per_foreground = 1 if kind in PAIR_KINDS and materials.pairs else backgrounds_per_foreground
     compositions = len(materials.foregrounds) * per_foreground if own_foregrounds else 0
     compositor = _Stage1(stage1) if stage1 is not None else None
     return TrainingDataset(
@@ -177,6 +179,10 @@ def _item_maker(
 ) -> Callable[[items.Materials, int, np.random.Generator], items.Item]:
     if kind == "matting":
         return items.matting_item
+    if kind == "plate-matting":
+        return plate_items.plate_matting_item
+    if kind == "trimap":
+        return partial(plate_items.trimap_item, compositions=compositions)
     if kind == "fusion":
         return partial(items.fusion_item, stage1=stage1)
     if kind == "segmentation":

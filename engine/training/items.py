@@ -87,7 +87,7 @@ def matting_item(materials: Materials, index: int, rng: np.random.Generator) -> 
     """image (H, W, 3), trimap (H, W) 0/0.5/1, alpha (H, W), foreground (H, W, 3), background (H, W, 3)."""
     foreground, alpha = cropped_subject(materials, index, rng, hard=True)
     background = materials.background(rng)
-    image = _compose(foreground, alpha, background)
+    image = compose(foreground, alpha, background)
     trimap = augment.random_trimap(alpha, rng)
     return {
         "image": image,
@@ -108,7 +108,7 @@ def fusion_item(
     else:
         foreground, alpha = cropped_subject(materials, index, rng, hard=True)
     old, new = materials.background(rng), materials.background(rng)
-    photo = _compose(foreground, alpha, old)
+    photo = compose(foreground, alpha, old)
     if stage1 is not None and rng.random() < STAGE1_FRACTION:
         # Easy-to-hard: stage 1 puts the easy subject (its true colours) onto the old background; its
         # composite carries realistic artefacts that stage 2 must learn to see through.
@@ -116,7 +116,7 @@ def fusion_item(
     mask = augment.soften_mask(alpha, rng)
     # As in the pipeline, the network gets the photo's colours decontaminated with its (imperfect) mask.
     colours = estimate_foreground(photo, mask)
-    target = _compose(foreground, alpha, new)
+    target = compose(foreground, alpha, new)
     stacked = np.concatenate([colours, mask[:, :, None], new], axis=2)
     return {"input": stacked, "target": target, "alpha": alpha, "foreground": foreground}
 
@@ -128,10 +128,10 @@ def segmentation_item(
     index < compositions, else a pair; both with a camera's blur, noise and JPEG at random."""
     if index < compositions or not materials.pairs:
         foreground, alpha = placed_subject(materials, index, rng, hard=False)
-        image = _compose(foreground, alpha, materials.background(rng))
+        image = compose(foreground, alpha, materials.background(rng))
         mask, weight = (alpha > 0.5).astype(np.float32), np.ones_like(alpha)
     else:
-        image, mask, weight = _pair_view(*materials.pair(index - compositions), rng, materials.crop)
+        image, mask, weight = pair_view(*materials.pair(index - compositions), rng, materials.crop)
         image = augment.jitter_colour(image, rng)
     return {"image": augment.degrade_photo(image, rng), "mask": mask, "weight": weight}
 
@@ -196,7 +196,7 @@ def _finish_subject(
     return augment.jitter_colour(np.ascontiguousarray(foreground), rng), np.ascontiguousarray(alpha)
 
 
-def _pair_view(
+def pair_view(
     image: np.ndarray, mask: np.ndarray, weight: np.ndarray, rng: np.random.Generator, size: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The whole photo squeezed to a square, or a random square of 60–100 % of its short side; flipped.
@@ -219,7 +219,7 @@ def _pair_view(
     return image, mask, weight
 
 
-def _compose(foreground: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:
+def compose(foreground: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:
     """I = αF + (1 − α)B at crop resolution, float32 (H, W, 3) in [0, 1]."""
     weight = alpha[:, :, None]
     return np.clip(weight * foreground + (1.0 - weight) * background, 0.0, 1.0).astype(np.float32)

@@ -99,6 +99,43 @@ def matting_loss(output: MattingOutput, batch: dict[str, torch.Tensor]) -> LossV
     return LossValue(total, parts)
 
 
+def plate_matting_loss(alpha: torch.Tensor, batch: dict[str, torch.Tensor]) -> LossValue:
+    """Background Matting's alpha losses over the whole crop, band pixels ×(1 + 4): L1 of α, L1 of its
+    Sobel gradient, and Deep Image Matting's compositional term with the true layers.
+
+    There is no trimap to restrict the loss to (the network finds the subject itself); the band (the item's
+    trimap's unknown pixels) is where the errors that matter are, so it weighs more. ``batch`` holds
+    ``image``, ``foreground``, ``background`` (N, 3), ``alpha`` and ``trimap`` (N, 1).
+    """
+    weight = 1.0 + BAND_WEIGHT * unknown_region(batch["trimap"])
+    truth = batch["alpha"].float()
+    alpha_term = weighted_mean((alpha.float() - truth).abs(), weight)
+    gradient_term = gradient_l1(alpha.float(), truth, weight)
+    composition_term = compositional_loss(
+        alpha, batch["foreground"], batch["background"], batch["image"], weight
+    )
+    total = alpha_term + gradient_term + 0.5 * composition_term
+    parts = {
+        "alpha": alpha_term.detach(),
+        "gradient": gradient_term.detach(),
+        "composition": composition_term.detach(),
+    }
+    return LossValue(total, parts)
+
+
+def trimap_loss(logits: torch.Tensor, trimap: torch.Tensor, weight: torch.Tensor | None = None) -> LossValue:
+    """Semantic Human Matting's T-Net loss: cross-entropy over background / unknown / foreground.
+
+    ``logits`` ``(N, 3, H, W)``; ``trimap`` ``(N, 1, H, W)`` in 0 / 0.5 / 1; ``weight`` (0 / 1) leaves
+    pixels out.
+    """
+    target = torch.round(trimap.float()[:, 0] * 2.0).long().clamp(0, 2)
+    w = torch.ones_like(trimap, dtype=torch.float32) if weight is None else weight.float()
+    cross_entropy = F.cross_entropy(logits.float(), target, reduction="none")[:, None]
+    value = weighted_mean(cross_entropy, w)
+    return LossValue(value, {"cross_entropy": value.detach()})
+
+
 def soft_iou_loss(
     probability: torch.Tensor, mask: torch.Tensor, weight: torch.Tensor | None = None, smooth: float = 1.0
 ) -> torch.Tensor:

@@ -28,9 +28,17 @@ import torch.nn.functional as F
 from classic import metrics
 from classic.checks import InvalidInputError
 from engine.nets import MattingOutput
-from engine.training.losses import FusionLoss, LossValue, fusion_loss, mask_loss, matting_loss
+from engine.training.losses import (
+    FusionLoss,
+    LossValue,
+    fusion_loss,
+    mask_loss,
+    matting_loss,
+    plate_matting_loss,
+    trimap_loss,
+)
 
-KINDS = ("segmentation", "refinement", "matting", "fusion")
+KINDS = ("segmentation", "refinement", "matting", "fusion", "plate-matting", "trimap")
 SHIPPING_CONFIG: dict[str, Any] = {
     "widths": [16, 24, 48, 96, 160],
     "depths": [1, 2, 3, 3, 2],
@@ -43,6 +51,8 @@ _EXTRA_CONFIG: dict[str, dict[str, Any]] = {
     "matting": {"refine_width": 16, "closed_form_input": False},
     "fusion": {"band": 8},
 }
+# Networks with a fixed pretrained encoder whose constructor defaults are the shipped config.
+_OWN_CONFIG: dict[str, dict[str, Any]] = {"plate-matting": {}, "trimap": {"in_channels": 4}}
 PSNR_CAP = 100.0  # dB; an exact match (inf) counts as this in averages
 
 
@@ -53,7 +63,9 @@ def model_config(kind: str, override: dict[str, Any] | None = None) -> dict[str,
     pretrained one: its keys would not fit EfficientNet-Lite0's fixed shape.
     """
     override = override or {}
-    if check_kind(kind) in ("segmentation", "refinement") and "widths" not in override:
+    if check_kind(kind) in _OWN_CONFIG:
+        return {**_OWN_CONFIG[kind], **override}
+    if kind in ("segmentation", "refinement") and "widths" not in override:
         return {**PRETRAINED_CONFIG, **override}
     return {**SHIPPING_CONFIG, **_EXTRA_CONFIG.get(kind, {}), **override}
 
@@ -254,6 +266,64 @@ class FusionTask(Task):
         return results
 
 
+class PlateMattingTask(Task):
+    kind = model_name = "plate-matting"
+    primary = "sad"
+    higher_is_better = False
+    loss_description = "L1 alpha + L1 Sobel gradient + 0.5 × compositional, whole crop, band × 5"
+
+    def network_input(self, batch: dict[str, torch.Tensor], in_channels: int) -> torch.Tensor:
+        return torch.cat([batch["image"], batch["plate"], batch["segmentation"]], dim=1)
+
+    def loss(self, output: Any, batch: dict[str, torch.Tensor]) -> LossValue:
+        return plate_matting_loss(output, batch)
+
+    def item_metrics(self, output: Any, batch: dict[str, torch.Tensor]) -> list[dict[str, float]]:
+        results = []
+        for alpha, trimap_tensor, truth in zip(output, batch["trimap"], batch["alpha"], strict=True):
+            # No known pixels are pasted: the network answers for the whole crop; the band is scored.
+            trimap, predicted, truth_array = _trimap(trimap_tensor), _image(alpha), _image(truth)
+            results.append(
+                {
+                    "sad": metrics.sad(predicted, truth_array, trimap),
+                    "mse": metrics.mse(predicted, truth_array, trimap),
+                }
+            )
+        return results
+
+
+class TrimapTask(Task):
+    kind = model_name = "trimap"
+    primary = "accuracy"
+    loss_description = "cross-entropy over background / unknown / foreground"
+
+    def network_input(self, batch: dict[str, torch.Tensor], in_channels: int) -> torch.Tensor:
+        planes = [batch["image"]] + ([batch["segmentation"]] if in_channels == 4 else [])
+        return torch.cat(planes, dim=1)
+
+    def loss(self, output: Any, batch: dict[str, torch.Tensor]) -> LossValue:
+        return trimap_loss(output, batch["trimap"], batch.get("weight"))
+
+    def item_metrics(self, output: Any, batch: dict[str, torch.Tensor]) -> list[dict[str, float]]:
+        results = []
+        weights = batch.get("weight", torch.ones_like(batch["trimap"]))
+        for logits, trimap, weight in zip(output, batch["trimap"], weights, strict=True):
+            predicted = logits.argmax(dim=0)
+            target = torch.round(trimap[0] * 2.0).long()
+            scored = weight[0] > 0.5
+            correct = (predicted == target) & scored
+            unknown = (target == 1) & scored
+            found = (predicted == 1) & scored
+            both = float((unknown & found).sum())
+            results.append(
+                {
+                    "accuracy": float(correct.sum()) / max(1.0, float(scored.sum())),
+                    "unknown_iou": both / max(1.0, float((unknown | found).sum())),
+                }
+            )
+        return results
+
+
 def _edge_trimap(alpha: torch.Tensor) -> np.ndarray:
     """A trimap ``(H, W)`` whose unknown pixels are the alpha's edge: soft pixels and both sides of a step.
 
@@ -270,5 +340,10 @@ def task_for(kind: str, *, vgg16: Path | None = None) -> Task:
     check_kind(kind)
     if kind == "fusion":
         return FusionTask(vgg16)
-    tasks: dict[str, type[Task]] = {"segmentation": SegmentationTask, "refinement": RefinementTask}
+    tasks: dict[str, type[Task]] = {
+        "segmentation": SegmentationTask,
+        "refinement": RefinementTask,
+        "plate-matting": PlateMattingTask,
+        "trimap": TrimapTask,
+    }
     return tasks.get(kind, MattingTask)()

@@ -135,3 +135,16 @@ def test_inputs_are_checked() -> None:
     photo, plate, _, _, _ = _shot()
     with pytest.raises(ValueError, match="float32"):
         align_plate(photo, plate.astype(np.float64))
+
+
+def test_a_plain_backdrop_with_a_bold_subject_is_accepted_where_ecc_has_nothing_to_lock_on() -> None:
+    # A studio backdrop: flat grey with sensor noise, and a large red subject only in the photo. ECC
+    # finds no texture and phase correlation follows the subject; the plate still matches.
+    rng = np.random.default_rng(3)
+    backdrop = np.full((120, 160, 3), 0.55, np.float32)
+    photo = np.clip(backdrop + rng.normal(0, 0.005, backdrop.shape), 0, 1).astype(np.float32)
+    cv2.circle(photo, (80, 60), 35, (0.9, 0.1, 0.1), -1)
+    plate = np.clip(backdrop + rng.normal(0, 0.005, backdrop.shape), 0, 1).astype(np.float32)
+    result = align_plate(photo, plate)
+    assert result.agreement > 0.6
+    assert np.abs(result.plate - backdrop).mean() < 0.02

@@ -38,9 +38,11 @@ OUTPUT_CHANNELS = {
     "matting": (1, 1),
     "fusion": (3,),
     "fusion-single-stream": (3,),
+    "plate-matting": (1,),
+    "trimap": (3,),
 }
 OUTPUT_CHANNELS |= {"segmentation-efficientnet": (1,), "refinement-efficientnet": (1,)}
-LOGITS = {"segmentation", "refinement", "segmentation-efficientnet", "refinement-efficientnet"}
+LOGITS = {"segmentation", "refinement", "segmentation-efficientnet", "refinement-efficientnet", "trimap"}
 PARAMETER_LIMITS = {
     "segmentation": 5_000_000,
     "refinement": 5_000_000,
@@ -49,6 +51,8 @@ PARAMETER_LIMITS = {
     "matting": 5_000_000,
     "fusion": 10_000_000,
     "fusion-single-stream": 5_000_000,
+    "plate-matting": 5_000_000,
+    "trimap": 5_000_000,
 }
 
 

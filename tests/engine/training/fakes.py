@@ -19,6 +19,15 @@ TINY = {
     "decoder_widths": [8, 8, 8, 8, 8],
     "expansion": 2,
 }
+# The networks built on EfficientNet-Lite0 have a fixed encoder: only their decoder shrinks.
+TINY_PRETRAINED = {"decoder_widths": [8, 8, 8, 8, 8]}
+
+
+def tiny_config(kind: str) -> dict[str, object]:
+    """A small config of network ``kind``."""
+    if kind == "plate-matting":
+        return {"context_widths": [8, 8, 8], **TINY_PRETRAINED}
+    return dict(TINY_PRETRAINED) if kind == "trimap" else dict(TINY)
 
 
 class FakeItems(Dataset[dict[str, torch.Tensor]]):
@@ -52,6 +61,8 @@ class FakeItems(Dataset[dict[str, torch.Tensor]]):
         mask = (alpha > 0.5).astype(np.float32)
         trimap = np.where((alpha > 0) & (alpha < 1), 0.5, alpha).astype(np.float32)
         grown = distance < radius + rng.uniform(-4, 4)
+        plate = np.clip(background + rng.normal(0.0, 0.01, background.shape), 0.0, 1.0)
+        band = np.abs(distance - radius) < 3.0
         arrays = {
             "segmentation": {"image": image, "mask": mask[None]},
             "refinement": {"image": image, "mask": mask[None], "coarse": grown.astype(np.float32)[None]},
@@ -69,6 +80,21 @@ class FakeItems(Dataset[dict[str, torch.Tensor]]):
                 "target": image,
                 "alpha": alpha[None],
                 "foreground": foreground,
+            },
+            "plate-matting": {
+                "image": image,
+                "plate": plate,
+                "segmentation": grown.astype(np.float32)[None],
+                "alpha": alpha[None],
+                "trimap": trimap[None],
+                "foreground": foreground,
+                "background": background,
+            },
+            "trimap": {
+                "image": image,
+                "trimap": np.where(band, 0.5, mask).astype(np.float32)[None],
+                "weight": np.ones_like(mask)[None],
+                "segmentation": grown.astype(np.float32)[None],
             },
         }[self.kind]
         return {

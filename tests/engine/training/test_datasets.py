@@ -20,6 +20,16 @@ CHANNELS = {
     "refinement": {"image": 3, "mask": 1, "weight": 1, "coarse": 1},
     "matting": {"image": 3, "trimap": 1, "alpha": 1, "foreground": 3, "background": 3},
     "fusion": {"input": 7, "target": 3, "alpha": 1, "foreground": 3},
+    "plate-matting": {
+        "image": 3,
+        "plate": 3,
+        "segmentation": 1,
+        "alpha": 1,
+        "trimap": 1,
+        "foreground": 3,
+        "background": 3,
+    },
+    "trimap": {"image": 3, "trimap": 1, "weight": 1, "segmentation": 1},
 }
 
 

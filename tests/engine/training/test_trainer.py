@@ -20,7 +20,7 @@ from engine.registry import create_model
 from engine.training.state import STATE_FILE
 from engine.training.tasks import KINDS, model_config
 from engine.training.trainer import Trainer, TrainOptions, TrainProgress, train, validate
-from tests.engine.training.fakes import TINY, FakeItems, fake_datasets, write_training_folder
+from tests.engine.training.fakes import TINY, FakeItems, fake_datasets, tiny_config, write_training_folder
 
 
 def _options(tmp_path: Path, kind: str = "segmentation", **changes: Any) -> TrainOptions:
@@ -46,7 +46,7 @@ def _state_weights(out: Path) -> dict[str, torch.Tensor]:
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_network_trains_from_init_and_saves_a_loadable_checkpoint(tmp_path: Path, kind: str) -> None:
     name = "fusion" if kind == "fusion" else kind
-    init = create_model(name, **model_config(kind, TINY))
+    init = create_model(name, **model_config(kind, tiny_config(kind)))
     save_checkpoint(tmp_path / "init.pt", init, name=name, trained_on="nothing", metrics={})
     reports: list[TrainProgress] = []
     options = _options(tmp_path, kind, init=tmp_path / "init.pt", config=None)
@@ -68,7 +68,9 @@ def test_each_network_trains_from_init_and_saves_a_loadable_checkpoint(tmp_path:
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_network_trains_on_the_real_datasets(tmp_path: Path, kind: str) -> None:
     data = write_training_folder(tmp_path / "data")
-    options = _options(tmp_path, kind, data=data, steps=2, validate_every=1, val_fraction=0.25)
+    options = _options(
+        tmp_path, kind, data=data, steps=2, validate_every=1, val_fraction=0.25, config=tiny_config(kind)
+    )
     result = train(options)
     assert result.steps_done == 2 and result.metrics["items"] == 4.0
     _, info = load_checkpoint(result.checkpoint)

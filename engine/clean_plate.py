@@ -1,0 +1,61 @@
+"""Clean-plate matting in the pipeline: align the plate, run the network at a working resolution, bring
+the alpha to full size (Background Matting, Sengupta et al. CVPR 2020; ``engine.nets.plate_matting``).
+
+The plate is aligned to the photo at the working resolution (``classic.plate_alignment``: a global
+homography and an exposure fit, or a ``PlateAlignmentError`` saying the plate does not match), the
+network takes {photo, aligned plate, soft segmentation} there, and the alpha returns to full size by
+guided upsampling, as the other networks' mattes do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from classic.plate_alignment import PlateAlignment, align_plate
+from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress, wrap_progress
+from classic.resize import downscale, guided_upsample, resize_to
+from engine.inference import Predictor
+from engine.tensors import image_to_tensor, tensor_to_image
+
+PLATE_MEGAPIXELS = 1.0  # the network's working resolution
+
+
+def plate_at_scale(plate: np.ndarray, image: np.ndarray, small: np.ndarray) -> np.ndarray:
+    """``plate`` scaled by the factor that took ``image`` to ``small`` (its own size kept otherwise, so
+    the alignment can still tell a plate of another shape)."""
+    if small.shape == image.shape:
+        return plate
+    scale = small.shape[1] / image.shape[1]
+    size = (max(1, round(plate.shape[1] * scale)), max(1, round(plate.shape[0] * scale)))
+    return resize_to(plate, size)
+
+
+def matte_with_plate(
+    network: Predictor,
+    image: np.ndarray,
+    plate: np.ndarray,
+    segmentation: np.ndarray,
+    *,
+    megapixels: float = PLATE_MEGAPIXELS,
+    segmentation_nearest: bool = False,
+    progress: ProgressCallback = no_progress,
+    is_cancelled: CancelCallback = never_cancelled,
+) -> tuple[np.ndarray, PlateAlignment]:
+    """Alpha (H, W) float32 in [0, 1] of ``image``'s subject and the plate's alignment (working size).
+
+    ``segmentation`` (H, W) in [0, 1] is the soft segmentation, a trimap (``segmentation_nearest``) or
+    0.5 everywhere for none.
+    """
+    small = downscale(image, megapixels)
+    progress(0.0, "Aligning the clean plate")
+    alignment = align_plate(small, plate_at_scale(plate, image, small), is_cancelled=is_cancelled)
+    small_size = (small.shape[1], small.shape[0])
+    planes = [small, alignment.plate, resize_to(segmentation, small_size, nearest=segmentation_nearest)]
+    stacked = torch.cat([image_to_tensor(plane) for plane in planes], dim=1)
+    output = network.run([stacked], progress=wrap_progress(progress, 0.3, 0.9), is_cancelled=is_cancelled)
+    alpha = np.clip(tensor_to_image(output), 0.0, 1.0)
+    if small is image:
+        return alpha, alignment
+    progress(0.9, "Bringing the alpha to full size")
+    return guided_upsample(alpha, small, image, radius=2, epsilon=1e-5), alignment

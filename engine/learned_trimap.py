@@ -1,0 +1,90 @@
+"""Matting from the photo alone with the learned trimap (Semantic Human Matting, Chen et al. ACM MM 2018).
+
+The T-Net (``engine.nets.trimap``) labels the photo background / unknown / foreground at a working
+resolution; the raw alpha inside the unknown region comes from a matting method given the T-Net's most
+likely trimap — the matting network (SHM's M-Net) or closed-form matting — and the two are fused as
+α = F + U·α_raw with F and U the T-Net's foreground and unknown probabilities (``fuse_alpha``). The alpha
+returns to full size by guided upsampling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress, wrap_progress
+from classic.resize import downscale, guided_upsample, resize_to
+from engine.inference import Predictor
+from engine.nets.trimap import fuse_alpha
+from engine.tensors import image_to_tensor, tensor_to_image
+
+TRIMAP_SIDE = 512  # the T-Net's working size (long side), near its training crops' scale
+# A matting method: photo and trimap (0 / 0.5 / 1) at the working resolution → raw alpha.
+RawMatting = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def trimap_probabilities(
+    network: Predictor,
+    image: np.ndarray,
+    segmentation: np.ndarray | None,
+    *,
+    side: int = TRIMAP_SIDE,
+    progress: ProgressCallback = no_progress,
+    is_cancelled: CancelCallback = never_cancelled,
+) -> np.ndarray:
+    """Background, unknown and foreground probabilities (H, W, 3) float32 for ``image`` (H, W, 3).
+
+    The T-Net runs with the long side at ``side`` (aspect kept); ``segmentation`` (H, W) is its fourth
+    input plane when the network takes one (0.5 everywhere when None: no hint).
+    """
+    height, width = image.shape[:2]
+    scale = min(1.0, side / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    planes = [resize_to(image, size)]
+    if network.in_channels == 4:
+        hint = np.full((height, width), 0.5, np.float32) if segmentation is None else segmentation
+        planes.append(resize_to(hint, size))
+    stacked = torch.cat([image_to_tensor(plane) for plane in planes], dim=1)
+    output = network.run([stacked], progress=progress, is_cancelled=is_cancelled)
+    probabilities = tensor_to_image(output)
+    return resize_to(probabilities, (width, height)) if size != (width, height) else probabilities
+
+
+def most_likely_trimap(probabilities: np.ndarray) -> np.ndarray:
+    """The trimap (0 / 0.5 / 1) of the most likely class of each pixel."""
+    return (np.argmax(probabilities, axis=2) * 0.5).astype(np.float32)
+
+
+def matte_from_photo(
+    network: Predictor,
+    image: np.ndarray,
+    segmentation: np.ndarray | None,
+    raw_matting: RawMatting,
+    *,
+    megapixels: float,
+    progress: ProgressCallback = no_progress,
+    is_cancelled: CancelCallback = never_cancelled,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Alpha (H, W) in [0, 1] and the learned trimap (H, W), from the photo alone.
+
+    ``segmentation`` is at any size (resized here); ``raw_matting`` is called at ``megapixels``.
+    """
+    small = downscale(image, megapixels)
+    small_size = (small.shape[1], small.shape[0])
+    hint = None if segmentation is None else resize_to(segmentation, small_size)
+    probabilities = trimap_probabilities(
+        network, small, hint, progress=wrap_progress(progress, 0.0, 0.3), is_cancelled=is_cancelled
+    )
+    trimap = most_likely_trimap(probabilities)
+    progress(0.3, "Matting inside the learned trimap")
+    raw = raw_matting(small, trimap)
+    prob = torch.from_numpy(probabilities.transpose(2, 0, 1)[None].copy())
+    fused = fuse_alpha(prob, torch.from_numpy(raw)[None, None]).numpy()[0, 0]
+    alpha = np.clip(fused, 0.0, 1.0).astype(np.float32)
+    if small is not image:
+        progress(0.9, "Bringing the alpha to full size")
+        alpha = guided_upsample(alpha, small, image, radius=2, epsilon=1e-5)
+        trimap = resize_to(trimap, (image.shape[1], image.shape[0]), nearest=True)
+    return alpha, trimap
