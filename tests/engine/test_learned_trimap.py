@@ -1,0 +1,80 @@
+"""The learned trimap (Semantic Human Matting): the fusion α = F + U·α_raw, the most likely trimap, the
+training targets, and the pipeline's photo-only path with an untrained T-Net."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from engine.checkpoint import save_checkpoint
+from engine.learned_trimap import most_likely_trimap
+from engine.nets.trimap import TrimapNet, fuse_alpha
+from engine.pipeline import Pipeline, PipelineOptions
+from engine.registry import create_model
+from engine.training.plate_items import trimap_target
+from engine.weights import NetworkUnavailableError
+from tests.engine.test_clean_plate import disc, scene
+
+TINY = {"decoder_widths": [8, 8, 8, 8, 8]}
+
+
+def test_fusion_takes_the_foreground_and_the_raw_alpha_where_unknown() -> None:
+    probabilities = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.2, 0.5, 0.3]])
+    probabilities = probabilities.T.reshape(1, 3, 1, 4)
+    raw = torch.full((1, 1, 1, 4), 0.4)
+    fused = fuse_alpha(probabilities, raw).flatten().tolist()
+    assert fused == pytest.approx([0.0, 1.0, 0.4, 0.3 + 0.5 * 0.4])
+
+
+def test_the_most_likely_trimap_labels_each_pixel_by_its_largest_probability() -> None:
+    probabilities = np.array([[[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.0, 0.1, 0.9]]], np.float32)
+    np.testing.assert_array_equal(most_likely_trimap(probabilities), [[0.0, 0.5, 1.0]])
+
+
+def test_trimap_targets_cover_the_soft_edge_and_keep_the_core_and_the_far_background() -> None:
+    alpha = disc()
+    target = trimap_target(alpha, np.random.default_rng(0))
+    assert set(np.unique(target).tolist()) == {0.0, 0.5, 1.0}
+    assert np.all(target[(alpha > 0.02) & (alpha < 0.98)] == 0.5)
+    assert target[48, 64] == 1.0 and target[0, 0] == 0.0
+
+
+def test_the_t_net_gives_three_class_logits() -> None:
+    net = TrimapNet(**TINY).eval()
+    with torch.no_grad():
+        out = net(torch.rand(2, 4, 64, 96))
+        probabilities = net.predict(torch.rand(1, 4, 64, 96))
+    assert out.shape == (2, 3, 64, 96)
+    torch.testing.assert_close(probabilities.sum(dim=1), torch.ones(1, 64, 96))
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("weights")
+    torch.manual_seed(0)
+    save_checkpoint(
+        folder / "trimap.pt", create_model("trimap", **TINY), name="trimap", trained_on="nothing", metrics={}
+    )
+    return folder
+
+
+@pytest.mark.parametrize("matting", ["closed-form", "knn"])
+def test_pipeline_mattes_from_the_photo_alone(weights: Path, matting: str) -> None:
+    alpha = disc()
+    photo = (alpha[..., None] * np.float32((0.9, 0.2, 0.1)) + (1 - alpha[..., None]) * scene()).astype(
+        np.float32
+    )
+    pipeline = Pipeline(PipelineOptions(weights_folder=weights, device="cpu", matting=matting))
+    got, trimap = pipeline.learned_trimap_matte(photo)
+    assert got.shape == trimap.shape == (96, 128) and got.dtype == np.float32
+    assert got.min() >= 0.0 and got.max() <= 1.0
+    assert set(np.unique(trimap).tolist()) <= {0.0, 0.5, 1.0}
+    np.testing.assert_array_equal(pipeline.matte_without_trimap(photo), got)
+
+
+def test_pipeline_without_the_t_net_names_the_alternative(tmp_path: Path) -> None:
+    with pytest.raises(NetworkUnavailableError, match="trimap"):
+        Pipeline(PipelineOptions(weights_folder=tmp_path)).matte_without_trimap(scene())
