@@ -83,7 +83,9 @@ SEGMENTATION_DESCRIPTIONS = {
 REFINEMENT_METHODS = ("none", "network")
 MATTING_METHODS = (*CLASSIC_MATTING, "network")
 COMPOSITING_METHODS = (*CLASSIC_COMPOSITING, "fusion")
-_CUTOUT_NETWORKS = ("segmentation", "refinement", "matting")
+_CUTOUT_NETWORKS = ("segmentation", "refinement", "trimap", "matting")
+# Where the automatic cut-out's trimap comes from: the (refined) mask's edge band, or the T-Net.
+TRIMAP_METHODS = ("mask", "learned")
 PLATE_DESCRIPTION = "the clean plate and the clean-plate matting network"
 
 
@@ -93,6 +95,7 @@ class PipelineOptions:
 
     segmentation: str = "auto"
     refinement: str = "none"
+    trimap: str = "mask"
     band_fraction: float = 0.01
     matting: str = "closed-form"
     matting_megapixels: float = 0.5
@@ -109,6 +112,7 @@ class PipelineOptions:
         for stage, value, choices in (
             ("segmentation", self.segmentation, SEGMENTATION_METHODS),
             ("refinement", self.refinement, REFINEMENT_METHODS),
+            ("trimap", self.trimap, TRIMAP_METHODS),
             ("matting", self.matting, MATTING_METHODS),
             ("compositing", self.compositing, COMPOSITING_METHODS),
             ("device", self.device, DEVICE_PREFERENCES),
@@ -124,6 +128,7 @@ class PipelineOptions:
         chosen = (
             ("segmentation", self.segmentation in NETWORK_SEGMENTATION),
             ("refinement", self.refinement == "network"),
+            ("trimap", self.trimap == "learned"),
             ("matting", self.matting == "network"),
             ("fusion", self.compositing == "fusion"),
         )
@@ -175,6 +180,8 @@ class Pipeline:
         """Which methods a cut-out runs, in words, for the status bar and the command line."""
         segmentation = "the given mask" if mask_given else self.describe_segmentation(rect=rect)
         refinement = ", the refinement network" if self.options.refinement == "network" else ""
+        if self.options.trimap == "learned" and not mask_given:
+            refinement += ", the learned trimap"
         matting = (
             "the matting network" if self.options.matting == "network" else f"{self.options.matting} matting"
         )
@@ -451,19 +458,34 @@ class Pipeline:
         options = self.options
         classic = options.classic_options()
         network_segmentation = mask is None and self.segmentation_method(rect=rect) in NETWORK_SEGMENTATION
-        if not network_segmentation and not set(options.networks()) & {"refinement", "matting"}:
+        if not network_segmentation and not set(options.networks()) & {"refinement", "trimap", "matting"}:
             return cut_out(
                 image, options=classic, rect=rect, mask=mask, progress=progress, is_cancelled=is_cancelled
             )
         check_image("image", image)
         self.check_networks(_CUTOUT_NETWORKS)
         probability = None  # The network's, kept for the uncertainty map.
+        mask_given = mask is not None  # A given (brushed) mask keeps its own edge: no learned trimap.
         if mask is None:
             mask, probability = self._segment(image, rect, wrap_progress(progress, 0.0, 0.3), is_cancelled)
         raise_if_cancelled(is_cancelled)
         if options.refinement == "network":
             mask = self.refine(
                 image, mask, progress=wrap_progress(progress, 0.3, 0.4), is_cancelled=is_cancelled
+            )
+        if options.trimap == "learned" and not mask_given:
+            alpha, trimap = self.learned_trimap_matte(
+                image, progress=wrap_progress(progress, 0.4, 0.8), is_cancelled=is_cancelled
+            )
+            return finish_cutout(
+                image,
+                mask,
+                trimap,
+                alpha,
+                decontaminate=options.decontaminate,
+                probability=probability,
+                progress=progress,
+                is_cancelled=is_cancelled,
             )
         if options.matting != "network":
             return cut_out(

@@ -78,3 +78,19 @@ def test_pipeline_mattes_from_the_photo_alone(weights: Path, matting: str) -> No
 def test_pipeline_without_the_t_net_names_the_alternative(tmp_path: Path) -> None:
     with pytest.raises(NetworkUnavailableError, match="trimap"):
         Pipeline(PipelineOptions(weights_folder=tmp_path)).matte_without_trimap(scene())
+
+
+def test_the_automatic_cut_out_can_take_its_trimap_from_the_t_net(weights: Path) -> None:
+    alpha = disc()
+    photo = (alpha[..., None] * np.float32((0.9, 0.2, 0.1)) + (1 - alpha[..., None]) * scene()).astype(
+        np.float32
+    )
+    pipeline = Pipeline(PipelineOptions(weights_folder=weights, device="cpu", trimap="learned"))
+    assert "trimap" in pipeline.options.networks()
+    cutout = pipeline.cut_out(photo)
+    expected_alpha, expected_trimap = pipeline.learned_trimap_matte(photo)
+    np.testing.assert_array_equal(cutout.trimap, expected_trimap)
+    np.testing.assert_array_equal(cutout.alpha, expected_alpha)
+    assert "learned trimap" in cutout.method
+    given = pipeline.cut_out(photo, mask=(alpha >= 0.5).astype(np.float32))  # a brushed mask keeps its edge
+    assert "learned trimap" not in given.method
