@@ -477,17 +477,7 @@ class Pipeline:
             alpha, trimap = self.learned_trimap_matte(
                 image, progress=wrap_progress(progress, 0.4, 0.8), is_cancelled=is_cancelled
             )
-            return finish_cutout(
-                image,
-                mask,
-                trimap,
-                alpha,
-                decontaminate=options.decontaminate,
-                probability=probability,
-                progress=progress,
-                is_cancelled=is_cancelled,
-            )
-        if options.matting != "network":
+        elif options.matting != "network":
             return cut_out(
                 image,
                 options=classic,
@@ -496,7 +486,10 @@ class Pipeline:
                 progress=wrap_progress(progress, 0.4, 1.0),
                 is_cancelled=is_cancelled,
             )
-        trimap, alpha = self._matte_from_mask(image, mask, wrap_progress(progress, 0.4, 0.8), is_cancelled)
+        else:
+            trimap, alpha = self._matte_from_mask(
+                image, mask, wrap_progress(progress, 0.4, 0.8), is_cancelled
+            )
         return finish_cutout(
             image,
             mask,

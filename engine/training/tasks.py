@@ -98,6 +98,11 @@ def _scored_truth(mask: torch.Tensor, weight: torch.Tensor) -> np.ndarray:
     return np.where(_image(weight) > 0.5, _image(mask), 0.5).astype(np.float32)
 
 
+def _matting_metrics(predicted: np.ndarray, truth: np.ndarray, trimap: np.ndarray) -> dict[str, float]:
+    """SAD and MSE over the trimap's unknown pixels."""
+    return {"sad": metrics.sad(predicted, truth, trimap), "mse": metrics.mse(predicted, truth, trimap)}
+
+
 def _capped(value: float) -> float:
     return min(value, PSNR_CAP) if not math.isnan(value) else value
 
@@ -207,13 +212,7 @@ class MattingTask(Task):
             trimap = _trimap(trimap_tensor)
             # As the pipeline and the paper's evaluation: known pixels are pasted from the trimap.
             predicted = np.where(trimap == 0.5, _image(alpha), trimap).astype(np.float32)
-            truth_array = _image(truth)
-            results.append(
-                {
-                    "sad": metrics.sad(predicted, truth_array, trimap),
-                    "mse": metrics.mse(predicted, truth_array, trimap),
-                }
-            )
+            results.append(_matting_metrics(predicted, _image(truth), trimap))
         return results
 
 
@@ -282,13 +281,7 @@ class PlateMattingTask(Task):
         results = []
         for alpha, trimap_tensor, truth in zip(output, batch["trimap"], batch["alpha"], strict=True):
             # No known pixels are pasted: the network answers for the whole crop; the band is scored.
-            trimap, predicted, truth_array = _trimap(trimap_tensor), _image(alpha), _image(truth)
-            results.append(
-                {
-                    "sad": metrics.sad(predicted, truth_array, trimap),
-                    "mse": metrics.mse(predicted, truth_array, trimap),
-                }
-            )
+            results.append(_matting_metrics(_image(alpha), _image(truth), _trimap(trimap_tensor)))
         return results
 
 
