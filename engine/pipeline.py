@@ -326,6 +326,7 @@ class Pipeline:
         plate: np.ndarray,
         *,
         trimap: np.ndarray | None = None,
+        refine: bool = True,
         progress: ProgressCallback = no_progress,
         is_cancelled: CancelCallback = never_cancelled,
     ) -> np.ndarray:
@@ -333,7 +334,8 @@ class Pipeline:
         without the subject (Background Matting; ``engine.clean_plate``). No trimap is needed: the
         segmentation network's probability (when installed) tells the network where the subject is; a
         ``trimap`` given replaces it and its known pixels are kept. A plate that cannot be aligned raises
-        ``PlateAlignmentError`` (an ``InvalidInputError``) saying so."""
+        ``PlateAlignmentError`` (an ``InvalidInputError``) saying so. ``refine`` False keeps the network's
+        alpha as it is, without the plate-aware closed-form refinement (for the evaluation)."""
         check_image("image", image)
         check_image("clean plate", plate)
         if trimap is not None:
@@ -354,6 +356,8 @@ class Pipeline:
             plate,
             segmentation,
             segmentation_nearest=trimap is not None,
+            trimap=trimap,
+            refine=refine,
             progress=wrap_progress(progress, 0.2, 1.0),
             is_cancelled=is_cancelled,
         )

@@ -28,16 +28,19 @@ METHODS = {
     "bayesian": "Bayesian matting (Chuang et al. 2001), classic/bayesian.py",
     "network": "the trained matting network through engine.pipeline (needs its installed weights)",
     "clean-plate": "no trimap: the photo and its clean plate (plate/) through the clean-plate matting "
-    "network (Background Matting, Sengupta et al. 2020; Pipeline.matte_with_plate)",
-    "clean-plate-trimap": "as clean-plate, given the trimap: it replaces the segmentation hint and its "
-    "known pixels are kept",
+    "network (Background Matting, Sengupta et al. 2020) and the plate-aware closed-form refinement "
+    "(Pipeline.matte_with_plate)",
+    "clean-plate-network": "as clean-plate, the network's alpha alone (no refinement)",
+    "clean-plate-trimap": "as clean-plate, given the trimap: it replaces the segmentation hint, bounds "
+    "the refinement and its known pixels are kept",
+    "clean-plate-trimap-network": "as clean-plate-trimap, the network's alpha alone (no refinement)",
     "learned-trimap": "no trimap: the trimap network's trimap, closed-form matting inside it and the "
     "fusion of Semantic Human Matting (Chen et al. 2018; Pipeline.matte_without_trimap)",
     "closed-form-auto": "no trimap: closed-form matting inside the trimap of the default automatic "
     "cut-out (Pipeline().cut_out(image).trimap), as a user gets without drawing one",
 }
-TRIMAP_FREE = frozenset({"clean-plate", "learned-trimap", "closed-form-auto"})
-PLATE_METHODS = ("clean-plate", "clean-plate-trimap")
+TRIMAP_FREE = frozenset({"clean-plate", "clean-plate-network", "learned-trimap", "closed-form-auto"})
+PLATE_METHODS = ("clean-plate", "clean-plate-network", "clean-plate-trimap", "clean-plate-trimap-network")
 METRICS = (
     Metric("sad", "SAD", higher_is_better=False, digits=2),
     Metric("mse", "MSE", higher_is_better=False, digits=5),
@@ -72,7 +75,7 @@ def predictor(method: str) -> Predict:
         pipeline.check_networks()  # without installed weights: the refusal, before any work
         return lambda inputs: pipeline.matte(inputs["image"], inputs["trimap"])
     if method in PLATE_METHODS:
-        return _clean_plate(with_trimap=method == "clean-plate-trimap")
+        return _clean_plate(with_trimap="trimap" in method, refine=not method.endswith("network"))
     if method == "learned-trimap":
         pipeline = Pipeline()
         installed_network("trimap", pipeline.options.weights_folder)  # the refusal, before any work
@@ -86,13 +89,13 @@ def predictor(method: str) -> Predict:
     return predict
 
 
-def _clean_plate(*, with_trimap: bool) -> Predict:
+def _clean_plate(*, with_trimap: bool, refine: bool) -> Predict:
     pipeline = Pipeline()
     installed_network("plate-matting", pipeline.options.weights_folder)  # the refusal, before any work
 
     def predict(inputs: Inputs) -> np.ndarray:
         trimap = inputs["trimap"] if with_trimap else None
-        return pipeline.matte_with_plate(inputs["image"], inputs["plate"], trimap=trimap)
+        return pipeline.matte_with_plate(inputs["image"], inputs["plate"], trimap=trimap, refine=refine)
 
     return predict
 

@@ -203,7 +203,8 @@ def test_a_plate_that_does_not_line_up_names_its_image(
     ]
     status, err = run([*args, "--no-robustness"], capsys)
     assert status == EXIT_BAD_INPUT
-    assert err == [
-        f"error: {NAMES[1]}: clean-plate: the clean plate does not line up with the photo: take the plate "
-        "from the same tripod position, without the subject"
-    ]
+    assert len(err) == 1
+    assert err[0].startswith(
+        f"error: {NAMES[1]}: clean-plate: the clean plate does not line up with the photo"
+    )
+    assert err[0].endswith("take the plate from the same tripod position, without the subject")

@@ -1,0 +1,57 @@
+"""Closed-form matting with the clean plate as a data term, and the trimap drawn for it."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from classic.matting import estimate_alpha
+from classic.metrics import sad
+from classic.plate_refinement import plate_trimap, refine_with_plate
+
+
+def strands_scene(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Photo, background and alpha: a disc with thin soft strands over a busy background."""
+    rng = np.random.default_rng(seed)
+    height, width = 90, 120
+    background = cv2.resize(rng.uniform(0.1, 0.9, (12, 16, 3)).astype(np.float32), (width, height))
+    alpha = np.zeros((height, width), np.float32)
+    for angle in np.linspace(-2.5, -0.6, 9):
+        end = (int(60 + 45 * np.cos(angle)), int(60 + 45 * np.sin(angle)))
+        cv2.line(alpha, (60, 60), end, 0.6, 1)
+    cv2.circle(alpha, (60, 60), 22, 1.0, -1)
+    alpha = cv2.GaussianBlur(alpha, (0, 0), 0.7)
+    foreground = np.empty_like(background)
+    foreground[:] = (0.85, 0.55, 0.25)
+    photo = alpha[..., None] * foreground + (1 - alpha[..., None]) * background
+    return photo.astype(np.float32), background, np.clip(alpha, 0, 1)
+
+
+def band_trimap(alpha: np.ndarray) -> np.ndarray:
+    unknown = cv2.dilate(((alpha > 0.01) & (alpha < 0.99)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    return np.where(unknown, 0.5, np.round(alpha)).astype(np.float32)
+
+
+def test_the_plate_makes_closed_form_matting_more_accurate_in_the_same_band() -> None:
+    photo, background, alpha = strands_scene()
+    trimap = band_trimap(alpha)
+    plain = estimate_alpha(photo, trimap, method="closed-form")
+    refined = refine_with_plate(photo, background, trimap, plain)
+    assert refined.dtype == np.float32 and refined.shape == alpha.shape
+    np.testing.assert_array_equal(refined[trimap != 0.5], trimap[trimap != 0.5])
+    assert sad(refined, alpha, trimap) < 0.7 * sad(plain, alpha, trimap)
+
+
+def test_a_trimap_without_unknown_pixels_is_returned_as_it_is() -> None:
+    photo, background, alpha = strands_scene()
+    trimap = np.round(alpha).astype(np.float32)
+    np.testing.assert_array_equal(refine_with_plate(photo, background, trimap, alpha), trimap)
+
+
+def test_the_plate_trimap_opens_the_band_where_the_photo_differs_from_the_plate() -> None:
+    photo, background, alpha = strands_scene()
+    first = (alpha >= 0.9).astype(np.float32)  # a first alpha that misses every strand
+    trimap = plate_trimap(photo, background, first)
+    strands = (alpha > 0.2) & (alpha < 0.9)
+    assert np.mean(trimap[strands] == 0.5) > 0.9  # the strands are left to the solve
+    assert trimap[5, 5] == 0.0 and trimap[60, 60] == 1.0
