@@ -40,6 +40,8 @@ AUTOMATIC_METHODS = {
     "automatic-network-refined": "no trimap: as automatic, the segmentation network's mask refined by the "
     "refinement network (320², then 640²)",
     "automatic-saliency": "no trimap: as automatic, with the classic saliency-seeded GrabCut",
+    "automatic-learned-trimap": "no trimap: as automatic, the trimap from the T-Net (Semantic Human "
+    "Matting) and its fusion α = F + U·α_closed-form instead of the mask's band",
     "automatic-u2netp": "no trimap, reference (rembg-style): U²-Net-p mask → trimap → closed-form α → "
     "foreground estimation → alpha blend",
 }
@@ -71,6 +73,8 @@ def predictor(method: str) -> Predict:
         return _fusion()
     if method in AUTOMATIC_METHODS:
         chosen = method.removeprefix("automatic").removeprefix("-") or "auto"
+        if chosen == "learned-trimap":
+            return _automatic("auto", learned_trimap=True)
         return _automatic(chosen.removesuffix("-refined"), refined=chosen.endswith("-refined"))
 
     def predict(inputs: Inputs) -> np.ndarray:
@@ -96,12 +100,15 @@ def _fusion() -> Predict:
     return predict
 
 
-def _automatic(segmentation: str, *, refined: bool = False) -> Predict:
+def _automatic(segmentation: str, *, refined: bool = False, learned_trimap: bool = False) -> Predict:
     """The pipeline from the photo and the background alone; ``u2netp``: the reference pipeline, the
-    U²-Net-p mask in place of the segmentation stage; ``refined``: with the refinement network."""
+    U²-Net-p mask in place of the segmentation stage; ``refined``: with the refinement network;
+    ``learned_trimap``: the trimap from the T-Net."""
     teacher = load_teacher("u2netp") if segmentation == "u2netp" else None  # absent: refused now
     options = PipelineOptions(
-        segmentation="auto" if teacher else segmentation, refinement="network" if refined else "none"
+        segmentation="auto" if teacher else segmentation,
+        refinement="network" if refined else "none",
+        trimap="learned" if learned_trimap else "mask",
     )
     pipeline = Pipeline(options)
     pipeline.check_networks()
