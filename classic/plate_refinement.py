@@ -35,7 +35,7 @@ from classic.foreground import estimate_foreground
 from classic.progress import CancelCallback, never_cancelled, raise_if_cancelled
 
 PLATE_WEIGHT = 0.3  # κ: the data term against the Laplacian (chosen on the training composites' scale)
-ITERATIONS = 2
+ITERATIONS = 3  # on the clean-plate dev set: SAD 5.10 with 2, 4.73 with 3, 4.66 with 4 (no trimap)
 _AGREE = 0.04  # |photo − plate| below which a pixel the first alpha calls background is sure of it
 _MIN_CONTRAST = 1e-4  # ‖F − B‖² below which the estimate α̂ is left out (weight ~0 there anyway)
 
