@@ -69,7 +69,14 @@ def test_each_network_trains_from_init_and_saves_a_loadable_checkpoint(tmp_path:
 def test_each_network_trains_on_the_real_datasets(tmp_path: Path, kind: str) -> None:
     data = write_training_folder(tmp_path / "data")
     options = _options(
-        tmp_path, kind, data=data, steps=2, validate_every=1, val_fraction=0.25, config=tiny_config(kind)
+        tmp_path,
+        kind,
+        data=data,
+        steps=2,
+        validate_every=1,
+        val_fraction=0.25,
+        config=tiny_config(kind),
+        pretrained=False,  # the ImageNet file is not a test's to download
     )
     result = train(options)
     assert result.steps_done == 2 and result.metrics["items"] == 4.0
