@@ -5,17 +5,19 @@ Matting, Sengupta et al., CVPR 2020). The tripod still moves a little between th
 may re-meter, so ``align_plate`` undoes a global homography and an exposure change before the plate is
 used as the known background:
 
-1. Both images are reduced to a two-level pyramid (long sides ``WORKING_SIDE`` / 2 and ``WORKING_SIDE``).
-   On the small level the warp starts from no motion and from the shift phase correlation (Kuglin &
-   Hines 1975) finds, and the start whose refined warp agrees with more pixels wins (a large subject of
-   strong contrast can pull phase correlation far off).
-2. At each level the exposure is fitted per channel, photo ≈ gain · plate^gamma, by least squares in log
+1. Both images are reduced to a long side of ``WORKING_SIDE``. Three warps are tried as the start: no
+   motion (a tripod), a rotation, scale and shift from SIFT matches and RANSAC, and the shift phase
+   correlation (Kuglin & Hines 1975) finds; the one under which the plate agrees with the most pixels
+   wins (a large subject of strong contrast can pull phase correlation far off, and a plain backdrop
+   leaves the features nothing to match).
+2. The exposure is fitted per channel, photo ≈ gain · plate^gamma, by least squares in log
    space over the pixels that agree best (the subject is absent from the plate, so its pixels are
    outliers and are trimmed; see ``fit_exposure``). The pixels where the exposure-matched plate and the
    photo still disagree (the subject, whatever else moved) are masked out, and the enhanced correlation
    coefficient (ECC, Evangelidis & Psarakis, PAMI 2008) refines the warp on the background alone,
    against the exposure-matched plate: ECC compares zero-mean, normalised intensities and is blind to
-   gain, and the fit removes the gamma it cannot model.
+   gain, and the fit removes the gamma it cannot model. The refined warp is kept only if it agrees with
+   at least as many pixels as its start (ECC gives up on a plain backdrop).
 3. The warp is scaled to full resolution, the plate is warped onto the photo's grid (the border the
    plate does not cover repeats the plate's edge pixels, the nearest covered ones) and exposure-matched.
 
@@ -101,15 +103,14 @@ def align_plate(
     check_image("clean plate", plate)
     plate = _match_size(photo, plate)
     full = (photo.shape[1], photo.shape[0])
-    # Two pyramid levels: the coarse one finds the subject cheaply, the fine one the sub-pixel warp.
     fine = _working_size(full, WORKING_SIDE)
     fine_photo, fine_plate = resize_to(photo, fine), resize_to(plate, fine)
     progress(0.1, "Aligning the clean plate")
-    warp = _best_start(fine_photo, fine_plate)
+    warp, start_agreement = _best_start(fine_photo, fine_plate)
     raise_if_cancelled(is_cancelled)
     progress(0.4, "Aligning the clean plate")
     refined = _refine_warp(fine_photo, fine_plate, warp)
-    if _agreement(fine_photo, fine_plate, refined) >= _agreement(fine_photo, fine_plate, warp):
+    if _agreement(fine_photo, fine_plate, refined) >= start_agreement:
         warp = refined
     raise_if_cancelled(is_cancelled)
     progress(0.8, "Matching the clean plate's exposure")
@@ -187,15 +188,16 @@ def _grey(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
 
 
-def _best_start(photo: np.ndarray, plate: np.ndarray) -> np.ndarray:
+def _best_start(photo: np.ndarray, plate: np.ndarray) -> tuple[np.ndarray, float]:
     """Of no motion (a tripod), the features' warp and phase correlation's shift, the warp under which
-    the plate agrees with the most pixels of the photo. A subject filling most of the frame can pull
-    phase correlation far off, and a plain backdrop leaves the features nothing to match."""
+    the plate agrees with the most pixels of the photo, and that share. A subject filling most of the
+    frame can pull phase correlation far off, and a plain backdrop leaves the features nothing to match."""
     candidates = [np.eye(3), _feature_warp(photo, plate), _phase_warp(photo, plate)]
     scored = [
         (_agreement(photo, plate, warp), index) for index, warp in enumerate(candidates) if warp is not None
     ]
-    return candidates[max(scored)[1]]  # type: ignore[return-value]
+    agreement, index = max(scored)
+    return candidates[index], agreement  # type: ignore[return-value]
 
 
 def _feature_warp(photo: np.ndarray, plate: np.ndarray) -> np.ndarray | None:

@@ -2,7 +2,7 @@
 the alpha to full size (Background Matting, Sengupta et al. CVPR 2020; ``engine.nets.plate_matting``).
 
 The plate is aligned to the photo at the working resolution (``classic.plate_alignment``: a global
-homography and an exposure fit, or a ``PlateAlignmentError`` saying the plate does not match), the
+affine warp and an exposure fit, or a ``PlateAlignmentError`` saying the plate does not match), the
 network takes {photo, aligned plate, soft segmentation} there, and the alpha returns to full size by
 guided upsampling, as the other networks' mattes do. Between the two, closed-form matting with the
 plate as a data term refines the network's alpha in a band around its edge (``classic.plate_refinement``):
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from classic.plate_alignment import PlateAlignment, align_plate
+from classic.plate_alignment import align_plate
 from classic.plate_refinement import plate_trimap, refine_with_plate
 from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress, wrap_progress
 from classic.resize import downscale, guided_upsample, resize_to
@@ -46,8 +46,8 @@ def matte_with_plate(
     refine: bool = True,
     progress: ProgressCallback = no_progress,
     is_cancelled: CancelCallback = never_cancelled,
-) -> tuple[np.ndarray, PlateAlignment]:
-    """Alpha (H, W) float32 in [0, 1] of ``image``'s subject and the plate's alignment (working size).
+) -> np.ndarray:
+    """Alpha (H, W) float32 in [0, 1] of ``image``'s subject.
 
     ``segmentation`` (H, W) in [0, 1] is the soft segmentation, a trimap (``segmentation_nearest``) or
     0.5 everywhere for none. With ``refine`` the network's alpha is refined by closed-form matting with
@@ -71,6 +71,6 @@ def matte_with_plate(
         )
         alpha = refine_with_plate(small, alignment.plate, band, alpha, is_cancelled=is_cancelled)
     if small is image:
-        return alpha, alignment
+        return alpha
     progress(0.95, "Bringing the alpha to full size")
-    return guided_upsample(alpha, small, image, radius=2, epsilon=1e-5), alignment
+    return guided_upsample(alpha, small, image, radius=2, epsilon=1e-5)

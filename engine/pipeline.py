@@ -350,7 +350,7 @@ class Pipeline:
                 segmentation = self.subject_probability(
                     small, progress=wrap_progress(progress, 0.0, 0.2), is_cancelled=is_cancelled
                 )
-        alpha, _ = matte_with_plate(
+        alpha = matte_with_plate(
             network,
             image,
             plate,
