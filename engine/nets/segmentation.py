@@ -58,37 +58,15 @@ class SegmentationNet(Network):
         expansion: int | None = None,
         encoder: str = "mobilenet",
     ) -> None:
-        if encoder not in ENCODERS:
-            raise InvalidInputError(f"unknown encoder {encoder!r}; choose one of {', '.join(ENCODERS)}")
         decoder_widths = tuple(decoder_widths)
         levels = len(decoder_widths) if len(decoder_widths) in (4, 5) else 5
         config: dict[str, Any] = {
             "in_channels": check_positive("in_channels", in_channels),
             "decoder_widths": check_widths("decoder_widths", decoder_widths, levels),
-            "encoder": encoder,
         }
-        if encoder == "mobilenet":
-            config |= {
-                "widths": check_widths("widths", WIDTHS if widths is None else widths, 5),
-                "depths": check_widths("depths", DEPTHS if depths is None else depths, 5),
-                "expansion": check_positive("expansion", 4 if expansion is None else expansion),
-            }
-        else:
-            given = [
-                name for name, v in (("widths", widths), ("depths", depths), ("expansion", expansion)) if v
-            ]
-            if given:
-                raise InvalidInputError(
-                    f"the {encoder} encoder has a fixed shape: leave out {', '.join(given)}"
-                )
+        config |= encoder_config(encoder, widths, depths, expansion)
         super().__init__(in_channels, config)
-        self.encoder: Encoder | EfficientNetLite0Features
-        if encoder == "mobilenet":
-            self.encoder = Encoder(
-                in_channels, config["widths"], depths=config["depths"], expansion=config["expansion"]
-            )
-        else:
-            self.encoder = EfficientNetLite0Features(in_channels)
+        self.encoder = build_encoder(in_channels, config)
         self.full_resolution = levels == 5
         skips = (
             [in_channels, *self.encoder.out_channels] if self.full_resolution else self.encoder.out_channels
@@ -135,3 +113,30 @@ def load_pretrained_encoder(model: SegmentationNet, state_dict: dict[str, torch.
     if not isinstance(model.encoder, EfficientNetLite0Features):
         raise InvalidInputError("only the efficientnet-lite0 encoder has pretrained weights")
     model.encoder.load_pretrained(state_dict)
+
+
+def encoder_config(
+    encoder: str, widths: Sequence[int] | None, depths: Sequence[int] | None, expansion: int | None
+) -> dict[str, Any]:
+    """The config entries of an encoder of ``ENCODERS``: its name, and for ``"mobilenet"`` its shape
+    (defaults where None); a pretrained encoder's shape is fixed, so giving one is an error."""
+    if encoder not in ENCODERS:
+        raise InvalidInputError(f"unknown encoder {encoder!r}; choose one of {', '.join(ENCODERS)}")
+    if encoder == "mobilenet":
+        return {
+            "encoder": encoder,
+            "widths": check_widths("widths", WIDTHS if widths is None else widths, 5),
+            "depths": check_widths("depths", DEPTHS if depths is None else depths, 5),
+            "expansion": check_positive("expansion", 4 if expansion is None else expansion),
+        }
+    given = [name for name, v in (("widths", widths), ("depths", depths), ("expansion", expansion)) if v]
+    if given:
+        raise InvalidInputError(f"the {encoder} encoder has a fixed shape: leave out {', '.join(given)}")
+    return {"encoder": encoder}
+
+
+def build_encoder(in_channels: int, config: dict[str, Any]) -> Encoder | EfficientNetLite0Features:
+    """The encoder ``encoder_config`` describes, taking ``in_channels`` planes."""
+    if config["encoder"] == "mobilenet":
+        return Encoder(in_channels, config["widths"], depths=config["depths"], expansion=config["expansion"])
+    return EfficientNetLite0Features(in_channels)

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from classic.foreground import estimate_foreground
+from classic.matting import estimate_alpha
 from classic.resize import resize_to
 from engine.teacher import confident_target
 from engine.training import augment
@@ -83,19 +84,25 @@ class Materials:
         return image, (matte > 0.5).astype(np.float32), np.ones_like(matte)
 
 
-def matting_item(materials: Materials, index: int, rng: np.random.Generator) -> Item:
-    """image (H, W, 3), trimap (H, W) 0/0.5/1, alpha (H, W), foreground (H, W, 3), background (H, W, 3)."""
+def matting_item(
+    materials: Materials, index: int, rng: np.random.Generator, *, closed_form_hint: bool = False
+) -> Item:
+    """image (H, W, 3), trimap (H, W) 0/0.5/1, alpha (H, W), foreground (H, W, 3), background (H, W, 3);
+    with ``closed_form_hint`` also closed_form (H, W), closed-form matting's alpha for image and trimap."""
     foreground, alpha = cropped_subject(materials, index, rng, hard=True)
     background = materials.background(rng)
     image = compose(foreground, alpha, background)
     trimap = augment.random_trimap(alpha, rng)
-    return {
+    item = {
         "image": image,
         "trimap": trimap,
         "alpha": alpha,
         "foreground": foreground,
         "background": background,
     }
+    if closed_form_hint:
+        item["closed_form"] = estimate_alpha(image, trimap)
+    return item
 
 
 def fusion_item(

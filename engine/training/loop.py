@@ -11,6 +11,7 @@ loader's seeded generator, for any randomness a dataset draws from the global ge
 from __future__ import annotations
 
 import math
+import multiprocessing
 import random
 import signal
 import threading
@@ -27,6 +28,10 @@ from engine.training.distributed import Distributed
 from engine.training.options import TrainOptions
 
 MIN_LEARNING_RATE_FACTOR = 0.02  # the cosine decays to 2 % of the peak rate, not to 0
+
+# A forked loader worker can hang in its first collate once the parent has run torch's thread pool (seen
+# with matting items that solve closed-form matting); a fork server starts workers from a clean process.
+_WORKER_START = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
 
 
 def warmup_cosine(steps: int) -> Callable[[int], float]:
@@ -97,6 +102,7 @@ def batches(
         batch_size=size,
         sampler=order,
         num_workers=options.workers,
+        multiprocessing_context=_WORKER_START if options.workers else None,
         worker_init_fn=_seed_worker,
         generator=generator,
         pin_memory=device.type == "cuda",

@@ -3,16 +3,18 @@
 The shipped networks are trained on a CPU and must fit in 50 MB together. Segmentation and refinement
 use the ImageNet-pretrained EfficientNet-Lite0 encoder (``PRETRAINED_CONFIG``, 3.1 M parameters each,
 stored in fp16) with a decoder that stops at stride 2: a whole-subject mask needs no full-resolution
-level, and leaving it out halves a training step. Matting and fusion share the compact MobileNetV2-style
-config (``SHIPPING_CONFIG``): the cost of a training step is in the full- and half-resolution layers,
-which stay narrow (16–24 channels), while the stride-8 to stride-32 stages, cheap to run, get most of the
-parameters (matting ~0.62 M parameters, the two-stream fusion network ~1.2 M).
+level, and leaving it out halves a training step. Matting (``MATTING_CONFIG``) has the same encoder and a
+decoder down to full resolution, and takes closed-form matting's alpha as a fifth plane to correct (the
+dataset solves it per item; ``engine.nets.matting``). Fusion has the compact MobileNetV2-style config
+(``SHIPPING_CONFIG``): the cost of a training step is in the full- and half-resolution layers, which stay
+narrow (16–24 channels), while the stride-8 to stride-32 stages, cheap to run, get most of the
+parameters (the two-stream fusion network ~1.2 M).
 
 Validation uses the project's metrics (``classic.metrics``) on each held-out item: IoU (and error rate)
-for segmentation and refinement, SAD and MSE over the unknown pixels for matting, PSNR over the whole
-crop and over the boundary band for fusion. Each task names its ``primary`` metric, the one that picks
-the best checkpoint, and also reports the input's own score (the coarse mask, plain alpha blending) as a
-baseline to beat.
+for segmentation and refinement, SAD and MSE over the unknown pixels for matting (and the hint's own
+SAD), PSNR over the whole crop and over the boundary band for fusion. Each task names its ``primary``
+metric, the one that picks the best checkpoint, and also reports the input's own score (the coarse mask,
+plain alpha blending) as a baseline to beat.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import torch.nn.functional as F
 
 from classic import metrics
 from classic.checks import InvalidInputError
+from classic.matting import estimate_alpha
 from engine.nets import MattingOutput
 from engine.training.losses import (
     FusionLoss,
@@ -46,11 +49,15 @@ SHIPPING_CONFIG: dict[str, Any] = {
     "expansion": 4,
 }
 PRETRAINED_CONFIG: dict[str, Any] = {"encoder": "efficientnet-lite0", "decoder_widths": [128, 64, 32, 16]}
-# Matting takes photo + trimap only: a closed-form hint channel would cost a matting solve per item.
-_EXTRA_CONFIG: dict[str, dict[str, Any]] = {
-    "matting": {"refine_width": 16, "closed_form_input": False},
-    "fusion": {"band": 8},
+# Matting corrects closed-form matting's alpha (a hint channel, a matting solve per item) with the
+# pretrained encoder and a decoder down to full resolution, where alpha's detail is.
+MATTING_CONFIG: dict[str, Any] = {
+    "encoder": "efficientnet-lite0",
+    "decoder_widths": [128, 64, 32, 16, 16],
+    "refine_width": 16,
+    "closed_form_input": True,
 }
+_EXTRA_CONFIG: dict[str, dict[str, Any]] = {"fusion": {"band": 8}}
 # Networks with a fixed pretrained encoder whose constructor defaults are the shipped config.
 _OWN_CONFIG: dict[str, dict[str, Any]] = {"plate-matting": {}, "trimap": {"in_channels": 4}}
 PSNR_CAP = 100.0  # dB; an exact match (inf) counts as this in averages
@@ -67,6 +74,8 @@ def model_config(kind: str, override: dict[str, Any] | None = None) -> dict[str,
         return {**_OWN_CONFIG[kind], **override}
     if kind in ("segmentation", "refinement") and "widths" not in override:
         return {**PRETRAINED_CONFIG, **override}
+    if kind == "matting" and "widths" not in override:
+        return {**MATTING_CONFIG, **override}
     return {**SHIPPING_CONFIG, **_EXTRA_CONFIG.get(kind, {}), **override}
 
 
@@ -193,11 +202,7 @@ class MattingTask(Task):
     def network_input(self, batch: dict[str, torch.Tensor], in_channels: int) -> torch.Tensor:
         planes = [batch["image"], batch["trimap"]]
         if in_channels == 5:
-            if "closed_form" not in batch:
-                raise InvalidInputError(
-                    "this matting network takes a closed-form alpha hint, which the training data lacks"
-                )
-            planes.append(batch["closed_form"])
+            planes.append(batch["closed_form"] if "closed_form" in batch else _closed_form(batch))
         return torch.cat(planes, dim=1)
 
     def loss(self, output: Any, batch: dict[str, torch.Tensor]) -> LossValue:
@@ -206,14 +211,28 @@ class MattingTask(Task):
     def item_metrics(self, output: Any, batch: dict[str, torch.Tensor]) -> list[dict[str, float]]:
         assert isinstance(output, MattingOutput)
         results = []
-        for alpha, trimap_tensor, truth in zip(
-            output.refined_alpha, batch["trimap"], batch["alpha"], strict=True
+        for index, (alpha, trimap_tensor, truth) in enumerate(
+            zip(output.refined_alpha, batch["trimap"], batch["alpha"], strict=True)
         ):
             trimap = _trimap(trimap_tensor)
             # As the pipeline and the paper's evaluation: known pixels are pasted from the trimap.
             predicted = np.where(trimap == 0.5, _image(alpha), trimap).astype(np.float32)
-            results.append(_matting_metrics(predicted, _image(truth), trimap))
+            result = _matting_metrics(predicted, _image(truth), trimap)
+            if "closed_form" in batch:  # the hint's own score: the baseline a correcting network must beat
+                hint = _image(batch["closed_form"][index])
+                result["hint_sad"] = metrics.sad(hint, _image(truth), trimap)
+            results.append(result)
         return results
+
+
+def _closed_form(batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Closed-form matting's alpha ``(N, 1, H, W)`` for a batch whose items lack it (made here, slowly,
+    when the dataset was built without ``closed_form_hint``)."""
+    alphas = [
+        torch.from_numpy(estimate_alpha(_image(image), _trimap(trimap)))[None]
+        for image, trimap in zip(batch["image"], batch["trimap"], strict=True)
+    ]
+    return torch.stack(alphas).to(batch["image"].device)
 
 
 class FusionTask(Task):

@@ -151,6 +151,8 @@ class Trainer:
 
         options = self.options
         stage1 = load_checkpoint(options.stage1, expected_name="fusion")[0] if options.stage1 else None
+        # A matting network that corrects closed-form matting gets its hint from the loader's workers.
+        hint = options.kind == "matting" and getattr(self.model, "in_channels", 0) == 5
 
         def make(split: str) -> ItemDataset:
             dataset: ItemDataset = build_dataset(
@@ -161,6 +163,7 @@ class Trainer:
                 seed=options.seed,
                 val_fraction=options.val_fraction,
                 stage1=stage1,
+                closed_form_hint=hint,
             )
             return dataset
 

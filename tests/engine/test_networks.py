@@ -22,6 +22,11 @@ VARIANTS = {
     **{name: (name, {}) for name in MODELS},
     "segmentation-efficientnet": ("segmentation", EFFICIENTNET),
     "refinement-efficientnet": ("refinement", EFFICIENTNET),
+    # The shipped matting network's shape (smaller decoder): it corrects a closed-form hint.
+    "matting-hint": (
+        "matting",
+        {"encoder": "efficientnet-lite0", "decoder_widths": [32, 24, 16, 16, 16], "closed_form_input": True},
+    ),
 }
 NAMES = list(VARIANTS)
 DEVICES = [
@@ -41,7 +46,11 @@ OUTPUT_CHANNELS = {
     "plate-matting": (1,),
     "trimap": (3,),
 }
-OUTPUT_CHANNELS |= {"segmentation-efficientnet": (1,), "refinement-efficientnet": (1,)}
+OUTPUT_CHANNELS |= {
+    "segmentation-efficientnet": (1,),
+    "refinement-efficientnet": (1,),
+    "matting-hint": (1, 1),
+}
 LOGITS = {"segmentation", "refinement", "segmentation-efficientnet", "refinement-efficientnet", "trimap"}
 PARAMETER_LIMITS = {
     "segmentation": 5_000_000,
@@ -49,6 +58,7 @@ PARAMETER_LIMITS = {
     "segmentation-efficientnet": 5_000_000,
     "refinement-efficientnet": 5_000_000,
     "matting": 5_000_000,
+    "matting-hint": 5_000_000,
     "fusion": 10_000_000,
     "fusion-single-stream": 5_000_000,
     "plate-matting": 5_000_000,
@@ -90,10 +100,12 @@ def _warm_batch_norm(model: Network) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_forward_and_backward_give_finite_non_zero_gradients(name: str, device: str) -> None:
     model = _model(name).to(device).train()
-    if name.startswith("fusion"):
-        # Fusion heads start silent (zero), so only the head learns on the first step; check the rest
-        # with the head as it is after some training.
+    if name.startswith("fusion") or name == "matting-hint":
+        # Fusion heads (and the hint-correcting matting's last layers) start silent (zero), so only they
+        # learn on the first step; check the rest with them as they are after some training.
         torch.nn.init.normal_(model.head.weight, std=0.01)
+        if name == "matting-hint":
+            torch.nn.init.normal_(model.refinement[-1].weight, std=0.01)
     x = _input(model).to(device)
     planes = _planes(model(x))
     assert [p.shape[1] for p in planes] == list(OUTPUT_CHANNELS[name])
@@ -208,6 +220,29 @@ def test_matting_takes_an_optional_closed_form_channel() -> None:
     assert isinstance(output, MattingOutput)
     raw, refined = output
     assert raw.shape == refined.shape == (1, 1, 64, 64)
+
+
+def test_the_hint_correcting_matting_network_starts_as_the_hint_and_learns_to_move_away() -> None:
+    model = _model("matting-hint").eval()
+    x = _input(model, seed=3)
+    with torch.no_grad():
+        raw, refined = model(x)
+    assert torch.equal(raw, x[:, 4:5]) and torch.equal(refined, x[:, 4:5])
+    # An overshooting correction is clamped to [0, 1] yet still gets a gradient back towards the target.
+    model.train()
+    torch.nn.init.constant_(model.head.bias, 2.0)
+    raw, _ = model(x)
+    assert raw.max() == 1.0
+    (raw - 0.5).abs().mean().backward()
+    assert model.head.bias.grad is not None and model.head.bias.grad.item() > 0
+
+
+def test_a_matting_checkpoint_from_before_the_encoder_choice_loads_as_mobilenet() -> None:
+    old = {key: value for key, value in MattingNet().config.items() if key != "encoder"}
+    model = create_model("matting", **old)
+    assert model.config["encoder"] == "mobilenet" and model.in_channels == 4
+    with pytest.raises(InvalidInputError, match="fixed shape: leave out widths"):
+        create_model("matting", encoder="efficientnet-lite0", widths=[8, 8, 8, 8, 8])
 
 
 def test_fusion_streams_and_compositing() -> None:

@@ -17,6 +17,7 @@ from torch import nn
 from app.cli.cli import EXIT_BAD_INPUT, main
 from classic.compositing import composite
 from classic.grabcut import Rect
+from classic.matting import estimate_alpha
 from classic.pipeline import CutoutOptions, cut_out
 from classic.progress import Cancelled
 from engine import device as device_module
@@ -296,6 +297,23 @@ def test_an_untrained_fusion_network_composites_like_the_alpha_method(weights: P
     fused = pipeline.composite(photo, background, cutout)
     blended = composite(cutout.foreground, cutout.alpha, background, method="alpha")
     np.testing.assert_allclose(fused, blended, atol=2e-3)
+
+
+def test_an_untrained_hint_correcting_matting_network_mattes_as_closed_form(tmp_path: Path) -> None:
+    # The shipped matting network's shape corrects closed-form matting's alpha; untrained it corrects
+    # nothing, so the pipeline's network matting gives closed-form's alpha in the unknown band.
+    config = {"encoder": "efficientnet-lite0", "decoder_widths": [8, 8, 8, 8, 8], "closed_form_input": True}
+    model = create_model("matting", **config)
+    save_checkpoint(tmp_path / "matting.pt", model, name="matting", trained_on="nothing", metrics={})
+    photo = disc_photo()
+    trimap = cut_out(photo).trimap
+    pipeline = Pipeline(PipelineOptions(matting="network", weights_folder=tmp_path, device="cpu"))
+    alpha = pipeline.matte(photo, trimap)
+    expected = estimate_alpha(photo, trimap)
+    unknown = trimap == 0.5
+    assert unknown.any()
+    np.testing.assert_allclose(alpha[unknown], expected[unknown], atol=1e-5)
+    np.testing.assert_array_equal(alpha[~unknown], trimap[~unknown])
 
 
 # --- the command line -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from classic.checks import InvalidInputError
+from classic.matting import estimate_alpha
 from engine.registry import create_model
 from engine.training.datasets import KINDS, build_dataset
 
@@ -71,6 +72,21 @@ def test_matting_trimap_and_composite(training_folder: Path) -> None:
         assert bool(torch.all(trimap[fractional] == 0.5))
         composite = alpha * item["foreground"] + (1 - alpha) * item["background"]
         torch.testing.assert_close(item["image"], composite, rtol=0, atol=1e-5)
+
+
+def test_matting_items_can_carry_closed_form_mattings_alpha_as_a_hint(training_folder: Path) -> None:
+    plain = build_dataset("matting", training_folder, crop=CROP)
+    hinted = build_dataset("matting", training_folder, crop=CROP, closed_form_hint=True)
+    for index in range(2):
+        item = hinted[index]
+        assert_same({k: v for k, v in item.items() if k != "closed_form"}, plain[index])
+        image, trimap = item["image"].permute(1, 2, 0).numpy(), item["trimap"][0].numpy()
+        expected = torch.from_numpy(estimate_alpha(image, trimap))
+        torch.testing.assert_close(item["closed_form"][0], expected, rtol=0, atol=1e-6)
+        unknown = item["trimap"] == 0.5
+        assert not torch.equal(item["closed_form"][unknown], item["alpha"][unknown])  # a hint, not the truth
+    with pytest.raises(InvalidInputError, match="matting training only"):
+        build_dataset("fusion", training_folder, closed_form_hint=True)
 
 
 def test_fusion_target_is_the_subject_on_the_new_background(training_folder: Path) -> None:

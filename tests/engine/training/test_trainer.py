@@ -20,7 +20,14 @@ from engine.registry import create_model
 from engine.training.state import STATE_FILE
 from engine.training.tasks import KINDS, model_config
 from engine.training.trainer import Trainer, TrainOptions, TrainProgress, train, validate
-from tests.engine.training.fakes import TINY, FakeItems, fake_datasets, tiny_config, write_training_folder
+from tests.engine.training.fakes import (
+    TINY,
+    TINY_PRETRAINED,
+    FakeItems,
+    fake_datasets,
+    tiny_config,
+    write_training_folder,
+)
 
 
 def _options(tmp_path: Path, kind: str = "segmentation", **changes: Any) -> TrainOptions:
@@ -82,6 +89,22 @@ def test_each_network_trains_on_the_real_datasets(tmp_path: Path, kind: str) -> 
     assert result.steps_done == 2 and result.metrics["items"] == 4.0
     _, info = load_checkpoint(result.checkpoint)
     assert info.trained_on.startswith("data (") and info.extra["data"] == str(data)
+
+
+def test_the_shipping_matting_network_corrects_a_closed_form_hint_from_the_loader(tmp_path: Path) -> None:
+    data = write_training_folder(tmp_path / "data")
+    common = {"steps": 2, "validate_every": 2, "config": TINY_PRETRAINED, "pretrained": False}
+    options = _options(tmp_path, "matting", data=data, val_fraction=0.25, workers=1, **common)
+    result = train(options)
+    _, info = load_checkpoint(result.checkpoint)
+    assert info.config["closed_form_input"] and info.config["encoder"] == "efficientnet-lite0"
+    # Validation scores the hint too: the baseline the network has to beat.
+    assert result.metrics["hint_sad"] >= 0.0 and result.metrics["sad"] >= 0.0
+    # Items without the hint (a dataset built without it) get it solved on the way into the network.
+    fallback = train(
+        replace(options, out=tmp_path / "fallback", workers=0), datasets=fake_datasets("matting")
+    )
+    assert fallback.steps_done == 2 and "hint_sad" not in fallback.metrics
 
 
 @pytest.mark.parametrize("kind", ["segmentation", "refinement"])
