@@ -42,6 +42,8 @@ AUTOMATIC_METHODS = {
     "automatic-saliency": "no trimap: as automatic, with the classic saliency-seeded GrabCut",
     "automatic-learned-trimap": "no trimap: as automatic, the trimap from the T-Net (Semantic Human "
     "Matting) and its fusion α = F + U·α_closed-form instead of the mask's band",
+    "automatic-matting-network": "no trimap: as automatic, the matting network (correcting closed-form "
+    "matting's alpha) in the mask's band",
     "automatic-u2netp": "no trimap, reference (rembg-style): U²-Net-p mask → trimap → closed-form α → "
     "foreground estimation → alpha blend",
 }
@@ -75,6 +77,8 @@ def predictor(method: str) -> Predict:
         chosen = method.removeprefix("automatic").removeprefix("-") or "auto"
         if chosen == "learned-trimap":
             return _automatic("auto", learned_trimap=True)
+        if chosen == "matting-network":
+            return _automatic("auto", matting="network")
         return _automatic(chosen.removesuffix("-refined"), refined=chosen.endswith("-refined"))
 
     def predict(inputs: Inputs) -> np.ndarray:
@@ -100,15 +104,18 @@ def _fusion() -> Predict:
     return predict
 
 
-def _automatic(segmentation: str, *, refined: bool = False, learned_trimap: bool = False) -> Predict:
+def _automatic(
+    segmentation: str, *, refined: bool = False, learned_trimap: bool = False, matting: str = "closed-form"
+) -> Predict:
     """The pipeline from the photo and the background alone; ``u2netp``: the reference pipeline, the
     U²-Net-p mask in place of the segmentation stage; ``refined``: with the refinement network;
-    ``learned_trimap``: the trimap from the T-Net."""
+    ``learned_trimap``: the trimap from the T-Net; ``matting``: the pipeline's matting method."""
     teacher = load_teacher("u2netp") if segmentation == "u2netp" else None  # absent: refused now
     options = PipelineOptions(
         segmentation="auto" if teacher else segmentation,
         refinement="network" if refined else "none",
         trimap="learned" if learned_trimap else "mask",
+        matting=matting,
     )
     pipeline = Pipeline(options)
     pipeline.check_networks()

@@ -353,15 +353,22 @@ def test_the_automatic_variants_run_each_network_combination(
     """The rows the default was chosen from: the network alone, seeding GrabCut, and refined."""
     from engine.weights import WEIGHTS_FOLDER
 
-    (shipped_segmentation.parent / "refinement.pt").symlink_to(WEIGHTS_FOLDER / "refinement.pt")
+    for kind in ("refinement", "matting"):
+        (shipped_segmentation.parent / f"{kind}.pt").symlink_to(WEIGHTS_FOLDER / f"{kind}.pt")
     matting_set, backgrounds = make_matting_set(tmp_path / "matting"), make_backgrounds(tmp_path / "bgs")
     compositing_set = tmp_path / "compositing"
     args = ["make-compositing-set", "--matting", str(matting_set), "--backgrounds", str(backgrounds)]
     assert run([*args, "--out", str(compositing_set)], capsys)[0] == 0
-    methods = ("automatic-network", "automatic-network-grabcut", "automatic-network-refined")
+    methods = (
+        "automatic-network",
+        "automatic-network-grabcut",
+        "automatic-network-refined",
+        "automatic-matting-network",
+    )
     args = ["evaluate", "compositing", "--data", str(compositing_set), "--out", str(tmp_path / "report")]
     status, _ = run([*args, *(f"--method={method}" for method in methods)], capsys)
     assert status == 0
     check_report(tmp_path / "report", methods, {"psnr", "psnr_band"})
     report = (tmp_path / "report" / "report.md").read_text()
     assert "the segmentation network's mask refined by the refinement network" in report
+    assert "the matting network (correcting closed-form matting's alpha)" in report
