@@ -54,6 +54,7 @@ ENGINE_SIZES = {
     "segmentation network": ("320px", "384px", "640px", "1MP"),
     "refinement network": ("320px", "640px", "1MP"),
     "matting network": ("320px", "640px", "1MP"),
+    "network matting": ("1MP", "24MP"),
     "fusion network": ("320px", "640px", "1MP"),
     "automatic pipeline": ("1MP", "24MP", "100MP"),
     "network pipeline": ("1MP", "24MP"),
@@ -136,7 +137,7 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
 
         return run
 
-    def network_pipeline(inputs: Inputs) -> object:
+    def network_pipeline() -> Pipeline:
         if not networks:  # every stage a network: untrained checkpoints in a temporary weights folder
             folder = tempfile.TemporaryDirectory(prefix="benchmark-weights-")  # removed at exit
             for kind in ("segmentation", "refinement", "matting", "fusion"):
@@ -152,8 +153,11 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
                 weights_folder=Path(folder.name),
             )
             networks.append((folder, Pipeline(options)))
-        network_run = networks[0][1]
-        return network_run.composite(inputs.photo, inputs.background, network_run.cut_out(inputs.photo))
+        return networks[0][1]
+
+    def all_networks(inputs: Inputs) -> object:
+        run = network_pipeline()
+        return run.composite(inputs.photo, inputs.background, run.cut_out(inputs.photo))
 
     pipeline = Pipeline()
     networks: list[tuple[tempfile.TemporaryDirectory[str], Pipeline]] = []
@@ -161,10 +165,13 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
         "automatic cut-out": lambda i: pipeline.cut_out(i.photo),
         "segmentation network": network("segmentation", probability, lambda i: [i.photo]),
         "refinement network": network("refinement", probability, lambda i: [i.photo, i.mask]),
-        "matting network": network("matting", refined_alpha, lambda i: [i.photo, i.trimap]),
+        # The forward pass alone (its hint plane: the true alpha stands in for closed-form's), and as the
+        # pipeline runs it: closed-form hint and network at 0.5 MP, guided upsampling to full size.
+        "matting network": network("matting", refined_alpha, lambda i: [i.photo, i.trimap, i.alpha]),
+        "network matting": lambda i: network_pipeline().matte(i.photo, i.trimap),
         "fusion network": network("fusion", as_is, lambda i: [i.photo, i.alpha, i.background]),
         "automatic pipeline": lambda i: pipeline.composite(i.photo, i.background, pipeline.cut_out(i.photo)),
-        "network pipeline": network_pipeline,
+        "network pipeline": all_networks,
         # The installed networks (as the automatic cut-out); the plate: the photo one pixel off, re-exposed.
         "clean-plate matting": lambda i: pipeline.matte_with_plate(i.photo, _plate_of(i.photo)),
         "learned-trimap matting": lambda i: pipeline.matte_without_trimap(i.photo),
