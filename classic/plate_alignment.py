@@ -171,17 +171,23 @@ def _fit_lines(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return slope, y_mean - slope * x_mean
 
 
-def _match_size(photo: np.ndarray, plate: np.ndarray) -> np.ndarray:
-    (height, width), (plate_height, plate_width) = photo.shape[:2], plate.shape[:2]
-    if (plate_height, plate_width) == (height, width):
-        return plate
+def check_plate_framing(photo_shape: tuple[int, ...], plate_shape: tuple[int, ...]) -> None:
+    """``PlateAlignmentError`` saying both sizes when a plate of ``plate_shape`` cannot be a shot of the
+    framing of a photo of ``photo_shape`` ((H, W, …) each): its aspect ratio differs by more than 1 %."""
+    (height, width), (plate_height, plate_width) = photo_shape[:2], plate_shape[:2]
     ratio = (plate_width / plate_height) / (width / height)
     if abs(ratio - 1.0) > ASPECT_TOLERANCE:
         raise PlateAlignmentError(
             f"the clean plate is {plate_width}x{plate_height} but the photo is {width}x{height}: "
             "the plate must be a shot of the same framing, with the same aspect ratio"
         )
-    return resize_to(plate, (width, height))
+
+
+def _match_size(photo: np.ndarray, plate: np.ndarray) -> np.ndarray:
+    if plate.shape[:2] == photo.shape[:2]:
+        return plate
+    check_plate_framing(photo.shape, plate.shape)
+    return resize_to(plate, (photo.shape[1], photo.shape[0]))
 
 
 def _grey(image: np.ndarray) -> np.ndarray:

@@ -3,7 +3,8 @@ cut-out uses it.
 
 A clean plate is one more shot from the same tripod without the subject (Background Matting, Sengupta et
 al. 2020). It is read as a job, like the photos, and becomes the document's ``clean plate`` layer, under
-the foreground in the layer panel (tick the foreground off to see it). While it is there and the
+the foreground in the layer panel (tick the foreground off to see it); a plate of another aspect ratio is
+refused when it is added, with both sizes. While it is there and the
 clean-plate matting network (``plate-matting``) is installed, the automatic cut-out matts the photo
 against it (``Pipeline.cut_out_with_plate``, on the worker thread like every cut-out); without the
 network Add Clean Plate… is disabled and its tooltip says why. Whether the network is installed is looked
@@ -25,6 +26,7 @@ from app.gui.file_dialogs import remember_folder, start_folder
 from app.gui.window_api import MainWindowApi
 from app.model.export_options import PhotoOrigin
 from app.model.tasks import load_photos
+from classic.checks import InvalidInputError
 from engine.pipeline import PLATE_DESCRIPTION
 from engine.weights import installed_weights, weights_path
 
@@ -147,8 +149,12 @@ class CleanPlateActions(QObject):
 
     def _loaded(self, path: str, loaded: dict[str, LoadedImage]) -> None:
         plate, name = loaded["clean plate"], Path(path).name
-        self._window.document.set_clean_plate(
-            plate.rgb, name=name, path=path, bit_depth=plate.bit_depth, origin=PhotoOrigin.of(plate)
-        )
+        try:
+            self._window.document.set_clean_plate(
+                plate.rgb, name=name, path=path, bit_depth=plate.bit_depth, origin=PhotoOrigin.of(plate)
+            )
+        except InvalidInputError as error:  # another framing: refused now, not at the next cut-out
+            self._window.show_error(f"{name} cannot be this photo's clean plate: {error}")
+            return
         uses = "uses it" if self.installed else "cannot use it: the network is not installed"
         self._window.statusBar().showMessage(f"Clean plate {name} added: the cut-out {uses}", 10_000)

@@ -28,6 +28,7 @@ from app.model.layers import LayerStack
 from app.model.views import LAYERS, VIEW_MODES
 from classic.checks import InvalidInputError
 from classic.placement import Placement, default_placement
+from classic.plate_alignment import check_plate_framing
 
 if TYPE_CHECKING:
     from app.model.export_options import PhotoOrigin
@@ -217,9 +218,14 @@ class Document:
         origin: PhotoOrigin | None = None,
     ) -> None:
         """Give the foreground a clean plate (replacing one it had); the cut-out is kept, the next
-        automatic one may use the plate. It lies under the foreground: tick the foreground off to see it."""
+        automatic one may use the plate. It lies under the foreground: tick the foreground off to see it.
+        A plate of another aspect ratio than the foreground's is refused (``PlateAlignmentError``): it
+        cannot be a shot of the same framing."""
         if "foreground" not in self.layers:
             raise InvalidInputError("a clean plate belongs to a foreground photo: open the foreground first")
+        foreground = self.layers.get("foreground")
+        assert foreground is not None
+        check_plate_framing(foreground.shape, image.shape)
         with self.change():
             self.plate_bit_depth = bit_depth
             self._set_origin(PLATE, origin)

@@ -44,6 +44,7 @@ from classic.image_source import DEFAULT_LIMITS, ImageLimits
 from classic.imageio import as_matte, read_image, write_image
 from classic.pipeline import Cutout
 from classic.placement import Placement
+from classic.plate_alignment import check_plate_framing
 from classic.progress import (
     CancelCallback,
     ProgressCallback,
@@ -309,9 +310,14 @@ def _read_layer(file: Path, name: str, shown: Path, limits: ImageLimits) -> np.n
 
 def _check_sizes(state: ProjectState, shown: Path) -> None:
     """Mattes and the cut-out's colours have the foreground's size, the composite the background's; a
-    clean plate (any size: it is aligned when used) needs the foreground it belongs to."""
+    clean plate (any size: it is aligned when used) needs the foreground it belongs to, and its framing."""
     if PLATE in state.layers and "foreground" not in state.layers:
         raise ProjectError(f"{shown}: the clean plate layer has no foreground photo to belong to")
+    if PLATE in state.layers:
+        try:
+            check_plate_framing(state.layers["foreground"].shape, state.layers[PLATE].shape)
+        except InvalidInputError as error:
+            raise ProjectError(f"{shown}: {error}") from None
     sizes = {role: state.layers[role].shape[:2] for role in PHOTO_ROLES if role in state.layers}
     images = dict(state.layers)
     if state.foreground_colours is not None:

@@ -167,15 +167,22 @@ def test_a_mismatched_plate_shows_why_and_leaves_the_cut_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     open_with_plate(qtbot, window, scene[0], photos.background_path, monkeypatch)  # 140x100 for 120x90
+    assert window.errors == [  # type: ignore[attr-defined]
+        f"{Path(photos.background_path).name} cannot be this photo's clean plate: the clean plate is "
+        "140x100 but the photo is 120x90: the plate must be a shot of the same framing, with the same "
+        "aspect ratio"
+    ]
+    assert window.document.clean_plate is None
+    window.errors.clear()  # type: ignore[attr-defined]
+    # A plate of the right shape but another scene is refused by the alignment, at the cut-out.
     photos.open_in(window.document)  # Another foreground with a cut-out of its own…
-    window.document.set_clean_plate(photos.background)  # …and the mismatched plate.
+    other = np.random.default_rng(1).random((*FOREGROUND_SIZE, 3)).astype(np.float32)
+    window.document.set_clean_plate(other)  # …and a plate of noise.
     cutout, alpha = window.document.cutout, window.layers.get("alpha")
     with qtbot.waitSignal(window.jobs.failed, timeout=JOB_TIMEOUT_MS):
         assert window.run_cutout()
-    assert window.errors == [  # type: ignore[attr-defined]
-        "Cutting out with the clean plate failed: the clean plate is 140x100 but the photo is 120x90: "
-        "the plate must be a shot of the same framing, with the same aspect ratio"
-    ]
+    assert len(window.errors) == 1  # type: ignore[attr-defined]
+    assert window.errors[0].startswith("Cutting out with the clean plate failed: ")  # type: ignore[attr-defined]
     assert window.document.cutout is cutout and window.layers.get("alpha") is alpha
     assert window.clean_plate.add.isEnabled()  # Nothing waits on the failed job.
 

@@ -124,6 +124,9 @@ def test_a_clean_plate_lies_under_its_foreground_and_goes_with_it() -> None:
     document.set_background(rgb(10, 12))
     document.set_cutout(fake_cutout())  # type: ignore[arg-type]
     plate = rgb(12, 16)  # Its own size: it is aligned to the photo when used.
+    with pytest.raises(InvalidInputError, match="the clean plate is 20x12 but the photo is"):
+        document.set_clean_plate(rgb(12, 20))  # Another aspect ratio: not a shot of this framing.
+    assert document.clean_plate is None
     document.set_clean_plate(plate, name="empty.jpg", path="/p/empty.jpg", bit_depth=16)
     assert document.clean_plate is plate and document.cutout is not None  # The cut-out stays.
     assert document.layers.names()[-3:] == ["foreground", "clean plate", "background"]

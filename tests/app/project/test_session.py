@@ -26,6 +26,7 @@ from app.project.session import (
     save_project,
     snapshot,
 )
+from classic.imageio import write_image
 from classic.pipeline import Cutout
 
 SIZE = (20, 24)
@@ -217,6 +218,16 @@ def test_a_clean_plate_round_trips_and_older_projects_have_none(tmp_path: Path) 
     assert_same(document, opened)
     assert opened.clean_plate is not None and opened.plate_bit_depth == 16
     assert opened.photo_source("clean plate") == ("empty.jpg", "/photos/empty.jpg")
+
+    # A plate of another framing (a project edited by hand, or saved before the check) is refused whole.
+    other = tmp_path / "other"
+    document.set_clean_plate(grid(np.random.default_rng(8).random((40, 48, 3))))
+    save_project(snapshot(document), other)
+    entries = json.loads((other / MANIFEST).read_text())["layers"]
+    plate_file = other / next(entry["file"] for entry in entries if entry["name"] == "clean plate")
+    write_image(plate_file, np.full((40, 80, 3), 0.5, np.float32))
+    with pytest.raises(ProjectError, match="the clean plate is 80x40 but the photo is"):
+        load_project(other)
 
     manifest = tmp_path / "p" / MANIFEST
     data = json.loads(manifest.read_text())
