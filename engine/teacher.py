@@ -11,6 +11,7 @@ normalised and resized back to the photo's size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,33 @@ MATTING_TEACHERS = ("modnet",)
 MATTING_TEACHER_SIDE = 512
 
 
-class SaliencyTeacher:
+class _OnnxTeacher:
+    """An onnxruntime CPU session of a model with one image input and a ``(1, 1, H, W)`` first output.
+
+    ``accepts`` says whether the input's shape (a list, dimensions as ints or names) fits the contract,
+    which ``expected`` states in the refusal.
+    """
+
+    def __init__(
+        self, path: Path, threads: int | None, *, accepts: Callable[[list[Any]], bool], expected: str
+    ) -> None:
+        self._session = _session(path, threads)
+        inputs = self._session.get_inputs()
+        if len(inputs) != 1 or not accepts(list(inputs[0].shape)):
+            shapes = [tuple(i.shape) for i in inputs]
+            raise InvalidInputError(f"{path}: expected one {expected} input, found {shapes}")
+        self._input = inputs[0].name
+        self.path = path
+
+    def _plane(self, batch: np.ndarray) -> np.ndarray:
+        """The first output's plane (H, W) for ``batch`` (1, 3, H, W) float32."""
+        output = np.asarray(self._session.run(None, {self._input: batch})[0], np.float32)
+        if output.ndim != 4 or output.shape[:2] != (1, 1):
+            raise InvalidInputError(f"{self.path}: expected a (1, 1, H, W) first output, got {output.shape}")
+        return output[0, 0]
+
+
+class SaliencyTeacher(_OnnxTeacher):
     """A salient-object network in ONNX: ``soft_mask(image)`` → (H, W) float32 in [0, 1].
 
     ``path`` is an ONNX model with one input ``(1, 3, side, side)`` whose first output is ``(1, 1, side,
@@ -39,14 +66,13 @@ class SaliencyTeacher:
     """
 
     def __init__(self, path: Path, *, side: int = TEACHER_SIDE, threads: int | None = None) -> None:
-        self._session = _session(path, threads)
-        inputs = self._session.get_inputs()
-        if len(inputs) != 1 or list(inputs[0].shape)[1:] not in ([3, side, side], ["3", side, side]):
-            shapes = [tuple(i.shape) for i in inputs]
-            raise InvalidInputError(f"{path}: expected one (1, 3, {side}, {side}) input, found {shapes}")
-        self._input = inputs[0].name
+        super().__init__(
+            path,
+            threads,
+            accepts=lambda shape: shape[1:] in ([3, side, side], ["3", side, side]),
+            expected=f"(1, 3, {side}, {side})",
+        )
         self.side = side
-        self.path = path
 
     def soft_mask(self, image: np.ndarray) -> np.ndarray:
         """The subject's saliency (H, W) float32 in [0, 1] for an RGB photo (H, W, 3) in [0, 1]."""
@@ -54,18 +80,15 @@ class SaliencyTeacher:
         small = resize_to(image, (self.side, self.side))
         small = small / max(float(small.max()), 1e-6)
         planes = (small - np.array(IMAGENET_MEAN, np.float32)) / np.array(IMAGENET_STD, np.float32)
-        batch = np.ascontiguousarray(planes.transpose(2, 0, 1)[None], np.float32)
-        output = np.asarray(self._session.run(None, {self._input: batch})[0], np.float32)
-        if output.ndim != 4 or output.shape[:2] != (1, 1):
-            raise InvalidInputError(f"{self.path}: expected a (1, 1, H, W) first output, got {output.shape}")
+        output = self._plane(np.ascontiguousarray(planes.transpose(2, 0, 1)[None], np.float32))
         low, high = float(output.min()), float(output.max())
-        saliency = (output[0, 0] - low) / (high - low) if high > low else np.zeros_like(output[0, 0])
+        saliency = (output - low) / (high - low) if high > low else np.zeros_like(output)
         height, width = image.shape[:2]
         full = cv2.resize(saliency, (width, height), interpolation=cv2.INTER_LINEAR)
         return np.clip(full, 0.0, 1.0).astype(np.float32)
 
 
-class MattingTeacher:
+class MattingTeacher(_OnnxTeacher):
     """A portrait-matting network in ONNX (MODNet's contract): ``soft_alpha(image)`` → (H, W) in [0, 1].
 
     ``path`` is an ONNX model with one input ``(N, 3, H, W)``, H and W multiples of 32, RGB scaled to
@@ -74,14 +97,13 @@ class MattingTeacher:
     """
 
     def __init__(self, path: Path, *, side: int = MATTING_TEACHER_SIDE, threads: int | None = None) -> None:
-        self._session = _session(path, threads)
-        inputs = self._session.get_inputs()
-        if len(inputs) != 1 or len(inputs[0].shape) != 4 or inputs[0].shape[1] not in (3, "3"):
-            shapes = [tuple(i.shape) for i in inputs]
-            raise InvalidInputError(f"{path}: expected one (N, 3, H, W) input, found {shapes}")
-        self._input = inputs[0].name
+        super().__init__(
+            path,
+            threads,
+            accepts=lambda shape: len(shape) == 4 and shape[1] in (3, "3"),
+            expected="(N, 3, H, W)",
+        )
         self.side = side
-        self.path = path
 
     def soft_alpha(self, image: np.ndarray) -> np.ndarray:
         """The subject's alpha (H, W) float32 in [0, 1] for an RGB photo (H, W, 3) in [0, 1]."""
@@ -90,11 +112,8 @@ class MattingTeacher:
         scale = self.side / min(height, width)
         size = tuple(max(32, round(side * scale / 32) * 32) for side in (width, height))
         small = resize_to(image, (size[0], size[1]))
-        batch = np.ascontiguousarray((small * 2.0 - 1.0).transpose(2, 0, 1)[None], np.float32)
-        output = np.asarray(self._session.run(None, {self._input: batch})[0], np.float32)
-        if output.ndim != 4 or output.shape[:2] != (1, 1):
-            raise InvalidInputError(f"{self.path}: expected a (1, 1, H, W) output, got {output.shape}")
-        full = cv2.resize(output[0, 0], (width, height), interpolation=cv2.INTER_LINEAR)
+        alpha = self._plane(np.ascontiguousarray((small * 2.0 - 1.0).transpose(2, 0, 1)[None], np.float32))
+        full = cv2.resize(alpha, (width, height), interpolation=cv2.INTER_LINEAR)
         return np.clip(full, 0.0, 1.0).astype(np.float32)
 
 
