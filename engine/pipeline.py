@@ -379,15 +379,22 @@ class Pipeline:
         self,
         image: np.ndarray,
         *,
+        probability: np.ndarray | None = None,
         progress: ProgressCallback = no_progress,
         is_cancelled: CancelCallback = never_cancelled,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``matte_without_trimap``'s alpha and the learned trimap (H, W) (0 / 0.5 / 1) behind it."""
+        """``matte_without_trimap``'s alpha and the learned trimap (H, W) (0 / 0.5 / 1) behind it.
+
+        ``probability`` (H, W), the subject probability when the caller has it already, spares running
+        the segmentation network again for the T-Net's segmentation plane."""
         check_image("image", image)
         network = self._network("trimap", progress)
         small = downscale(image, self.options.matting_megapixels)
         segmentation = None
-        if network.in_channels == 4 and self._has_weights("segmentation"):
+        if network.in_channels == 4 and probability is not None:
+            check_same_size("image", image, "probability", probability)
+            segmentation = resize_to(probability, (small.shape[1], small.shape[0]))
+        elif network.in_channels == 4 and self._has_weights("segmentation"):
             segmentation = self.subject_probability(
                 small, progress=wrap_progress(progress, 0.0, 0.2), is_cancelled=is_cancelled
             )
@@ -479,7 +486,10 @@ class Pipeline:
             )
         if options.trimap == "learned" and not mask_given:
             alpha, trimap = self.learned_trimap_matte(
-                image, progress=wrap_progress(progress, 0.4, 0.8), is_cancelled=is_cancelled
+                image,
+                probability=probability,
+                progress=wrap_progress(progress, 0.4, 0.8),
+                is_cancelled=is_cancelled,
             )
         elif options.matting != "network":
             return cut_out(

@@ -94,3 +94,30 @@ def test_the_automatic_cut_out_can_take_its_trimap_from_the_t_net(weights: Path)
     assert "learned trimap" in cutout.method
     given = pipeline.cut_out(photo, mask=(alpha >= 0.5).astype(np.float32))  # a brushed mask keeps its edge
     assert "learned trimap" not in given.method
+
+
+def test_the_learned_trimap_cut_out_runs_the_segmentation_network_once(
+    weights: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    (folder / "trimap.pt").symlink_to(weights / "trimap.pt")
+    segmentation = create_model("segmentation", encoder="efficientnet-lite0", decoder_widths=[8, 8, 8, 8])
+    save_checkpoint(folder / "segmentation.pt", segmentation, name="segmentation", trained_on="", metrics={})
+    pipeline = Pipeline(PipelineOptions(weights_folder=folder, device="cpu", trimap="learned"))
+    calls: list[tuple[int, ...]] = []
+    original = Pipeline.subject_probability
+
+    def counted(self: Pipeline, image: np.ndarray, **kwargs: object) -> np.ndarray:
+        calls.append(image.shape)
+        return original(self, image, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Pipeline, "subject_probability", counted)
+    photo = scene()
+    cutout = pipeline.cut_out(photo)
+    assert "learned trimap" in cutout.method and len(calls) == 1
+    # The T-Net's segmentation plane is that probability: the same matte as computing it afresh (the
+    # photo is under the working resolution, so both are the network's probability at its size).
+    alpha, _ = pipeline.learned_trimap_matte(photo)
+    assert len(calls) == 2
+    np.testing.assert_array_equal(cutout.alpha, alpha)
