@@ -154,7 +154,8 @@ def _add_matte(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--method",
         choices=(*MATTING_METHODS, "network"),
-        help="matting inside the trimap, given or learned (default closed-form); not with --clean-plate",
+        help="matting inside the trimap, given or learned (default: the matting network inside a given "
+        "trimap when it is installed, else closed-form); not with --clean-plate",
     )
     parser.set_defaults(run=cli_actions.run_matte)
 

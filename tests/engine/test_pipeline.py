@@ -307,13 +307,18 @@ def test_an_untrained_hint_correcting_matting_network_mattes_as_closed_form(tmp_
     save_checkpoint(tmp_path / "matting.pt", model, name="matting", trained_on="nothing", metrics={})
     photo = disc_photo()
     trimap = cut_out(photo).trimap
-    pipeline = Pipeline(PipelineOptions(matting="network", weights_folder=tmp_path, device="cpu"))
-    alpha = pipeline.matte(photo, trimap)
     expected = estimate_alpha(photo, trimap)
     unknown = trimap == 0.5
     assert unknown.any()
-    np.testing.assert_allclose(alpha[unknown], expected[unknown], atol=1e-5)
-    np.testing.assert_array_equal(alpha[~unknown], trimap[~unknown])
+    # At the working resolution, and above it (0.002 MP < 60 x 80 px): closed-form at full size plus the
+    # network's correction, which is none.
+    for megapixels in (0.5, 0.002):
+        options = PipelineOptions(
+            matting="network", matting_megapixels=megapixels, weights_folder=tmp_path, device="cpu"
+        )
+        alpha = Pipeline(options).matte(photo, trimap)
+        np.testing.assert_allclose(alpha[unknown], expected[unknown], atol=1e-5)
+        np.testing.assert_array_equal(alpha[~unknown], trimap[~unknown])
 
 
 # --- the command line -------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def test_the_pipeline_finds_the_shipped_weights(monkeypatch: pytest.MonkeyPatch)
     assert mask.shape == (64, 96) and mask.min() >= 0.0 and mask.max() <= 1.0
 
 
-@pytest.mark.parametrize("kind", ["segmentation", "refinement", "plate-matting", "trimap"])
+@pytest.mark.parametrize("kind", ["segmentation", "refinement", "plate-matting", "trimap", "matting"])
 def test_the_cut_out_networks_start_from_imagenet_and_ship_in_half_precision(kind: str) -> None:
     path = WEIGHTS_FOLDER / f"{kind}.pt"
     _, info = load_checkpoint(path)

@@ -317,8 +317,8 @@ def test_segment_quickselect_with_mismatched_scribbles(files: Files, capsys: Cap
 SAD_BOUND = {"closed-form": 20.0, "bayesian": 40.0, "knn": 80.0}
 
 
-@pytest.mark.parametrize("method", sorted(SAD_BOUND))
-def test_matte_recovers_a_synthetic_alpha(method: str, tmp_path: Path, capsys: Capsys) -> None:
+def soft_disc_scene(tmp_path: Path) -> tuple[Path, Path, np.ndarray, np.ndarray]:
+    """(photo, trimap) files of a red disc, a 7-px soft edge, on a textured ground; its alpha and trimap."""
     rows, cols = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
     distance = np.hypot(rows - 23.5, cols - 31.5)
     alpha = np.clip((15.0 - distance) / 7.0, 0.0, 1.0)  # a soft edge 7 px wide
@@ -330,6 +330,12 @@ def test_matte_recovers_a_synthetic_alpha(method: str, tmp_path: Path, capsys: C
     trimap = np.where(distance <= 6, 255, np.where(distance >= 17, 0, 128)).astype(np.uint8)
     image_path = write(tmp_path / "composite.png", np.round(image * 255).astype(np.uint8))
     trimap_path = write(tmp_path / "trimap.png", trimap)
+    return image_path, trimap_path, alpha, trimap
+
+
+@pytest.mark.parametrize("method", sorted(SAD_BOUND))
+def test_matte_recovers_a_synthetic_alpha(method: str, tmp_path: Path, capsys: Capsys) -> None:
+    image_path, trimap_path, alpha, trimap = soft_disc_scene(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     output = out / "alpha.png"
@@ -342,6 +348,33 @@ def test_matte_recovers_a_synthetic_alpha(method: str, tmp_path: Path, capsys: C
     assert sad <= SAD_BOUND[method], f"{method}: SAD {sad:.1f} > {SAD_BOUND[method]}"
     # known pixels keep their trimap value
     assert np.all(written[trimap == 255] == 255) and np.all(written[trimap == 0] == 0)
+
+
+def test_matte_inside_a_trimap_defaults_to_the_shipped_matting_network(
+    tmp_path: Path, capsys: Capsys, no_installed_weights: Path
+) -> None:
+    from engine.weights import WEIGHTS_FOLDER
+
+    image_path, trimap_path, alpha, _ = soft_disc_scene(tmp_path)
+    written = {}
+    for name, method in (("closed-form", ["--method", "closed-form"]), ("default", [])):
+        if name == "default":  # installed now: the default inside a given trimap
+            (no_installed_weights / "matting.pt").symlink_to(WEIGHTS_FOLDER / "matting.pt")
+        (tmp_path / name).mkdir()
+        output = tmp_path / name / "alpha.png"
+        rc, _, err = run(capsys, "matte", image_path, "--trimap", trimap_path, "-o", output, *method)
+        written[name] = assert_success(rc, err, output).astype(np.float32) / 255.0
+    (tmp_path / "network").mkdir()
+    network = tmp_path / "network" / "alpha.png"
+    rc, _, err = run(
+        capsys, "matte", image_path, "--trimap", trimap_path, "-o", network, "--method", "network"
+    )
+    np.testing.assert_array_equal(
+        assert_success(rc, err, network).astype(np.float32) / 255.0, written["default"]
+    )
+    # The network corrects closed-form's alpha, and stays as close to the truth.
+    assert float(np.abs(written["default"] - written["closed-form"]).max()) > 0
+    assert float(np.abs(written["default"] - alpha).sum()) <= SAD_BOUND["closed-form"]
 
 
 # --- cutout -------------------------------------------------------------------------------------------
