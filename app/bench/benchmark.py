@@ -166,7 +166,7 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
         "segmentation network": network("segmentation", probability, lambda i: [i.photo]),
         "refinement network": network("refinement", probability, lambda i: [i.photo, i.mask]),
         # The forward pass alone (its hint plane: the true alpha stands in for closed-form's), and as the
-        # pipeline runs it: closed-form hint and network at 0.5 MP, guided upsampling to full size.
+        # pipeline runs it: closed-form at full size, the network's correction at 0.5 MP brought up.
         "matting network": network("matting", refined_alpha, lambda i: [i.photo, i.trimap, i.alpha]),
         "network matting": lambda i: network_pipeline().matte(i.photo, i.trimap),
         "fusion network": network("fusion", as_is, lambda i: [i.photo, i.alpha, i.background]),
