@@ -563,9 +563,11 @@ class Pipeline:
         progress(0.05, "Placing the subject")
         placed = place(cutout.foreground, placement, background.shape)
         alpha = np.clip(place(cutout.alpha, placement, background.shape), 0.0, 1.0)
+        # A network with photo_input also sees the photo itself: the old background's colours at the edge.
+        photo = place(foreground_photo, placement, background.shape) if network.in_channels == 10 else None
         raise_if_cancelled(is_cancelled)
         result = self._fuse(
-            network, placed, alpha, background, wrap_progress(progress, 0.1, 0.9), is_cancelled
+            network, (placed, alpha, background, photo), wrap_progress(progress, 0.1, 0.9), is_cancelled
         )
         progress(1.0, "Composite done")
         return result
@@ -573,23 +575,26 @@ class Pipeline:
     def _fuse(
         self,
         network: Predictor,
-        foreground: np.ndarray,
-        alpha: np.ndarray,
-        background: np.ndarray,
+        planes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None],
         progress: ProgressCallback,
         is_cancelled: CancelCallback,
     ) -> np.ndarray:
+        """``planes``: the placed foreground colours, alpha, background and (for a network with
+        ``photo_input``) the placed photo, all of the background's size."""
+        foreground, alpha, background, photo = planes
         height, width = background.shape[:2]
         scale = min(1.0, self.options.fusion_size / max(height, width))
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        small = [resize_to(array, size) for array in (foreground, alpha, background)]
-        # The fusion networks take one (1, 7, H, W) tensor: foreground RGB, its mask, background RGB.
+        arrays = [foreground, alpha, background] + ([] if photo is None else [photo])
+        small = [resize_to(array, size) for array in arrays]
+        # The fusion networks take one (1, 7, H, W) tensor: foreground RGB, its mask, background RGB (and
+        # the photo's RGB: 10 planes).
         stacked = torch.cat([image_to_tensor(array) for array in small], dim=1)
         fused = tensor_to_image(network.run([stacked], progress=progress, is_cancelled=is_cancelled))
         full_blend = blend_alpha(foreground, alpha, background)
         if size == (width, height):
             return np.clip(fused, 0.0, 1.0)
-        correction = fused - blend_alpha(*small)
+        correction = fused - blend_alpha(*small[:3])
         full_blend += resize_to(correction, (width, height), unit_range=False)
         return np.clip(full_blend, 0.0, 1.0, out=full_blend)
 

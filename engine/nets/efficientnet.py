@@ -20,7 +20,7 @@ initialises its fourth input channel.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import torch
@@ -154,13 +154,17 @@ class EfficientNetLite0Features(nn.Module):
         return F.relu6(self._bn0(self._conv_stem(self.normalise(x))))
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return self.block_outputs(x, FEATURE_BLOCKS)
+
+    def block_outputs(self, x: torch.Tensor, blocks: Sequence[int]) -> list[torch.Tensor]:
+        """The outputs of the blocks numbered ``blocks`` (0–15), for input ``x`` as ``forward``'s."""
         x = self.stem(x)
-        features = []
-        for index, block in enumerate(self._blocks):
+        outputs = []
+        for index, block in enumerate(self._blocks[: max(blocks) + 1]):
             x = block(x)
-            if index in FEATURE_BLOCKS:
-                features.append(x)
-        return features
+            if index in blocks:
+                outputs.append(x)
+        return outputs
 
     def load_pretrained(self, state_dict: dict[str, torch.Tensor]) -> None:
         """Take the stem and blocks of an ImageNet EfficientNet-Lite0 state dict (head and classifier are

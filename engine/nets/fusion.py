@@ -20,6 +20,14 @@ decontaminated foreground are layers the app can show or export. α is a residua
 logit space, α = σ(a + logit m), and the head starts at zero, so an untrained network is plain alpha
 blending and training learns corrections to it. The paper's L1 + perceptual loss is applied to C
 (engine/training).
+
+With ``photo_input`` the network also sees the photo itself (the subject on its real, old background),
+three more planes after the background: ``(N, 10, H, W)``. The foreground stream then holds the
+decontaminated colours, the mask and the photo, so the network can see which old-background colour the
+edge carried and take it out better than the decontamination did, while its starting point stays the
+decontaminated alpha blend. ``encoder`` picks each stream's encoder: the compact MobileNetV2-style one or
+the ImageNet-pretrained EfficientNet-Lite0 (``engine.nets.segmentation.ENCODERS``; extra planes start
+with zero stem weights, so pretrained features start unchanged).
 """
 
 from __future__ import annotations
@@ -30,12 +38,15 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
+from classic.checks import InvalidInputError
 from engine.nets.base import Network, check_positive, check_widths
 from engine.nets.dense_decoder import DenseFusionDecoder
-from engine.nets.parts import DECODER_WIDTHS, DEPTHS, WIDTHS, Encoder, Head
+from engine.nets.parts import DECODER_WIDTHS, Head
+from engine.nets.segmentation import build_encoder, encoder_config
 
 FOREGROUND_CHANNELS = 4  # RGB + soft mask
 BACKGROUND_CHANNELS = 3
+PHOTO_CHANNELS = 3  # with photo_input: the photo itself, after the background
 _MASK_EPS = 0.001  # a hard mask's logit is ±6.9: 0.1 % of the other layer shows through
 
 
@@ -54,24 +65,27 @@ class _FusionNetwork(Network):
     def __init__(
         self,
         streams: Sequence[int],
-        widths: Sequence[int],
-        depths: Sequence[int],
+        widths: Sequence[int] | None,
+        depths: Sequence[int] | None,
         decoder_widths: Sequence[int],
-        expansion: int,
+        expansion: int | None,
         band: int,
+        encoder: str,
+        photo_input: bool,
     ) -> None:
+        if not isinstance(photo_input, bool):
+            raise InvalidInputError(f"photo_input must be True or False, got {photo_input!r}")
         config: dict[str, Any] = {
-            "widths": check_widths("widths", widths, 5),
-            "depths": check_widths("depths", depths, 5),
+            **encoder_config(encoder, widths, depths, expansion),
             "decoder_widths": check_widths("decoder_widths", decoder_widths, 5),
-            "expansion": check_positive("expansion", expansion),
             "band": check_positive("band", band),
+            "photo_input": photo_input,
         }
-        super().__init__(FOREGROUND_CHANNELS + BACKGROUND_CHANNELS, config)
-        self.encoders = nn.ModuleList(
-            Encoder(channels, widths, depths=depths, expansion=expansion) for channels in streams
-        )
-        skips = [[channels, *widths] for channels in streams]
+        channels = FOREGROUND_CHANNELS + BACKGROUND_CHANNELS + (PHOTO_CHANNELS if photo_input else 0)
+        super().__init__(channels, config)
+        encoders = [build_encoder(planes, config) for planes in streams]
+        self.encoders = nn.ModuleList(encoders)
+        skips = [[planes, *encoder.out_channels] for planes, encoder in zip(streams, encoders, strict=True)]
         self.decoder = DenseFusionDecoder(skips, decoder_widths, band=band)
         # One alpha logit and three foreground corrections per pixel. The head starts silent, so an
         # untrained network is plain alpha blending of its inputs and training learns corrections to it.
@@ -84,7 +98,8 @@ class _FusionNetwork(Network):
         raise NotImplementedError
 
     def layers(self, x: torch.Tensor) -> FusionLayers:
-        """Composite, alpha and corrected foreground for ``x`` of shape ``(N, 7, H, W)``."""
+        """Composite, alpha and corrected foreground for ``x`` of shape ``(N, 7, H, W)`` (10 planes with
+        ``photo_input``)."""
         self.check_input(x)
         streams = self._streams(x)
         skips = [[s, *encoder(s)] for s, encoder in zip(streams, self.encoders, strict=True)]
@@ -92,36 +107,43 @@ class _FusionNetwork(Network):
         # The mask is clamped so its logit stays finite (±6.9): a hard mask can still be overruled.
         alpha = torch.sigmoid(out[:, :1] + torch.logit(x[:, 3:4], eps=_MASK_EPS))
         foreground = torch.clamp(x[:, :3] + torch.tanh(out[:, 1:]), 0.0, 1.0)
-        composite = alpha * foreground + (1.0 - alpha) * x[:, 4:]
+        composite = alpha * foreground + (1.0 - alpha) * x[:, 4:7]
         return FusionLayers(composite, alpha, foreground)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """The composite ``(N, 3, H, W)`` in [0, 1] for ``x`` of shape ``(N, 7, H, W)``."""
+        """The composite ``(N, 3, H, W)`` in [0, 1] for ``x`` of shape ``(N, 7 or 10, H, W)``."""
         return self.layers(x).composite
 
 
 class FusionNet(_FusionNetwork):
-    """Multi-stream fusion: a foreground encoder (RGB + mask, 4 channels) and a background encoder (RGB).
+    """Multi-stream fusion: a foreground encoder (RGB + mask, 4 channels; + the photo with ``photo_input``)
+    and a background encoder (RGB).
 
-    Input ``(N, 7, H, W)`` as in the module docstring; output the composite ``(N, 3, H, W)`` in [0, 1].
-    ``layers`` also returns the blending alpha and the corrected foreground. ``widths``, ``depths`` and
-    ``expansion`` size each encoder (as in ``SegmentationNet``), ``decoder_widths`` the decoder levels at
-    strides 16, 8, 4, 2, 1, and ``band`` the channels each fused level passes to every finer level.
+    Input ``(N, 7, H, W)`` (``(N, 10, H, W)`` with ``photo_input``) as in the module docstring; output the
+    composite ``(N, 3, H, W)`` in [0, 1]. ``layers`` also returns the blending alpha and the corrected
+    foreground. ``encoder`` with ``widths``, ``depths`` and ``expansion`` sizes each stream's encoder (as
+    in ``SegmentationNet``), ``decoder_widths`` the decoder levels at strides 16, 8, 4, 2, 1, and ``band``
+    the channels each fused level passes to every finer level.
     """
 
     def __init__(
         self,
-        widths: Sequence[int] = WIDTHS,
-        depths: Sequence[int] = DEPTHS,
+        widths: Sequence[int] | None = None,
+        depths: Sequence[int] | None = None,
         decoder_widths: Sequence[int] = DECODER_WIDTHS,
-        expansion: int = 4,
+        expansion: int | None = None,
         band: int = 8,
+        encoder: str = "mobilenet",
+        photo_input: bool = False,
     ) -> None:
-        streams = (FOREGROUND_CHANNELS, BACKGROUND_CHANNELS)
-        super().__init__(streams, widths, depths, decoder_widths, expansion, band)
+        foreground = FOREGROUND_CHANNELS + (PHOTO_CHANNELS if photo_input else 0)
+        streams = (foreground, BACKGROUND_CHANNELS)
+        super().__init__(streams, widths, depths, decoder_widths, expansion, band, encoder, photo_input)
 
     def _streams(self, x: torch.Tensor) -> list[torch.Tensor]:
-        return [x[:, :FOREGROUND_CHANNELS], x[:, FOREGROUND_CHANNELS:]]
+        background = slice(FOREGROUND_CHANNELS, FOREGROUND_CHANNELS + BACKGROUND_CHANNELS)
+        foreground = [x[:, :FOREGROUND_CHANNELS], x[:, background.stop :]]
+        return [torch.cat(foreground, dim=1), x[:, background]]
 
 
 class SingleStreamFusionNet(_FusionNetwork):
@@ -132,14 +154,16 @@ class SingleStreamFusionNet(_FusionNetwork):
 
     def __init__(
         self,
-        widths: Sequence[int] = WIDTHS,
-        depths: Sequence[int] = DEPTHS,
+        widths: Sequence[int] | None = None,
+        depths: Sequence[int] | None = None,
         decoder_widths: Sequence[int] = DECODER_WIDTHS,
-        expansion: int = 4,
+        expansion: int | None = None,
         band: int = 8,
+        encoder: str = "mobilenet",
+        photo_input: bool = False,
     ) -> None:
-        streams = (FOREGROUND_CHANNELS + BACKGROUND_CHANNELS,)
-        super().__init__(streams, widths, depths, decoder_widths, expansion, band)
+        streams = (FOREGROUND_CHANNELS + BACKGROUND_CHANNELS + (PHOTO_CHANNELS if photo_input else 0),)
+        super().__init__(streams, widths, depths, decoder_widths, expansion, band, encoder, photo_input)
 
     def _streams(self, x: torch.Tensor) -> list[torch.Tensor]:
         return [x]

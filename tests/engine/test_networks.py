@@ -27,6 +27,11 @@ VARIANTS = {
         "matting",
         {"encoder": "efficientnet-lite0", "decoder_widths": [32, 24, 16, 16, 16], "closed_form_input": True},
     ),
+    # The shipped fusion network's shape (smaller decoder): pretrained encoders, the photo as input too.
+    "fusion-photo": (
+        "fusion",
+        {"encoder": "efficientnet-lite0", "decoder_widths": [32, 24, 16, 16, 16], "photo_input": True},
+    ),
 }
 NAMES = list(VARIANTS)
 DEVICES = [
@@ -50,6 +55,7 @@ OUTPUT_CHANNELS |= {
     "segmentation-efficientnet": (1,),
     "refinement-efficientnet": (1,),
     "matting-hint": (1, 1),
+    "fusion-photo": (3,),
 }
 LOGITS = {"segmentation", "refinement", "segmentation-efficientnet", "refinement-efficientnet", "trimap"}
 PARAMETER_LIMITS = {
@@ -60,6 +66,7 @@ PARAMETER_LIMITS = {
     "matting": 5_000_000,
     "matting-hint": 5_000_000,
     "fusion": 10_000_000,
+    "fusion-photo": 10_000_000,
     "fusion-single-stream": 5_000_000,
     "plate-matting": 5_000_000,
     "trimap": 5_000_000,
@@ -262,6 +269,29 @@ def test_fusion_streams_and_compositing() -> None:
     mask = x[:, 3:4].clamp(0.001, 0.999)
     torch.testing.assert_close(layers.alpha, mask)
     torch.testing.assert_close(layers.composite, mask * x[:, :3] + (1 - mask) * x[:, 4:])
+
+
+def test_a_fusion_network_with_the_photo_starts_as_the_alpha_blend_and_sees_the_photo() -> None:
+    torch.manual_seed(0)
+    model = FusionNet(encoder="efficientnet-lite0", decoder_widths=[16] * 5, photo_input=True).eval()
+    assert model.in_channels == 10 and model.encoders[0].in_channels == 7
+    x = _input(model)
+    with torch.no_grad():
+        layers = model.layers(x)
+    # Untrained, the photo (planes 7–9) changes nothing: the decontaminated colours are blended.
+    mask = x[:, 3:4].clamp(0.001, 0.999)
+    torch.testing.assert_close(layers.composite, mask * x[:, :3] + (1 - mask) * x[:, 4:7])
+    with torch.no_grad():
+        model.head.weight.normal_(0.0, 0.1)
+        other = x.clone()
+        other[:, 7:] = 1.0 - other[:, 7:]
+        assert not torch.allclose(model(x), model(other))  # trained, the photo matters
+    # A fusion checkpoint from before the encoder choice loads as the compact MobileNet network.
+    old = {key: value for key, value in FusionNet().config.items() if key not in ("encoder", "photo_input")}
+    loaded = create_model("fusion", **old)
+    assert loaded.config["encoder"] == "mobilenet" and loaded.in_channels == 7
+    with pytest.raises(InvalidInputError, match="photo_input must be True or False"):
+        FusionNet(photo_input="yes")  # type: ignore[arg-type]
 
 
 @pytest.mark.gpu

@@ -299,6 +299,27 @@ def test_an_untrained_fusion_network_composites_like_the_alpha_method(weights: P
     np.testing.assert_allclose(fused, blended, atol=2e-3)
 
 
+def test_a_fusion_network_that_sees_the_photo_gets_it_placed_beside_the_blend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The shipped fusion network's shape takes the photo too (10 planes); untrained it is the alpha
+    # method, and the photo it gets is the foreground photo placed as the subject is.
+    config = {"encoder": "efficientnet-lite0", "decoder_widths": [8, 8, 8, 8, 8], "photo_input": True}
+    model = create_model("fusion", **config)
+    save_checkpoint(tmp_path / "fusion.pt", model, name="fusion", trained_on="nothing", metrics={})
+    seen: list[torch.Tensor] = []
+    monkeypatch.setattr(type(model), "forward", lambda self, x: seen.append(x) or self.layers(x).composite)
+    photo, background = disc_photo(), sky(60, 80)
+    cutout = cut_out(photo)
+    pipeline = Pipeline(PipelineOptions(compositing="fusion", weights_folder=tmp_path, device="cpu"))
+    fused = pipeline.composite(photo, background, cutout)
+    blended = composite(cutout.foreground, cutout.alpha, background, method="alpha")
+    np.testing.assert_allclose(fused, blended, atol=2e-3)
+    (planes,) = seen
+    assert planes.shape[1] == 10
+    np.testing.assert_allclose(planes[0, 7:].permute(1, 2, 0).numpy()[:60, :80], photo, atol=1e-6)
+
+
 def test_an_untrained_hint_correcting_matting_network_mattes_as_closed_form(tmp_path: Path) -> None:
     # The shipped matting network's shape corrects closed-form matting's alpha; untrained it corrects
     # nothing, so the pipeline's network matting gives closed-form's alpha in the unknown band.
