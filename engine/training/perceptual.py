@@ -1,5 +1,8 @@
 """The perceptual loss of Deep Image Compositing: L1 between VGG-16 features of two images.
 
+No wheel ships VGG-16, so the ImageNet EfficientNet-Lite0 (``engine.pretrained``) serves in its place when
+no VGG-16 file is found: ``EfficientNetFeatures`` taps blocks 0/2/4/7/10/14/15 of the frozen network.
+
 Only the first three blocks of VGG-16's ``features`` (up to relu3_3) are built, with torchvision's layer
 indices, so torchvision's ImageNet file ``vgg16-397923af.pth`` loads into them directly and torchvision
 itself is not needed (it does not import on every machine this runs on). Nothing is downloaded: the
@@ -17,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from classic.checks import InvalidInputError
+from engine.nets.efficientnet import EfficientNetLite0Features
 
 VGG16_FILE = "vgg16-397923af.pth"
 VGG16_ENVIRONMENT = "COMPOSITOR_VGG16"
@@ -24,6 +28,8 @@ VGG16_ENVIRONMENT = "COMPOSITOR_VGG16"
 _LAYOUT: tuple[int | str, ...] = (64, 64, "M", 128, 128, "M", 256, 256, 256)
 # Indices in that Sequential of relu1_2, relu2_2 and relu3_3, the features compared.
 FEATURE_TAPS = (3, 8, 15)
+EFFICIENTNET_TAPS = (0, 2, 4, 7, 10, 14, 15)
+RELATIVE_EPS = 1e-3
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -101,14 +107,52 @@ class VGG16Features(nn.Module):
         return taps
 
 
-class PerceptualLoss(nn.Module):
-    """Mean over relu1_2, relu2_2 and relu3_3 of the L1 distance between the two images' features."""
+class EfficientNetFeatures(nn.Module):
+    """Frozen ImageNet EfficientNet-Lite0. Input ``(N, 3, H, W)`` RGB in [0, 1]; output the features after
+    each block of ``EFFICIENTNET_TAPS`` (strides 2 to 32)."""
 
-    def __init__(self, features: VGG16Features) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.network = EfficientNetLite0Features(3)
+        self.requires_grad_(False)
+        self.eval()
+
+    @classmethod
+    def from_file(cls, path: Path) -> EfficientNetFeatures:
+        """The network with the ImageNet weights of the EfficientNet-Lite0 state dict at ``path``."""
+        try:
+            stored = torch.load(path, map_location="cpu", weights_only=True)
+            features = cls()
+            features.network.load_pretrained(stored)
+        except Exception as error:  # torch raises many types for bad bytes; KeyError for missing keys
+            message = f"{path} is not a readable EfficientNet-Lite0 weights file: {error}"
+            raise InvalidInputError(message) from None
+        return features.eval()
+
+    def train(self, mode: bool = True) -> EfficientNetFeatures:
+        return super().train(False)  # batch statistics stay ImageNet's
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return self.network.block_outputs(x, EFFICIENTNET_TAPS)
+
+
+class PerceptualLoss(nn.Module):
+    """Mean over the feature taps (VGG-16's relu1_2, relu2_2 and relu3_3, or EfficientNet-Lite0's blocks) of
+    the L1 distance between the two images' features; for EfficientNet-Lite0 each relative to the mean
+    magnitude of the target's features at that tap."""
+
+    def __init__(self, features: VGG16Features | EfficientNetFeatures) -> None:
         super().__init__()
         self.features = features
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         pairs = zip(self.features(prediction), self.features(target), strict=True)
-        distances = [F.l1_loss(predicted, wanted) for predicted, wanted in pairs]
+        distances = [self._distance(predicted, wanted) for predicted, wanted in pairs]
         return torch.stack(distances).mean()
+
+    def _distance(self, predicted: torch.Tensor, wanted: torch.Tensor) -> torch.Tensor:
+        distance = F.l1_loss(predicted, wanted)
+        if isinstance(self.features, EfficientNetFeatures):
+            # Its blocks' magnitudes differ tenfold: each counts relative to the target's own.
+            distance = distance / (wanted.abs().mean() + RELATIVE_EPS)
+        return distance

@@ -10,6 +10,7 @@ import torch
 
 from classic.checks import InvalidInputError
 from engine.nets import MattingOutput
+from engine.nets.efficientnet import EfficientNetLite0Features
 from engine.training import losses
 from engine.training.losses import (
     CHARBONNIER_EPSILON,
@@ -157,12 +158,8 @@ def test_boundary_band_is_the_edge_dilated_by_the_radius() -> None:
     assert float(boundary_band(torch.ones(1, 1, 8, 8)).sum()) == 0.0
 
 
-def test_fusion_substitute_weights_the_boundary_band_more(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv(VGG16_ENVIRONMENT, raising=False)
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    loss = fusion_loss()
+def test_fusion_substitute_weights_the_boundary_band_more() -> None:
+    loss = FusionLoss()  # neither VGG-16 nor EfficientNet-Lite0 weights
     assert loss.perceptual is None and "laplacian" in loss.description and "no VGG-16" in loss.description
     alpha = torch.zeros(1, 1, 64, 64)
     alpha[..., 32:] = 1.0
@@ -216,3 +213,30 @@ def test_vgg16_weights_are_found_in_torch_cache_and_refused_when_named_but_missi
     torch.save({"features.0.weight": torch.zeros(1)}, bad)
     with pytest.raises(InvalidInputError, match="does not hold VGG-16"):
         FusionLoss(bad)
+
+
+def test_fusion_falls_back_to_efficientnet_features_for_its_perceptual_term(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(VGG16_ENVIRONMENT, raising=False)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    torch.manual_seed(0)
+    path = tmp_path / "lite0.pth"
+    torch.save(EfficientNetLite0Features().state_dict(), path)
+    monkeypatch.setattr(losses, "find_pretrained", lambda name: path if "lite0" in name else None)
+    loss = fusion_loss()
+    assert loss.perceptual is not None and "EfficientNet-Lite0 blocks 0/2/4/7/10/14/15" in loss.description
+    alpha = torch.zeros(1, 1, 64, 64)
+    alpha[..., 32:] = 1.0
+    target = torch.rand(1, 3, 64, 64)
+    assert float(loss(target.clone(), target, alpha).total) == pytest.approx(0.0, abs=1e-6)
+    near = target.clone()
+    near[..., 28:36, 30:34] += 0.3
+    value = loss(near, target, alpha)
+    assert float(value.parts["perceptual"]) > 0 and float(value.parts["l1"]) > 0
+    assert float(value.total) == pytest.approx(
+        float(value.parts["l1"]) + 0.8 * float(value.parts["perceptual"]), rel=1e-5
+    )
+    assert all(not p.requires_grad for p in loss.perceptual.parameters())
+    with pytest.raises(InvalidInputError, match="not a readable EfficientNet-Lite0"):
+        FusionLoss(efficientnet=tmp_path / "missing.pth")
