@@ -6,7 +6,8 @@ Writes the layout ``engine.training.sources`` reads: ``OUT/foregrounds/*.png`` (
 foregrounds/ and backgrounds/ (``--shared``; its development sets are never read), its real photos with
 hand masks and its unlabelled photos labelled by a teacher network (``--real``, ``--teacher``; see
 ``app.training.training_real``), its real photos of people as matting foregrounds with a portrait-matting
-teacher's soft alpha near the hand mask's edge (``--teacher-alpha``; ``app.training.teacher_alpha``),
+teacher's soft alpha near the hand mask's edge (``--teacher-alpha``) and its solid real objects with
+closed-form alpha from the hand mask's trimap (``--easy-alpha``; both ``app.training.teacher_alpha``),
 clip-art from openclipart-png (``--clipart N``) and desktop wallpapers
 (``--wallpapers``), fetched with apt-get download.
 Every cut-out passes ``foreground_problem``; every background ``background_problem`` and a duplicate
@@ -26,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from app.training import training_packages as packages
-from app.training.teacher_alpha import add_teacher_alpha
+from app.training.teacher_alpha import add_easy_alpha, add_teacher_alpha
 from app.training.training_real import copy_real_sets, label_unlabelled
 from classic.checks import InvalidInputError
 from classic.imageio import READ_EXTENSIONS, read_image, write_image
@@ -58,6 +59,7 @@ class BuildOptions:
     real: bool = False
     teacher: str | None = None
     teacher_alpha: str | None = None
+    easy_alpha: bool = False
 
 
 class BuildSummary(NamedTuple):
@@ -103,9 +105,10 @@ def build_training_set(
             raise InvalidInputError(f"{options.shared}: no such shared data folder")
     if options.clipart < 0:
         raise InvalidInputError(f"--clipart must be ≥ 0, got {options.clipart}")
-    if (options.real or options.teacher or options.teacher_alpha) and options.shared is None:
+    reads_shared = options.real or options.teacher or options.teacher_alpha or options.easy_alpha
+    if reads_shared and options.shared is None:
         raise InvalidInputError(
-            "--real, --teacher and --teacher-alpha read the shared data folder: give --shared"
+            "--real, --teacher, --teacher-alpha and --easy-alpha read the shared data folder: give --shared"
         )
     if options.clipart or options.wallpapers:
         packages.require_tools()
@@ -143,6 +146,14 @@ def build_training_set(
             folder.foregrounds,
             alpha_teacher,
             progress=wrap_progress(progress, 0.3, 0.4),
+            is_cancelled=is_cancelled,
+        )
+    if options.easy_alpha:
+        assert options.shared is not None
+        folder.provenance += add_easy_alpha(
+            options.shared,
+            folder.foregrounds,
+            progress=wrap_progress(progress, 0.4, 0.5),
             is_cancelled=is_cancelled,
         )
     if options.clipart:
@@ -320,6 +331,12 @@ def add_build_training_set(commands: argparse._SubParsersAction[argparse.Argumen
         help="add the shared real/ photos of people as matting foregrounds, their alpha from this "
         "portrait-matting teacher near the hand mask's edge (installs its weights)",
     )
+    parser.add_argument(
+        "--easy-alpha",
+        action="store_true",
+        help="add the solid subjects of the shared real/ object sets as matting foregrounds, their alpha "
+        "from closed-form matting in a narrow trimap around the hand mask's edge",
+    )
     parser.set_defaults(run=run_build_training_set)
 
 
@@ -333,6 +350,7 @@ def run_build_training_set(args: argparse.Namespace) -> int:
         real=args.real,
         teacher=args.teacher,
         teacher_alpha=args.teacher_alpha,
+        easy_alpha=args.easy_alpha,
     )
     summary = build_training_set(options, progress=_LinePrinter())
     megabytes = summary.size_bytes / 2**20

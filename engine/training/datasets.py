@@ -13,7 +13,8 @@ Items are dicts of float32 CHW tensors in [0, 1]:
 - refinement: image (3), mask (1), coarse (1)
 - matting: image (3), trimap (1; 0 / 0.5 / 1), alpha (1), foreground (3), background (3), and closed_form
   (1) when asked for
-- fusion: input (7) = [foreground photo, soft mask, new background], target (3), alpha (1), foreground (3)
+- fusion: input (7) = [foreground photo's decontaminated colours, soft mask, new background], photo (3),
+  target (3), alpha (1), foreground (3)
 - plate-matting: image (3), plate (3), segmentation (1), alpha (1), trimap (1), foreground (3), background (3)
 - trimap: image (3), trimap (1; the target), weight (1), segmentation (1)
 """
@@ -210,7 +211,10 @@ class _Stage1:
         self.model = copy.deepcopy(model).to("cpu").eval()
 
     def __call__(self, photo: np.ndarray, mask: np.ndarray, background: np.ndarray) -> np.ndarray:
-        x = torch.cat([image_to_tensor(photo), image_to_tensor(mask), image_to_tensor(background)], dim=1)
+        planes = [image_to_tensor(photo), image_to_tensor(mask), image_to_tensor(background)]
+        if getattr(self.model, "in_channels", 7) == 10:  # photo_input: the clean subject is its photo here
+            planes.append(planes[0])
+        x = torch.cat(planes, dim=1)
         padded, size = pad_to_multiple(x)
         with torch.inference_mode():
             composite = self.model(padded)

@@ -5,9 +5,10 @@ an unknown pixel, resized to the crop, jittered, and composited at crop resoluti
 background view, I = αF + (1 − α)B; the trimap is drawn from the true α. Segmentation composes the whole
 subject, scaled and placed at random, onto a background and thresholds α at 0.5, or takes a DUTS-style
 pair. Fusion follows Deep Image Compositing (Zhang et al., WACV 2021): the foreground photo is the subject
-on an old background, the target the subject on a new one; with a stage-1 compositor, the easy-to-hard
-stage replaces the photo by stage 1's composite of the subject onto the old background, a harder,
-realistic input whose target is unchanged.
+on an old background — a real photo's own background for a real subject with a trusted alpha — and the
+target the subject on a new one; with a stage-1 compositor, the easy-to-hard stage replaces a cut-out's
+photo by stage 1's composite of the subject onto the old background, a harder, realistic input whose
+target is unchanged.
 
 Every random choice comes from the ``rng`` passed in, so one generator state gives one item.
 """
@@ -32,6 +33,7 @@ from engine.training.sources import (
     ForegroundSource,
     SegmentationPair,
     SourceCache,
+    extend_colours,
     load_foreground,
     load_pair,
     load_photo,
@@ -42,6 +44,7 @@ Compositor = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 Item = dict[str, np.ndarray]
 PROCEDURAL_BACKGROUND_FRACTION = 0.1
 STAGE1_FRACTION = 0.5
+CLOSED_FORM_MASK_FRACTION = 0.5
 WHOLE_SUBJECT_FRACTION = 0.3
 
 
@@ -61,6 +64,15 @@ class Materials:
         source = self.foregrounds[index % len(self.foregrounds)]
         colour, alpha = self.cache.get(("fg", source, self.max_side), lambda: _load_fg(source, self.max_side))
         return colour, augment.snap_alpha(alpha)
+
+    def real_subject(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """A photo source's photo (H, W, 3), estimated F (H, W, 3) and α (H, W); None for an RGBA cut-out."""
+        source = self.foregrounds[index % len(self.foregrounds)]
+        if source.matte is None:
+            return None
+        key = ("real", source, self.max_side)
+        photo, colour, alpha = self.cache.get(key, lambda: _load_real(source, self.max_side))
+        return photo, colour, augment.snap_alpha(alpha)
 
     def background(self, rng: np.random.Generator) -> np.ndarray:
         """A jittered random background view at the crop size (procedural when there are no photos)."""
@@ -108,24 +120,53 @@ def matting_item(
 def fusion_item(
     materials: Materials, index: int, rng: np.random.Generator, *, stage1: Compositor | None = None
 ) -> Item:
-    """input (H, W, 7) = [foreground photo's decontaminated colours, soft mask, new background], target
-    (H, W, 3), alpha (H, W) and foreground (H, W, 3)."""
-    if rng.random() < WHOLE_SUBJECT_FRACTION:
-        foreground, alpha = placed_subject(materials, index, rng, hard=True)
+    """input (H, W, 7) = [foreground photo's decontaminated colours, soft mask, new background], photo
+    (H, W, 3), target (H, W, 3), alpha (H, W) and foreground (H, W, 3).
+
+    A photo source (a real subject with a trusted alpha) gives its own photo, the subject on its real old
+    background; an RGBA cut-out is composited onto a random old background (or, with ``stage1``, half the
+    time by stage 1: easy-to-hard). The mask is the pipeline's: closed-form matting's alpha in a random
+    trimap (``CLOSED_FORM_MASK_FRACTION`` of the items) or a softened, shifted α.
+    """
+    real = materials.real_subject(index)
+    if real is not None:
+        photo, foreground, alpha = real_view(real, materials.crop, rng)
     else:
-        foreground, alpha = cropped_subject(materials, index, rng, hard=True)
-    old, new = materials.background(rng), materials.background(rng)
-    photo = compose(foreground, alpha, old)
-    if stage1 is not None and rng.random() < STAGE1_FRACTION:
-        # Easy-to-hard: stage 1 puts the easy subject (its true colours) onto the old background; its
-        # composite carries realistic artefacts that stage 2 must learn to see through.
-        photo = np.clip(stage1(foreground, alpha, old), 0.0, 1.0).astype(np.float32)
-    mask = augment.soften_mask(alpha, rng)
+        if rng.random() < WHOLE_SUBJECT_FRACTION:
+            foreground, alpha = placed_subject(materials, index, rng, hard=True)
+        else:
+            foreground, alpha = cropped_subject(materials, index, rng, hard=True)
+        old = materials.background(rng)
+        photo = compose(foreground, alpha, old)
+        if stage1 is not None and rng.random() < STAGE1_FRACTION:
+            # Easy-to-hard: stage 1 puts the easy subject (its true colours) onto the old background; its
+            # composite carries realistic artefacts that stage 2 must learn to see through.
+            photo = np.clip(stage1(foreground, alpha, old), 0.0, 1.0).astype(np.float32)
+    new = materials.background(rng)
+    if rng.random() < CLOSED_FORM_MASK_FRACTION:
+        mask = estimate_alpha(photo, augment.random_trimap(alpha, rng))
+    else:
+        mask = augment.soften_mask(alpha, rng)
     # As in the pipeline, the network gets the photo's colours decontaminated with its (imperfect) mask.
     colours = estimate_foreground(photo, mask)
     target = compose(foreground, alpha, new)
     stacked = np.concatenate([colours, mask[:, :, None], new], axis=2)
-    return {"input": stacked, "target": target, "alpha": alpha, "foreground": foreground}
+    return {"input": stacked, "photo": photo, "target": target, "alpha": alpha, "foreground": foreground}
+
+
+def real_view(
+    subject: tuple[np.ndarray, np.ndarray, np.ndarray], crop: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The photo, F and α of a real subject cut around an unknown pixel, resized to ``crop``, flipped at
+    random (no colour jitter: the photo and F must stay one image)."""
+    photo, foreground, alpha = subject
+    rows, cols = augment.unknown_centred_box(alpha, rng, crop=crop)
+    flip = rng.random() < 0.5
+    views = []
+    for array in (photo[rows, cols], foreground[rows, cols], alpha[rows, cols]):
+        view = augment.resize_square(np.ascontiguousarray(array), crop)
+        views.append(np.ascontiguousarray(view[:, ::-1] if flip else view))
+    return views[0], views[1], augment.snap_alpha(views[2])
 
 
 def segmentation_item(
@@ -234,3 +275,9 @@ def compose(foreground: np.ndarray, alpha: np.ndarray, background: np.ndarray) -
 
 def _load_fg(source: ForegroundSource, max_side: int) -> tuple[np.ndarray, np.ndarray]:
     return load_foreground(source, max_side=max_side)
+
+
+def _load_real(source: ForegroundSource, max_side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    assert source.matte is not None
+    photo, alpha = load_pair(SegmentationPair(source.name, source.image, source.matte), max_side=max_side)
+    return photo, extend_colours(estimate_foreground(photo, alpha), alpha), alpha

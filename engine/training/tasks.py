@@ -57,6 +57,13 @@ MATTING_CONFIG: dict[str, Any] = {
     "refine_width": 16,
     "closed_form_input": True,
 }
+# Fusion: EfficientNet-Lite0 in both streams, and the photo itself beside its decontaminated colours.
+FUSION_CONFIG: dict[str, Any] = {
+    "encoder": "efficientnet-lite0",
+    "decoder_widths": [128, 64, 32, 16, 16],
+    "band": 8,
+    "photo_input": True,
+}
 _EXTRA_CONFIG: dict[str, dict[str, Any]] = {"fusion": {"band": 8}}
 # Networks with a fixed pretrained encoder whose constructor defaults are the shipped config.
 _OWN_CONFIG: dict[str, dict[str, Any]] = {"plate-matting": {}, "trimap": {"in_channels": 4}}
@@ -76,6 +83,8 @@ def model_config(kind: str, override: dict[str, Any] | None = None) -> dict[str,
         return {**PRETRAINED_CONFIG, **override}
     if kind == "matting" and "widths" not in override:
         return {**MATTING_CONFIG, **override}
+    if kind == "fusion" and "widths" not in override:
+        return {**FUSION_CONFIG, **override}
     return {**SHIPPING_CONFIG, **_EXTRA_CONFIG.get(kind, {}), **override}
 
 
@@ -260,7 +269,8 @@ class FusionTask(Task):
         return self
 
     def network_input(self, batch: dict[str, torch.Tensor], in_channels: int) -> torch.Tensor:
-        return batch["input"]
+        # A network with photo_input also sees the photo itself, after the background.
+        return torch.cat([batch["input"], batch["photo"]], dim=1) if in_channels == 10 else batch["input"]
 
     def loss(self, output: Any, batch: dict[str, torch.Tensor]) -> LossValue:
         value: LossValue = self.criterion(output, batch["target"], batch["alpha"])

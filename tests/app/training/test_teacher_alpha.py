@@ -1,5 +1,6 @@
-"""Matting foregrounds of real people from a portrait-matting teacher: where its alpha is kept, which photos
-are left out, and ``build-training-set --teacher-alpha`` end to end on a tiny ONNX teacher."""
+"""Matting foregrounds of real subjects: where a portrait-matting teacher's alpha is kept, which photos are
+left out, ``build-training-set --teacher-alpha`` end to end on a tiny ONNX teacher, and the easy objects
+(``--easy-alpha``) with closed-form alpha."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from app.training.teacher_alpha import BAND_FRACTION, agreed_alpha
+from app.training.teacher_alpha import BAND_FRACTION, agreed_alpha, easy_alpha
 from app.training.training_data import BuildOptions, build_training_set
 from classic.imageio import read_image
 
@@ -73,13 +74,56 @@ def test_build_training_set_adds_the_people_as_soft_edged_foregrounds(
 
     out = tmp_path / "out"
     build_training_set(BuildOptions(out=out, shared=shared, teacher_alpha="modnet"))
-    written = sorted(p.name for p in (out / "foregrounds").iterdir())
-    assert written == ["teacher-alpha-ccp-person__0001.png"]  # 0002's hand mask has no subject
-    cut_out = read_image(out / "foregrounds" / written[0])
-    assert cut_out.alpha is not None
-    fractional = (cut_out.alpha > 0.02) & (cut_out.alpha < 0.98)
-    assert fractional.any() and cut_out.alpha[100, 100] == 1.0 and cut_out.alpha[0, 0] == 0.0
-    assert "1 of 2 photos as foregrounds" in (out / "licences" / "PROVENANCE.md").read_text()
+    # The photo as it came, and its alpha beside it (0002's hand mask has no subject).
+    assert sorted(p.name for p in (out / "foregrounds" / "image").iterdir()) == [
+        "teacher-alpha-ccp-person__0001.png"
+    ]
+    assert (out / "foregrounds" / "image" / "teacher-alpha-ccp-person__0001.png").read_bytes() == (
+        people / "image" / "0001.png"
+    ).read_bytes()
+    alpha = read_image(out / "foregrounds" / "alpha" / "teacher-alpha-ccp-person__0001.png").rgb[:, :, 0]
+    fractional = (alpha > 0.02) & (alpha < 0.98)
+    assert fractional.any() and alpha[100, 100] == 1.0 and alpha[0, 0] == 0.0
+    assert "1 of 2 photos as matting foregrounds" in (out / "licences" / "PROVENANCE.md").read_text()
     assert [f.name for f in find_sources(out).foregrounds] == ["teacher-alpha-ccp-person__0001"]
     item = build_dataset("matting", out, crop=64, val_fraction=0.0)[0]
     assert bool((item["trimap"] == 0.5).any())
+    # Fusion sees the real photo: the subject on its own old background.
+    fusion = build_dataset("fusion", out, crop=64, val_fraction=0.0)[0]
+    assert fusion["photo"].shape == (3, 64, 64)
+
+
+def test_easy_alpha_keeps_solid_subjects_and_leaves_out_fuzzy_ones() -> None:
+    rng = np.random.default_rng(0)
+    ground = rng.uniform(0.0, 0.3, (200, 200, 3)).astype(np.float32)
+    solid = (disc(radius=60.0) >= 0.5).astype(np.float32)
+    crisp = cv2.GaussianBlur(solid, (0, 0), 0.7)
+    photo = crisp[:, :, None] * np.array([0.9, 0.8, 0.2], np.float32) + (1 - crisp[:, :, None]) * ground
+    alpha = easy_alpha(photo, solid)
+    assert alpha is not None
+    assert float(np.abs(alpha - crisp).mean()) < 0.01 and alpha[100, 100] == 1.0 and alpha[0, 0] == 0.0
+    # Fur: a wide, noisy soft edge; closed-form matting's alpha is not trustworthy there.
+    fuzzy = np.clip(cv2.GaussianBlur(solid, (0, 0), 6.0) + rng.normal(0, 0.3, solid.shape), 0, 1)
+    furry = fuzzy[:, :, None] * np.array([0.9, 0.8, 0.2], np.float32) + (1 - fuzzy[:, :, None]) * ground
+    assert easy_alpha(furry.astype(np.float32), solid) is None
+    assert easy_alpha(photo, np.zeros_like(solid)) is None  # no subject
+
+
+def test_build_training_set_adds_easy_objects(tmp_path: Path) -> None:
+    from engine.training.sources import find_sources
+
+    shared = tmp_path / "shared"
+    objects = shared / "real" / "duts-tr"
+    for folder in ("image", "mask"):
+        (objects / folder).mkdir(parents=True)
+    solid = disc() >= 0.5
+    colour = np.where(solid[:, :, None], [40, 200, 230], [90, 30, 20]).astype(np.uint8)
+    cv2.imwrite(str(objects / "image" / "a.png"), cv2.GaussianBlur(colour, (0, 0), 0.7))
+    cv2.imwrite(str(objects / "mask" / "a.png"), solid.astype(np.uint8) * 255)
+    out = tmp_path / "out"
+    build_training_set(BuildOptions(out=out, shared=shared, easy_alpha=True))
+    assert [f.name for f in find_sources(out).foregrounds] == ["easy-alpha-duts-tr__a"]
+    assert (
+        "1 of 1 photos as matting foregrounds with closed-form alpha"
+        in (out / "licences" / "PROVENANCE.md").read_text()
+    )

@@ -77,6 +77,7 @@ class FakeItems(Dataset[dict[str, torch.Tensor]]):
                 "input": np.concatenate(
                     [alpha * foreground + (1 - alpha) * old_background, alpha[None], background]
                 ),
+                "photo": alpha * foreground + (1 - alpha) * old_background,
                 "target": image,
                 "alpha": alpha[None],
                 "foreground": foreground,

@@ -20,7 +20,7 @@ CHANNELS = {
     "segmentation": {"image": 3, "mask": 1, "weight": 1},
     "refinement": {"image": 3, "mask": 1, "weight": 1, "coarse": 1},
     "matting": {"image": 3, "trimap": 1, "alpha": 1, "foreground": 3, "background": 3},
-    "fusion": {"input": 7, "target": 3, "alpha": 1, "foreground": 3},
+    "fusion": {"input": 7, "photo": 3, "target": 3, "alpha": 1, "foreground": 3},
     "plate-matting": {
         "image": 3,
         "plate": 3,
@@ -100,6 +100,24 @@ def test_fusion_target_is_the_subject_on_the_new_background(training_folder: Pat
         # The photo shows the subject on another background than the target's.
         outside = (alpha == 0).expand(3, -1, -1)
         assert not torch.allclose(item["input"][:3][outside], new[outside])
+
+
+def test_fusion_on_real_photos_keeps_their_own_old_background(pairs_folder: Path) -> None:
+    # Photos with mattes are real subjects: the photo itself is the input, its colours estimated for the
+    # target, the old background the one the photo was taken on.
+    dataset = build_dataset("fusion", pairs_folder, crop=CROP, val_fraction=0.0, seed=1)
+    for index in range(len(dataset)):
+        item = dataset[index]
+        alpha, new = item["alpha"], item["input"][4:]
+        assert item["photo"].shape == (3, CROP, CROP)
+        torch.testing.assert_close(
+            item["target"], alpha * item["foreground"] + (1 - alpha) * new, rtol=0, atol=1e-5
+        )
+        # The photo is the subject on its real ground: it recomposes from F, α and that ground.
+        outside = (alpha == 0).expand(3, -1, -1)
+        assert not torch.allclose(item["photo"][outside], new[outside])
+        inside = (alpha == 1).expand(3, -1, -1)
+        torch.testing.assert_close(item["photo"][inside], item["foreground"][inside], rtol=0, atol=2 / 255)
 
 
 @pytest.mark.parametrize("kind", KINDS)

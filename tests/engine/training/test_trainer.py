@@ -122,6 +122,21 @@ def test_the_shipping_cut_out_networks_train_with_their_pretrained_family_encode
     assert [group["initial_lr"] for group in groups] == [pytest.approx(3e-4), pytest.approx(1e-3)]
 
 
+def test_the_shipping_fusion_network_sees_the_photo_with_a_pretrained_encoder_per_stream(
+    tmp_path: Path,
+) -> None:
+    common = {"steps": 2, "validate_every": 2, "pretrained": False}
+    options = _options(tmp_path, "fusion", config=TINY_PRETRAINED, **common)
+    result = train(options, datasets=fake_datasets("fusion"))
+    model, info = load_checkpoint(result.checkpoint)
+    assert info.config["photo_input"] and info.config["encoder"] == "efficientnet-lite0"
+    assert model.in_channels == 10 and result.metrics["psnr_band_alpha_blend"] > 0
+    # Both streams' encoders learn at the encoder's reduced rate.
+    groups = torch.load(tmp_path / "out" / STATE_FILE, weights_only=True)["optimizer"]["param_groups"]
+    assert [group["initial_lr"] for group in groups] == [pytest.approx(3e-4), pytest.approx(1e-3)]
+    assert len(groups[0]["params"]) == len([p for e in model.encoders for p in e.parameters()]) > 0
+
+
 @pytest.mark.skipif(
     find_pretrained("efficientnet-lite0") is None, reason="ImageNet EfficientNet-Lite0 not installed"
 )
