@@ -44,6 +44,8 @@ AUTOMATIC_METHODS = {
     "Matting) and its fusion α = F + U·α_closed-form instead of the mask's band",
     "automatic-matting-network": "no trimap: as automatic, the matting network (correcting closed-form "
     "matting's alpha) in the mask's band",
+    "automatic-fusion": "no trimap: as automatic, composited by the fusion network instead of the alpha "
+    "blend",
     "automatic-u2netp": "no trimap, reference (rembg-style): U²-Net-p mask → trimap → closed-form α → "
     "foreground estimation → alpha blend",
 }
@@ -79,6 +81,8 @@ def predictor(method: str) -> Predict:
             return _automatic("auto", learned_trimap=True)
         if chosen == "matting-network":
             return _automatic("auto", matting="network")
+        if chosen == "fusion":
+            return _automatic("auto", compositing="fusion")
         return _automatic(chosen.removesuffix("-refined"), refined=chosen.endswith("-refined"))
 
     def predict(inputs: Inputs) -> np.ndarray:
@@ -105,17 +109,24 @@ def _fusion() -> Predict:
 
 
 def _automatic(
-    segmentation: str, *, refined: bool = False, learned_trimap: bool = False, matting: str = "closed-form"
+    segmentation: str,
+    *,
+    refined: bool = False,
+    learned_trimap: bool = False,
+    matting: str = "closed-form",
+    compositing: str = "alpha",
 ) -> Predict:
     """The pipeline from the photo and the background alone; ``u2netp``: the reference pipeline, the
     U²-Net-p mask in place of the segmentation stage; ``refined``: with the refinement network;
-    ``learned_trimap``: the trimap from the T-Net; ``matting``: the pipeline's matting method."""
+    ``learned_trimap``: the trimap from the T-Net; ``matting`` and ``compositing``: the pipeline's
+    methods."""
     teacher = load_teacher("u2netp") if segmentation == "u2netp" else None  # absent: refused now
     options = PipelineOptions(
         segmentation="auto" if teacher else segmentation,
         refinement="network" if refined else "none",
         trimap="learned" if learned_trimap else "mask",
         matting=matting,
+        compositing=compositing,
     )
     pipeline = Pipeline(options)
     pipeline.check_networks()

@@ -353,7 +353,7 @@ def test_the_automatic_variants_run_each_network_combination(
     """The rows the default was chosen from: the network alone, seeding GrabCut, and refined."""
     from engine.weights import WEIGHTS_FOLDER
 
-    for kind in ("refinement", "matting"):
+    for kind in ("refinement", "matting", "fusion"):
         (shipped_segmentation.parent / f"{kind}.pt").symlink_to(WEIGHTS_FOLDER / f"{kind}.pt")
     matting_set, backgrounds = make_matting_set(tmp_path / "matting"), make_backgrounds(tmp_path / "bgs")
     compositing_set = tmp_path / "compositing"
@@ -364,6 +364,7 @@ def test_the_automatic_variants_run_each_network_combination(
         "automatic-network-grabcut",
         "automatic-network-refined",
         "automatic-matting-network",
+        "automatic-fusion",
     )
     args = ["evaluate", "compositing", "--data", str(compositing_set), "--out", str(tmp_path / "report")]
     status, _ = run([*args, *(f"--method={method}" for method in methods)], capsys)
@@ -372,3 +373,4 @@ def test_the_automatic_variants_run_each_network_combination(
     report = (tmp_path / "report" / "report.md").read_text()
     assert "the segmentation network's mask refined by the refinement network" in report
     assert "the matting network (correcting closed-form matting's alpha)" in report
+    assert "composited by the fusion network" in report
