@@ -120,7 +120,7 @@ def add_easy_alpha(
     """Write the solid subjects of the object sets of ``shared/real/`` with closed-form alpha from their
     hand mask's trimap into ``foregrounds``; returns the provenance lines."""
     how = (
-        f"with closed-form alpha in a trimap of {EASY_BAND_FRACTION:.0%} of the short side around the hand "
+        f"with closed-form alpha in a trimap of {EASY_BAND_FRACTION:.1%} of the short side around the hand "
         f"mask's edge, kept for solid subjects only (≤ {EASY_FRACTIONAL:.0%} of the band fractional, mean "
         f"|α − mask| ≤ {EASY_DISAGREEMENT} there)"
     )
