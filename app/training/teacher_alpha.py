@@ -7,7 +7,8 @@ Two sources of soft alpha, each kept only where it can be trusted:
   gives soft alpha of people — hair included — but may be wrong anywhere. ``agreed_alpha`` keeps the
   teacher's alpha only in a band around the hand mask's edge and the hand mask elsewhere, and leaves out
   a photo where the two disagree away from the edge (the teacher missed or invented part of the subject,
-  so its band is no more trustworthy).
+  so its band is no more trustworthy). The unlabelled people have no hand mask: with ``--teacher`` the
+  saliency teacher's (U²-Net-p) mask stands in for it, so two independent networks must agree.
 - **Easy objects** (``--easy-alpha``), Deep Image Compositing's easy subjects: closed-form matting inside
   a narrow trimap drawn around the hand mask's edge. ``easy_alpha`` keeps it only for a solid subject —
   a crisp edge (few fractional pixels in the band) that follows the hand mask — where closed-form
@@ -25,15 +26,16 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
 from classic.checks import InvalidInputError
-from classic.imageio import read_image, write_image
+from classic.imageio import READ_EXTENSIONS, read_image, write_image
 from classic.matting import estimate_alpha
 from classic.progress import CancelCallback, ProgressCallback, raise_if_cancelled
-from engine.teacher import MattingTeacher
+from engine.teacher import MattingTeacher, SaliencyTeacher
 from engine.training.sources import MAX_SIDE, check_not_dev_set
 
 PEOPLE_SETS = ("ccp-person",)  # MODNet is a portrait model: only sets of people
@@ -97,21 +99,38 @@ def add_teacher_alpha(
     foregrounds: Path,
     teacher: MattingTeacher,
     *,
+    reference: SaliencyTeacher | None = None,
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> list[str]:
     """Write the photos of every people set of ``shared/real/`` with their agreed alpha into
-    ``foregrounds``; returns the provenance lines. Photos written by an earlier run are kept."""
+    ``foregrounds``; with a ``reference`` teacher, also those of ``shared/unlabelled/``, its mask standing
+    in for the hand mask. Returns the provenance lines. Photos written by an earlier run are kept."""
 
     def alpha_of(image: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         return agreed_alpha(teacher.soft_alpha(image), mask)
 
+    band = f"with {teacher.path.name}'s soft alpha in a band of {BAND_FRACTION:.0%} of the short side around"
+    away = "photos where they disagree away from the edge left out"
+    how = f"{band} the hand mask's edge (the hand mask elsewhere; {away})"
+    sets = [
+        (f"{PREFIX}-{source.name}", source, _labelled(source))
+        for source in _sets(shared / "real", PEOPLE_SETS)
+    ]
+    lines = _add_alpha(sets, foregrounds, alpha_of, how, progress, is_cancelled)
+    if reference is None:
+        return lines
+
+    def reference_mask(image: np.ndarray) -> np.ndarray:
+        return (reference.soft_mask(image) >= 0.5).astype(np.float32)
+
     how = (
-        f"with {teacher.path.name}'s soft alpha in a band of {BAND_FRACTION:.0%} of the short side around "
-        "the hand mask's edge (the hand mask elsewhere; photos where they disagree away from the edge left "
-        "out)"
+        f"{band} {reference.path.name}'s mask's edge ({reference.path.name}'s mask elsewhere: no hand mask; "
+        f"{away})"
     )
-    return _add_alpha(shared, PEOPLE_SETS, foregrounds, alpha_of, (PREFIX, how), progress, is_cancelled)
+    unlabelled = _sets(shared / "unlabelled", PEOPLE_SETS, masked=False)
+    sets = [(f"{PREFIX}-unlabelled-{source.name}", source, _unlabelled(source)) for source in unlabelled]
+    return lines + _add_alpha(sets, foregrounds, alpha_of, how, progress, is_cancelled, reference_mask)
 
 
 def add_easy_alpha(
@@ -124,51 +143,80 @@ def add_easy_alpha(
         f"mask's edge, kept for solid subjects only (≤ {EASY_FRACTIONAL:.0%} of the band fractional, mean "
         f"|α − mask| ≤ {EASY_DISAGREEMENT} there)"
     )
-    prefix = (EASY_PREFIX, how)
-    return _add_alpha(shared, EASY_SETS, foregrounds, easy_alpha, prefix, progress, is_cancelled)
+    sets = [
+        (f"{EASY_PREFIX}-{source.name}", source, _labelled(source))
+        for source in _sets(shared / "real", EASY_SETS)
+    ]
+    return _add_alpha(sets, foregrounds, easy_alpha, how, progress, is_cancelled)
+
+
+class _Photo(NamedTuple):
+    """A photo and its hand mask (None: a reference teacher's mask stands in)."""
+
+    image: Path
+    mask: Path | None
+
+
+def _sets(root: Path, names: tuple[str, ...], *, masked: bool = True) -> list[Path]:
+    """The folders ``root/NAME`` that exist (with a ``mask/`` folder when ``masked``)."""
+    sets = [root / name for name in names if (root / name / "mask" if masked else root / name).is_dir()]
+    for source in sets:
+        check_not_dev_set(source)
+    return sets
+
+
+def _labelled(source: Path) -> list[_Photo]:
+    if not (source / "image").is_dir():
+        return []
+    photos = {p.stem: p for p in (source / "image").iterdir() if p.is_file()}
+    masks = sorted((source / "mask").glob("*.png"))
+    return [_Photo(photos[mask.stem], mask) for mask in masks if mask.stem in photos]
+
+
+def _unlabelled(source: Path) -> list[_Photo]:
+    return [_Photo(p, None) for p in sorted(source.iterdir()) if p.suffix.lower() in READ_EXTENSIONS]
 
 
 def _add_alpha(
-    shared: Path,
-    names: tuple[str, ...],
+    sets: list[tuple[str, Path, list[_Photo]]],
     foregrounds: Path,
     alpha_of: Callable[[np.ndarray, np.ndarray], np.ndarray | None],
-    label: tuple[str, str],
+    how: str,
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
+    reference_mask: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[str]:
-    prefix, how = label
-    sets = [shared / "real" / name for name in names if (shared / "real" / name / "mask").is_dir()]
+    """Write each set's kept photos, named ``PREFIX__STEM``; one provenance line per set."""
     lines = []
-    for index, source in enumerate(sets):
-        check_not_dev_set(source)
-        masks = sorted((source / "mask").glob("*.png"))
+    for index, (prefix, source, photos) in enumerate(sets):
         kept = 0
-        for done, mask_path in enumerate(masks):
+        for done, photo in enumerate(photos):
             raise_if_cancelled(is_cancelled)
-            name = f"{prefix}-{source.name}__{mask_path.stem}"
-            kept += _write_subject(source, mask_path, foregrounds, name, alpha_of)
-            progress((index + done / len(masks)) / len(sets), f"{prefix}: {source.name} {done + 1}")
-        lines.append(f"- {source}: {kept} of {len(masks)} photos as matting foregrounds {how}")
+            name = f"{prefix}__{photo.image.stem}"
+            kept += _write_subject(photo, foregrounds, name, alpha_of, reference_mask)
+            progress((index + done / len(photos)) / len(sets), f"{prefix}: {done + 1}/{len(photos)}")
+        lines.append(f"- {source}: {kept} of {len(photos)} photos as matting foregrounds {how}")
     return lines
 
 
 def _write_subject(
-    source: Path,
-    mask_path: Path,
+    photo: _Photo,
     foregrounds: Path,
     name: str,
     alpha_of: Callable[[np.ndarray, np.ndarray], np.ndarray | None],
+    reference_mask: Callable[[np.ndarray], np.ndarray] | None,
 ) -> int:
-    """1 when the photo of ``mask_path`` and its alpha were written as ``name`` (now or earlier), else 0."""
+    """1 when ``photo`` and its alpha were written as ``name`` (now or earlier), else 0."""
     target = foregrounds / "alpha" / f"{name}.png"
     if target.exists():
         return 1
-    photos = [p for p in (source / "image").glob(f"{mask_path.stem}.*") if p.is_file()]
-    if not photos:
-        return 0
     try:
-        image, mask = read_image(photos[0]).rgb, read_image(mask_path).rgb[:, :, 0]
+        image = read_image(photo.image).rgb
+        if photo.mask is not None:
+            mask = read_image(photo.mask).rgb[:, :, 0]
+        else:
+            assert reference_mask is not None
+            mask = reference_mask(image)
     except InvalidInputError:
         return 0
     if image.shape[:2] != mask.shape or max(mask.shape) > MAX_SIDE:
@@ -179,6 +227,6 @@ def _write_subject(
     (foregrounds / "image").mkdir(parents=True, exist_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     # The photo as it came (no second JPEG encoding); the alpha beside it, written last: it marks done.
-    shutil.copyfile(photos[0], foregrounds / "image" / f"{name}{photos[0].suffix.lower()}")
+    shutil.copyfile(photo.image, foregrounds / "image" / f"{name}{photo.image.suffix.lower()}")
     write_image(target, alpha)
     return 1

@@ -145,6 +145,7 @@ def build_training_set(
             options.shared,
             folder.foregrounds,
             alpha_teacher,
+            reference=teacher,
             progress=wrap_progress(progress, 0.3, 0.4),
             is_cancelled=is_cancelled,
         )
@@ -329,7 +330,8 @@ def add_build_training_set(commands: argparse._SubParsersAction[argparse.Argumen
         "--teacher-alpha",
         choices=MATTING_TEACHERS,
         help="add the shared real/ photos of people as matting foregrounds, their alpha from this "
-        "portrait-matting teacher near the hand mask's edge (installs its weights)",
+        "portrait-matting teacher near the hand mask's edge (installs its weights); with --teacher also "
+        "the unlabelled/ people, that teacher's mask standing in for the hand mask",
     )
     parser.add_argument(
         "--easy-alpha",

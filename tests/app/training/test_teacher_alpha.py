@@ -51,10 +51,10 @@ def test_build_training_set_adds_the_people_as_soft_edged_foregrounds(
     pytest.importorskip("onnx", reason="making a test model needs the onnx package (.[dev])")
     pytest.importorskip("onnxruntime", reason="the teacher needs onnxruntime (.[dev])")
     from app.training import training_data
-    from engine.teacher import MattingTeacher
+    from engine.teacher import MattingTeacher, SaliencyTeacher
     from engine.training.datasets import build_dataset
     from engine.training.sources import find_sources
-    from tests.engine.tiny_onnx import tiny_matting_model
+    from tests.engine.tiny_onnx import tiny_matting_model, tiny_saliency_model
 
     shared = tmp_path / "shared"
     people = shared / "real" / "ccp-person"
@@ -71,10 +71,17 @@ def test_build_training_set_adds_the_people_as_soft_edged_foregrounds(
         cv2.imwrite(str(people / "mask" / f"{stem}.png"), mask.astype(np.uint8) * 255)
     teacher = MattingTeacher(tiny_matting_model(tmp_path / "tiny.onnx"))
     monkeypatch.setattr(training_data, "load_matting_teacher", lambda name, install: teacher)
+    # An unlabelled person: no hand mask, so the saliency teacher's mask (given --teacher) stands in.
+    (shared / "unlabelled" / "ccp-person").mkdir(parents=True)
+    grey = np.round((0.1 + 0.8 * bright) * 255).astype(np.uint8)
+    cv2.imwrite(str(shared / "unlabelled" / "ccp-person" / "u1.png"), np.dstack([grey] * 3))
+    reference = SaliencyTeacher(tiny_saliency_model(tmp_path / "saliency.onnx"))
+    monkeypatch.setattr(training_data, "load_teacher", lambda name, install: reference)
 
     out = tmp_path / "out"
     build_training_set(BuildOptions(out=out, shared=shared, teacher_alpha="modnet"))
-    # The photo as it came, and its alpha beside it (0002's hand mask has no subject).
+    # The photo as it came, and its alpha beside it (0002's hand mask has no subject); without --teacher
+    # the unlabelled photo has nothing to agree with and is not read.
     assert sorted(p.name for p in (out / "foregrounds" / "image").iterdir()) == [
         "teacher-alpha-ccp-person__0001.png"
     ]
@@ -91,6 +98,16 @@ def test_build_training_set_adds_the_people_as_soft_edged_foregrounds(
     # Fusion sees the real photo: the subject on its own old background.
     fusion = build_dataset("fusion", out, crop=64, val_fraction=0.0)[0]
     assert fusion["photo"].shape == (3, 64, 64)
+
+    with_reference = tmp_path / "with-reference"
+    build_training_set(
+        BuildOptions(out=with_reference, shared=shared, teacher_alpha="modnet", teacher="u2netp")
+    )
+    names = sorted(p.stem for p in (with_reference / "foregrounds" / "alpha").iterdir())
+    assert names == ["teacher-alpha-ccp-person__0001", "teacher-alpha-unlabelled-ccp-person__u1"]
+    provenance = (with_reference / "licences" / "PROVENANCE.md").read_text()
+    assert "1 of 1 photos as matting foregrounds with tiny.onnx's soft alpha" in provenance
+    assert "around saliency.onnx's mask's edge" in provenance
 
 
 def test_easy_alpha_keeps_solid_subjects_and_leaves_out_fuzzy_ones() -> None:
