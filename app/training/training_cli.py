@@ -59,6 +59,12 @@ def add_train(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     parser.add_argument("--stage1", help="fusion: a stage-1 fusion checkpoint (easy-to-hard stage 2)")
     parser.add_argument("--vgg16", help="fusion: VGG-16 ImageNet weights for the perceptual loss")
     parser.add_argument(
+        "--perceptual-weight",
+        type=float,
+        default=DEFAULTS.perceptual_weight,
+        help="fusion: the perceptual term's weight (the paper's 0.8)",
+    )
+    parser.add_argument(
         "--no-pretrained",
         action="store_true",
         help="start an EfficientNet-Lite0 encoder from random weights, not ImageNet's (no download)",
@@ -85,6 +91,7 @@ def _options(args: argparse.Namespace) -> TrainOptions:
         workers=args.workers,
         stage1=Path(args.stage1) if args.stage1 else None,
         vgg16=Path(args.vgg16) if args.vgg16 else None,
+        perceptual_weight=args.perceptual_weight,
         pretrained=not args.no_pretrained,
     )
 

@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from classic.checks import InvalidInputError
 from engine.nets import MattingOutput
 from engine.pretrained import find_pretrained
 from engine.training.perceptual import (
@@ -227,25 +228,34 @@ class FusionLoss(nn.Module):
     the ground truth ``(N, 3, H, W)`` and the ground-truth alpha ``(N, 1, H, W)``.
     """
 
-    def __init__(self, vgg16: Path | None = None, efficientnet: Path | None = None) -> None:
+    def __init__(
+        self,
+        vgg16: Path | None = None,
+        efficientnet: Path | None = None,
+        *,
+        weight: float = PERCEPTUAL_WEIGHT,
+    ) -> None:
         super().__init__()
+        if not 0.0 <= weight <= 100.0:
+            raise InvalidInputError(f"the perceptual weight must lie in [0, 100], got {weight}")
+        self.weight = weight
         self.perceptual: PerceptualLoss | None = None
         self.band_weighted = vgg16 is None
         band = f"boundary band ({BAND_RADIUS} px) weighted ×{1 + BAND_WEIGHT:g}"
         if vgg16 is not None:
             self.perceptual = PerceptualLoss(VGG16Features.from_file(vgg16))
-            self.description = f"l1 + {PERCEPTUAL_WEIGHT} × perceptual (VGG-16 relu1_2/2_2/3_3, {vgg16.name})"
+            self.description = f"l1 + {weight:g} × perceptual (VGG-16 relu1_2/2_2/3_3, {vgg16.name})"
         elif efficientnet is not None:
             self.perceptual = PerceptualLoss(EfficientNetFeatures.from_file(efficientnet))
             taps = "/".join(str(block) for block in EFFICIENTNET_TAPS)
             self.description = (
-                f"l1 + {PERCEPTUAL_WEIGHT} × perceptual (ImageNet EfficientNet-Lite0 blocks {taps}, frozen, "
+                f"l1 + {weight:g} × perceptual (ImageNet EfficientNet-Lite0 blocks {taps}, frozen, "
                 f"{efficientnet.name}; each block's L1 relative to the target's mean |feature|), {band}; "
                 "no VGG-16 weights found"
             )
         else:
             self.description = (
-                f"l1 + {PERCEPTUAL_WEIGHT} × (laplacian-pyramid l1, {PYRAMID_LEVELS} levels "
+                f"l1 + {weight:g} × (laplacian-pyramid l1, {PYRAMID_LEVELS} levels "
                 f"+ sobel-gradient l1), {band}; no VGG-16 weights found"
             )
 
@@ -255,17 +265,17 @@ class FusionLoss(nn.Module):
         l1 = weighted_mean((composite - target).abs(), weight)
         if self.perceptual is not None:
             perceptual = self.perceptual(composite, target)
-            total = l1 + PERCEPTUAL_WEIGHT * perceptual
+            total = l1 + self.weight * perceptual
             return LossValue(total, {"l1": l1.detach(), "perceptual": perceptual.detach()})
         pyramid = laplacian_l1(composite, target, weight)
         gradient = gradient_l1(composite, target, weight)
-        total = l1 + PERCEPTUAL_WEIGHT * (pyramid + gradient)
+        total = l1 + self.weight * (pyramid + gradient)
         parts = {"l1": l1.detach(), "pyramid": pyramid.detach(), "gradient": gradient.detach()}
         return LossValue(total, parts)
 
 
-def fusion_loss(vgg16: Path | None = None) -> FusionLoss:
+def fusion_loss(vgg16: Path | None = None, *, weight: float = PERCEPTUAL_WEIGHT) -> FusionLoss:
     """The fusion loss with VGG-16 weights from ``vgg16``, ``$COMPOSITOR_VGG16`` or torch's cache, else the
     installed ImageNet EfficientNet-Lite0 (``engine.pretrained``), else the substitute."""
     found = find_vgg16_weights(vgg16)
-    return FusionLoss(found, None if found else find_pretrained("efficientnet-lite0"))
+    return FusionLoss(found, None if found else find_pretrained("efficientnet-lite0"), weight=weight)

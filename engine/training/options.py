@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from classic.checks import InvalidInputError
 from engine.device import DEVICE_PREFERENCES
+from engine.training.losses import PERCEPTUAL_WEIGHT
 from engine.training.tasks import check_kind
 
 # Ranges of the counting options, and the largest crop and batch: beyond them a run cannot fit in memory
@@ -34,7 +35,8 @@ class TrainOptions:
     then ignored: the saved state has the weights); ``init`` is a checkpoint to fine-tune, whose config
     wins over the task's; ``config`` overrides the task's network config (tiny networks in tests);
     ``stage1`` (fusion) is a trained stage-1 fusion checkpoint, which switches the data to the easy-to-hard
-    stage 2 of Deep Image Compositing; ``vgg16`` is a VGG-16 ImageNet weights file for the perceptual loss;
+    stage 2 of Deep Image Compositing; ``vgg16`` is a VGG-16 ImageNet weights file for the perceptual loss,
+    ``perceptual_weight`` that term's weight (fusion);
     ``pretrained`` starts a pretrained-family encoder (EfficientNet-Lite0) from its ImageNet weights.
     """
 
@@ -56,6 +58,7 @@ class TrainOptions:
     config: dict[str, Any] | None = None
     stage1: Path | None = None
     vgg16: Path | None = None
+    perceptual_weight: float = PERCEPTUAL_WEIGHT
     pretrained: bool = True
 
     def check(self) -> None:
@@ -91,6 +94,9 @@ class TrainOptions:
                 raise InvalidInputError(f"{label} not found: {path}")
         if self.stage1 is not None and self.kind != "fusion":
             raise InvalidInputError("a stage-1 network (--stage1) only applies to fusion training")
+        weight = self.perceptual_weight
+        if not 0.0 <= weight <= 100.0:  # NaN fails too
+            raise InvalidInputError(f"the perceptual weight must lie in [0, 100], got {weight}")
 
 
 def _check_writable_folder(out: Path) -> None:

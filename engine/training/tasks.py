@@ -32,6 +32,7 @@ from classic.checks import InvalidInputError
 from classic.matting import estimate_alpha
 from engine.nets import MattingOutput
 from engine.training.losses import (
+    PERCEPTUAL_WEIGHT,
     FusionLoss,
     LossValue,
     fusion_loss,
@@ -249,15 +250,16 @@ class FusionTask(Task):
     primary = "psnr_band"
     fallback = "psnr"
 
-    def __init__(self, vgg16: Path | None = None) -> None:
+    def __init__(self, vgg16: Path | None = None, perceptual_weight: float = PERCEPTUAL_WEIGHT) -> None:
         self._vgg16 = vgg16
+        self._perceptual_weight = perceptual_weight
         self._criterion: FusionLoss | None = None
 
     @property
     def criterion(self) -> FusionLoss:
         """The fusion loss, built on first use (validation alone never loads VGG-16)."""
         if self._criterion is None:
-            self._criterion = fusion_loss(self._vgg16)
+            self._criterion = fusion_loss(self._vgg16, weight=self._perceptual_weight)
         return self._criterion
 
     @property
@@ -357,11 +359,12 @@ def _edge_trimap(alpha: torch.Tensor) -> np.ndarray:
     return np.where(edge, 0.5, np.round(_image(alpha[0]))).astype(np.float32)
 
 
-def task_for(kind: str, *, vgg16: Path | None = None) -> Task:
-    """The task of network ``kind``; fusion looks for VGG-16 weights at ``vgg16`` (else the usual places)."""
+def task_for(kind: str, *, vgg16: Path | None = None, perceptual_weight: float = PERCEPTUAL_WEIGHT) -> Task:
+    """The task of network ``kind``; fusion looks for VGG-16 weights at ``vgg16`` (else the usual places)
+    and weighs its perceptual term by ``perceptual_weight``."""
     check_kind(kind)
     if kind == "fusion":
-        return FusionTask(vgg16)
+        return FusionTask(vgg16, perceptual_weight)
     tasks: dict[str, type[Task]] = {
         "segmentation": SegmentationTask,
         "refinement": RefinementTask,

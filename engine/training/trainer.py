@@ -94,7 +94,7 @@ class Trainer:
         self.device = self.place.device(choice.device)
         self.device_reason = choice.reason
         self.amp = self.device.type == "cuda"
-        self.task = task_for(options.kind, vgg16=options.vgg16)
+        self.task = task_for(options.kind, vgg16=options.vgg16, perceptual_weight=options.perceptual_weight)
         self._datasets = datasets
         self.model: nn.Module = nn.Module()
         self.model_name = self.task.model_name

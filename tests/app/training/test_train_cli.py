@@ -66,6 +66,7 @@ def test_a_short_run_writes_a_loadable_network_and_a_summary(
         (["--resume"], "nothing to resume"),
         (["--init", "missing.pt"], "--init checkpoint not found"),
         (["--stage1", "missing.pt"], "--stage1 checkpoint not found"),
+        (["--perceptual-weight", "nan"], "the perceptual weight must lie in [0, 100], got nan"),
     ],
 )
 def test_bad_input_is_one_error_line(

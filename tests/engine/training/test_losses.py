@@ -238,5 +238,14 @@ def test_fusion_falls_back_to_efficientnet_features_for_its_perceptual_term(
         float(value.parts["l1"]) + 0.8 * float(value.parts["perceptual"]), rel=1e-5
     )
     assert all(not p.requires_grad for p in loss.perceptual.parameters())
+    # The perceptual term's weight is an option (stated in the description, so in the checkpoint).
+    light = fusion_loss(weight=0.1)
+    lighter = light(near, target, alpha)
+    assert "l1 + 0.1 × perceptual" in light.description
+    assert float(lighter.total) == pytest.approx(
+        float(lighter.parts["l1"]) + 0.1 * float(lighter.parts["perceptual"]), rel=1e-5
+    )
+    with pytest.raises(InvalidInputError, match="perceptual weight"):
+        FusionLoss(weight=-1.0)
     with pytest.raises(InvalidInputError, match="not a readable EfficientNet-Lite0"):
         FusionLoss(efficientnet=tmp_path / "missing.pth")
