@@ -18,7 +18,7 @@ from engine.nets import MattingOutput
 from engine.pretrained import find_pretrained
 from engine.registry import create_model
 from engine.training.state import STATE_FILE
-from engine.training.tasks import KINDS, model_config
+from engine.training.tasks import KINDS, model_config, task_for
 from engine.training.trainer import Trainer, TrainOptions, TrainProgress, train, validate
 from tests.engine.training.fakes import (
     TINY,
@@ -274,6 +274,9 @@ def test_validate_reports_the_input_baselines() -> None:
     fusion = validate(_Echo("fusion"), "fusion", FakeItems("fusion", count=3, split="val"), limit=2)
     assert fusion["psnr_band"] == pytest.approx(fusion["psnr_band_alpha_blend"]) and fusion["items"] == 2.0
     assert fusion["psnr"] > fusion["psnr_band"]
+    # The best checkpoint is the one with the lowest band error over the items (not the mean band PSNR).
+    assert fusion["mse_band"] == pytest.approx(fusion["mse_band_alpha_blend"]) and fusion["mse_band"] > 0
+    assert task_for("fusion").primary == "mse_band" and not task_for("fusion").higher_is_better
 
 
 def test_the_trainer_keeps_its_network_for_inspection(tmp_path: Path) -> None:
