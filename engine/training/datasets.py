@@ -22,6 +22,7 @@ Items are dicts of float32 CHW tensors in [0, 1]:
 from __future__ import annotations
 
 import copy
+import io
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -209,6 +210,17 @@ class _Stage1:
 
     def __init__(self, model: nn.Module) -> None:
         self.model = copy.deepcopy(model).to("cpu").eval()
+
+    def __getstate__(self) -> dict[str, bytes]:
+        # Loader workers get the network as one byte string: pickled as tensors, each would travel as a
+        # shared-memory file descriptor, and two pretrained encoders exceed the process's limit.
+        buffer = io.BytesIO()
+        torch.save(self.model, buffer)
+        return {"model": buffer.getvalue()}
+
+    def __setstate__(self, state: dict[str, bytes]) -> None:
+        # The bytes are this process's own copy of a network it built itself: not untrusted input.
+        self.model = torch.load(io.BytesIO(state["model"]), weights_only=False).eval()
 
     def __call__(self, photo: np.ndarray, mask: np.ndarray, background: np.ndarray) -> np.ndarray:
         planes = [image_to_tensor(photo), image_to_tensor(mask), image_to_tensor(background)]

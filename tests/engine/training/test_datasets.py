@@ -216,6 +216,9 @@ def test_stage1_with_a_tiny_fusion_network(training_folder: Path) -> None:
         assert float(item["input"].min()) >= 0.0 and float(item["input"].max()) <= 1.0
         assert_same(item, again[index])
     assert stage1.training  # the dataset runs its own eval-mode copy, the caller's model is untouched
+    # Loader workers get it pickled as bytes (tensors would each cost a file descriptor), unchanged.
+    copied = pickle.loads(pickle.dumps(dataset))
+    assert_same(copied[0], items[0])
 
 
 def test_bad_arguments_are_refused(training_folder: Path) -> None:
