@@ -83,6 +83,7 @@ SEGMENTATION_DESCRIPTIONS = {
 REFINEMENT_METHODS = ("none", "network")
 MATTING_METHODS = (*CLASSIC_MATTING, "network")
 COMPOSITING_METHODS = (*CLASSIC_COMPOSITING, "fusion")
+_STRIP_ROWS = 256  # rows of the full-size alpha blend computed at a time under the fusion correction
 _CUTOUT_NETWORKS = ("segmentation", "refinement", "trimap", "matting")
 # Where the automatic cut-out's trimap comes from: the (refined) mask's edge band, or the T-Net.
 TRIMAP_METHODS = ("mask", "learned")
@@ -591,12 +592,16 @@ class Pipeline:
         # the photo's RGB: 10 planes).
         stacked = torch.cat([image_to_tensor(array) for array in small], dim=1)
         fused = tensor_to_image(network.run([stacked], progress=progress, is_cancelled=is_cancelled))
-        full_blend = blend_alpha(foreground, alpha, background)
         if size == (width, height):
             return np.clip(fused, 0.0, 1.0)
         correction = fused - blend_alpha(*small[:3])
-        full_blend += resize_to(correction, (width, height), unit_range=False)
-        return np.clip(full_blend, 0.0, 1.0, out=full_blend)
+        # The full-size alpha blend is added strip by strip into the upsampled correction: one full-size
+        # array instead of three (at 24 MP each costs 288 MB of fresh pages).
+        result = resize_to(correction, (width, height), unit_range=False)
+        for top in range(0, height, _STRIP_ROWS):
+            rows = slice(top, top + _STRIP_ROWS)
+            result[rows] += blend_alpha(foreground[rows], alpha[rows], background[rows])
+        return np.clip(result, 0.0, 1.0, out=result)
 
     def _matte_from_mask(
         self, image: np.ndarray, mask: np.ndarray, progress: ProgressCallback, is_cancelled: CancelCallback
