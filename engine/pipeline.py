@@ -62,6 +62,7 @@ from engine.clean_plate import PLATE_MEGAPIXELS, matte_with_plate
 from engine.device import DEVICE_PREFERENCES, DeviceChoice
 from engine.inference import Predictor, Tiling
 from engine.learned_trimap import matte_from_photo
+from engine.nets import PHOTO_INPUT_PLANES
 from engine.networks import Networks, installed_network
 from engine.tensors import image_to_tensor, tensor_to_image
 from engine.weights import installed_weights
@@ -565,7 +566,8 @@ class Pipeline:
         placed = place(cutout.foreground, placement, background.shape)
         alpha = np.clip(place(cutout.alpha, placement, background.shape), 0.0, 1.0)
         # A network with photo_input also sees the photo itself: the old background's colours at the edge.
-        photo = place(foreground_photo, placement, background.shape) if network.in_channels == 10 else None
+        sees_photo = network.in_channels == PHOTO_INPUT_PLANES
+        photo = place(foreground_photo, placement, background.shape) if sees_photo else None
         raise_if_cancelled(is_cancelled)
         result = self._fuse(
             network, (placed, alpha, background, photo), wrap_progress(progress, 0.1, 0.9), is_cancelled

@@ -158,9 +158,10 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
 
     def fusion_composite(inputs: Inputs) -> object:
         # The cut-out is made once per input (the warm-up run), as "composite alpha" times the blend alone.
-        if id(inputs) not in cutouts:
-            cutouts[id(inputs)] = cutout_from_alpha(inputs.photo, inputs.alpha)
-        return network_pipeline().composite(inputs.photo, inputs.background, cutouts[id(inputs)])
+        # The inputs are kept with it: a freed object's id may come back for the next size.
+        if not cutouts or cutouts[0][0] is not inputs:
+            cutouts[:] = [(inputs, cutout_from_alpha(inputs.photo, inputs.alpha))]
+        return network_pipeline().composite(inputs.photo, inputs.background, cutouts[0][1])
 
     def all_networks(inputs: Inputs) -> object:
         run = network_pipeline()
@@ -168,7 +169,7 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
 
     pipeline = Pipeline()
     networks: list[tuple[tempfile.TemporaryDirectory[str], Pipeline]] = []
-    cutouts: dict[int, Cutout] = {}
+    cutouts: list[tuple[Inputs, Cutout]] = []
     return {
         "automatic cut-out": lambda i: pipeline.cut_out(i.photo),
         "segmentation network": network("segmentation", probability, lambda i: [i.photo]),

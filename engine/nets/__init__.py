@@ -8,13 +8,14 @@ Build them by name with ``engine.registry.create_model``.
 from __future__ import annotations
 
 from engine.nets.base import Network
-from engine.nets.fusion import FusionLayers, FusionNet, SingleStreamFusionNet
+from engine.nets.fusion import PHOTO_INPUT_PLANES, FusionLayers, FusionNet, SingleStreamFusionNet
 from engine.nets.matting import MattingNet, MattingOutput
 from engine.nets.plate_matting import PlateMattingNet
 from engine.nets.segmentation import RefinementNet, SegmentationNet
 from engine.nets.trimap import TrimapNet
 
 __all__ = [
+    "PHOTO_INPUT_PLANES",
     "FusionLayers",
     "FusionNet",
     "MattingNet",

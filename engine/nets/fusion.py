@@ -47,6 +47,8 @@ from engine.nets.segmentation import build_encoder, encoder_config
 FOREGROUND_CHANNELS = 4  # RGB + soft mask
 BACKGROUND_CHANNELS = 3
 PHOTO_CHANNELS = 3  # with photo_input: the photo itself, after the background
+PLANES = FOREGROUND_CHANNELS + BACKGROUND_CHANNELS
+PHOTO_INPUT_PLANES = PLANES + PHOTO_CHANNELS  # the input of a network with photo_input
 _MASK_EPS = 0.001  # a hard mask's logit is ±6.9: 0.1 % of the other layer shows through
 
 
@@ -81,8 +83,7 @@ class _FusionNetwork(Network):
             "band": check_positive("band", band),
             "photo_input": photo_input,
         }
-        channels = FOREGROUND_CHANNELS + BACKGROUND_CHANNELS + (PHOTO_CHANNELS if photo_input else 0)
-        super().__init__(channels, config)
+        super().__init__(PHOTO_INPUT_PLANES if photo_input else PLANES, config)
         encoders = [build_encoder(planes, config) for planes in streams]
         self.encoders = nn.ModuleList(encoders)
         skips = [[planes, *encoder.out_channels] for planes, encoder in zip(streams, encoders, strict=True)]
@@ -162,7 +163,7 @@ class SingleStreamFusionNet(_FusionNetwork):
         encoder: str = "mobilenet",
         photo_input: bool = False,
     ) -> None:
-        streams = (FOREGROUND_CHANNELS + BACKGROUND_CHANNELS + (PHOTO_CHANNELS if photo_input else 0),)
+        streams = (PHOTO_INPUT_PLANES if photo_input else PLANES,)
         super().__init__(streams, widths, depths, decoder_widths, expansion, band, encoder, photo_input)
 
     def _streams(self, x: torch.Tensor) -> list[torch.Tensor]:

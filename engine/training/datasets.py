@@ -35,6 +35,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from classic.checks import InvalidInputError
+from engine.nets import PHOTO_INPUT_PLANES
 from engine.tensors import crop_to, image_to_tensor, pad_to_multiple, tensor_to_image
 from engine.training import items, plate_items
 from engine.training.sources import (
@@ -224,7 +225,7 @@ class _Stage1:
 
     def __call__(self, photo: np.ndarray, mask: np.ndarray, background: np.ndarray) -> np.ndarray:
         planes = [image_to_tensor(photo), image_to_tensor(mask), image_to_tensor(background)]
-        if getattr(self.model, "in_channels", 7) == 10:  # photo_input: the clean subject is its photo here
+        if getattr(self.model, "in_channels", 0) == PHOTO_INPUT_PLANES:  # the clean subject is its photo here
             planes.append(planes[0])
         x = torch.cat(planes, dim=1)
         padded, size = pad_to_multiple(x)

@@ -33,10 +33,10 @@ from engine.training.sources import (
     ForegroundSource,
     SegmentationPair,
     SourceCache,
-    extend_colours,
     load_foreground,
     load_pair,
     load_photo,
+    load_real_subject,
 )
 
 # (photo (H, W, 3), soft mask (H, W), new background (H, W, 3)) -> composite (H, W, 3)
@@ -71,7 +71,7 @@ class Materials:
         if source.matte is None:
             return None
         key = ("real", source, self.max_side)
-        photo, colour, alpha = self.cache.get(key, lambda: _load_real(source, self.max_side))
+        photo, colour, alpha = self.cache.get(key, lambda: load_real_subject(source, max_side=self.max_side))
         return photo, colour, augment.snap_alpha(alpha)
 
     def background(self, rng: np.random.Generator) -> np.ndarray:
@@ -275,9 +275,3 @@ def compose(foreground: np.ndarray, alpha: np.ndarray, background: np.ndarray) -
 
 def _load_fg(source: ForegroundSource, max_side: int) -> tuple[np.ndarray, np.ndarray]:
     return load_foreground(source, max_side=max_side)
-
-
-def _load_real(source: ForegroundSource, max_side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    assert source.matte is not None
-    photo, alpha = load_pair(SegmentationPair(source.name, source.image, source.matte), max_side=max_side)
-    return photo, extend_colours(estimate_foreground(photo, alpha), alpha), alpha

@@ -261,14 +261,14 @@ class FusionLoss(nn.Module):
 
     def forward(self, composite: torch.Tensor, target: torch.Tensor, alpha: torch.Tensor) -> LossValue:
         composite, target = composite.float(), target.float()
-        weight = 1.0 + BAND_WEIGHT * boundary_band(alpha) if self.band_weighted else torch.ones_like(alpha)
-        l1 = weighted_mean((composite - target).abs(), weight)
+        pixels = 1.0 + BAND_WEIGHT * boundary_band(alpha) if self.band_weighted else torch.ones_like(alpha)
+        l1 = weighted_mean((composite - target).abs(), pixels)
         if self.perceptual is not None:
             perceptual = self.perceptual(composite, target)
             total = l1 + self.weight * perceptual
             return LossValue(total, {"l1": l1.detach(), "perceptual": perceptual.detach()})
-        pyramid = laplacian_l1(composite, target, weight)
-        gradient = gradient_l1(composite, target, weight)
+        pyramid = laplacian_l1(composite, target, pixels)
+        gradient = gradient_l1(composite, target, pixels)
         total = l1 + self.weight * (pyramid + gradient)
         parts = {"l1": l1.detach(), "pyramid": pyramid.detach(), "gradient": gradient.detach()}
         return LossValue(total, parts)

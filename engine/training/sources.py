@@ -202,15 +202,25 @@ def load_foreground(source: ForegroundSource, *, max_side: int = MAX_SIDE) -> tu
     plausible colour there); for a photo it is first estimated from the photo and matte
     (``classic.foreground``).
     """
-    if source.matte is None:
-        rgba = _decode(source.image)
-        if rgba.shape[2] != 4:
-            raise InvalidInputError(f"{source.image}: an RGBA foreground has no alpha channel")
-        rgb, alpha = fit_rgba(rgba[:, :, :3], rgba[:, :, 3], max_side)
-    else:
-        photo, alpha = load_pair(SegmentationPair(source.name, source.image, source.matte), max_side=max_side)
-        rgb = estimate_foreground(photo, alpha)
+    if source.matte is not None:
+        _, colours, alpha = load_real_subject(source, max_side=max_side)
+        return colours, alpha
+    rgba = _decode(source.image)
+    if rgba.shape[2] != 4:
+        raise InvalidInputError(f"{source.image}: an RGBA foreground has no alpha channel")
+    rgb, alpha = fit_rgba(rgba[:, :, :3], rgba[:, :, 3], max_side)
     return extend_colours(rgb, alpha), alpha
+
+
+def load_real_subject(
+    source: ForegroundSource, *, max_side: int = MAX_SIDE
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A photo source's photo (H, W, 3), its foreground colours F estimated from the photo and matte and
+    extended as ``load_foreground``'s, and α (H, W); float32 in [0, 1], long side ≤ ``max_side``."""
+    if source.matte is None:
+        raise InvalidInputError(f"{source.image}: an RGBA cut-out has no photo of its own")
+    photo, alpha = load_pair(SegmentationPair(source.name, source.image, source.matte), max_side=max_side)
+    return photo, extend_colours(estimate_foreground(photo, alpha), alpha), alpha
 
 
 def fit_rgba(rgb: np.ndarray, alpha: np.ndarray, max_side: int) -> tuple[np.ndarray, np.ndarray]:

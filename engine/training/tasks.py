@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from classic import metrics
 from classic.checks import InvalidInputError
 from classic.matting import estimate_alpha
-from engine.nets import MattingOutput
+from engine.nets import PHOTO_INPUT_PLANES, MattingOutput
 from engine.training.losses import (
     PERCEPTUAL_WEIGHT,
     FusionLoss,
@@ -277,7 +277,9 @@ class FusionTask(Task):
 
     def network_input(self, batch: dict[str, torch.Tensor], in_channels: int) -> torch.Tensor:
         # A network with photo_input also sees the photo itself, after the background.
-        return torch.cat([batch["input"], batch["photo"]], dim=1) if in_channels == 10 else batch["input"]
+        if in_channels == PHOTO_INPUT_PLANES:
+            return torch.cat([batch["input"], batch["photo"]], dim=1)
+        return batch["input"]
 
     def loss(self, output: Any, batch: dict[str, torch.Tensor]) -> LossValue:
         value: LossValue = self.criterion(output, batch["target"], batch["alpha"])
