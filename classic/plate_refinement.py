@@ -18,13 +18,17 @@ extra constraints, the estimate enters as a data term weighted by that reliabili
 and F comes from the current alpha (``classic.foreground``), alternating a few times, as Bayesian
 matting alternates α and the colours (Chuang et al. 2001). Only the unknown pixels are unknowns of the
 linear system (L's rows for them, the known ones moved to the right-hand side), solved by conjugate
-gradients with an incomplete-Cholesky preconditioner (pymatting's).
+gradients with an incomplete-Cholesky preconditioner (pymatting's). The preconditioner is factored once,
+from the first round's system, and serves every round: only the data term's diagonal changes between
+rounds, and refactoring cost three times what the extra CG iterations do (on a dev photo with 140,000
+unknowns: 4.7 s for the refinement with a factor per round, 1.7 s with one, the alphas equal to 1e-4).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -33,11 +37,15 @@ import scipy.sparse as sp
 from classic.checks import check_image, check_matte, check_same_size, check_trimap
 from classic.foreground import estimate_foreground
 from classic.progress import CancelCallback, never_cancelled, raise_if_cancelled
+from classic.tiles import bounding_box
 
 PLATE_WEIGHT = 0.3  # κ: the data term against the Laplacian (chosen on the training composites' scale)
 ITERATIONS = 3  # on the clean-plate dev set: SAD 5.10 with 2, 4.73 with 3, 4.66 with 4 (no trimap)
 _AGREE = 0.04  # |photo − plate| below which a pixel the first alpha calls background is sure of it
 _MIN_CONTRAST = 1e-4  # ‖F − B‖² below which the estimate α̂ is left out (weight ~0 there anyway)
+_DISCARD = 1e-3  # the incomplete Cholesky factor's drop threshold: half the factor of pymatting's 1e-4
+_CONTEXT = 2  # pixels around the unknown band whose Laplacian rows the band's own rows need (3×3 windows)
+_TOLERANCE = 1e-5  # CG's relative residual: alphas within 1e-3 of a 1e-7 solve, a third fewer iterations
 
 
 def refine_with_plate(
@@ -55,7 +63,7 @@ def refine_with_plate(
 
     Known pixels take the trimap's values. All arrays share the photo's size.
     """
-    from pymatting import cf_laplacian, cg
+    from pymatting import cg
 
     check_image("image", image)
     check_image("background", background)
@@ -63,41 +71,65 @@ def refine_with_plate(
     check_matte("alpha", alpha)
     for name, array in (("background", background), ("trimap", trimap), ("alpha", alpha)):
         check_same_size("image", image, name, array)
-    unknown = (trimap == 0.5).ravel()
     result = np.where(trimap == 0.5, alpha, trimap).astype(np.float32)
-    if not unknown.any():
+    box = bounding_box(trimap == 0.5, _CONTEXT)
+    if box is None:
         return result
+    # The linear system needs only the band's bounding box; the foreground colours are estimated on the
+    # whole photo (cropped, the estimate changes near the crop's edge: SAD +1.5 % on the dev set).
+    system = _band_system(image[box], trimap[box])
+    plate = background[box].astype(np.float64)
+    photo = image[box].astype(np.float64)
+    band = trimap[box] == 0.5
+    unknown = band.ravel()
+    preconditioner = None
+    for _ in range(iterations):
+        raise_if_cancelled(is_cancelled)
+        colours = estimate_foreground(image, result, is_cancelled=is_cancelled)[box].astype(np.float64)
+        difference = colours - plate
+        contrast = (difference * difference).sum(axis=2)
+        estimate = ((photo - plate) * difference).sum(axis=2) / np.maximum(contrast, _MIN_CONTRAST)
+        data = weight * contrast.ravel()[unknown]
+        matrix = (system.inner + sp.diags(data)).tocsc()
+        if preconditioner is None:
+            preconditioner = _preconditioner(matrix)
+        crop = result[box]
+        solved = cg(
+            matrix,
+            system.outer + data * np.clip(estimate, 0.0, 1.0).ravel()[unknown],
+            x0=crop[band].astype(np.float64),
+            M=preconditioner,
+            rtol=_TOLERANCE,
+        )
+        crop[band] = np.clip(solved, 0.0, 1.0)
+    return result
+
+
+@dataclass(frozen=True)
+class _BandSystem:
+    """Closed-form matting's equations for a trimap's unknown pixels: ``inner`` the Laplacian's block
+    among them, ``outer`` the right-hand side the known pixels contribute."""
+
+    inner: sp.csc_matrix
+    outer: np.ndarray
+
+
+def _band_system(image: np.ndarray, trimap: np.ndarray) -> _BandSystem:
+    from pymatting import cf_laplacian
+
+    unknown = (trimap == 0.5).ravel()
     laplacian = cf_laplacian(image.astype(np.float64)).tocsr()
     rows = laplacian[np.flatnonzero(unknown)]
     inner = rows[:, np.flatnonzero(unknown)].tocsc()
     outer = -(rows[:, np.flatnonzero(~unknown)] @ trimap.ravel()[~unknown].astype(np.float64))
-    plate = background.astype(np.float64)
-    for _ in range(iterations):
-        raise_if_cancelled(is_cancelled)
-        colours = estimate_foreground(image, result, is_cancelled=is_cancelled).astype(np.float64)
-        difference = colours - plate
-        contrast = (difference * difference).sum(axis=2)
-        estimate = (image.astype(np.float64) - plate) * difference
-        estimate = np.clip(estimate.sum(axis=2) / np.maximum(contrast, _MIN_CONTRAST), 0.0, 1.0)
-        data = weight * contrast.ravel()[unknown]
-        system = (inner + sp.diags(data)).tocsc()
-        solved = cg(
-            system,
-            outer + data * estimate.ravel()[unknown],
-            x0=result.ravel()[unknown].astype(np.float64),
-            M=_preconditioner(system),
-        )
-        flat = result.ravel()
-        flat[unknown] = np.clip(solved, 0.0, 1.0)
-        result = flat.reshape(trimap.shape)
-    return result
+    return _BandSystem(inner, outer)
 
 
 def _preconditioner(matrix: sp.csc_matrix) -> object:
     from pymatting import ichol
 
     with contextlib.redirect_stdout(io.StringIO()):  # pymatting prints its diagonal-shift retries
-        return ichol(matrix)
+        return ichol(matrix, discard_threshold=_DISCARD)
 
 
 def plate_trimap(image: np.ndarray, background: np.ndarray, alpha: np.ndarray) -> np.ndarray:

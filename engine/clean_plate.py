@@ -42,6 +42,7 @@ def matte_with_plate(
     *,
     megapixels: float = PLATE_MEGAPIXELS,
     segmentation_nearest: bool = False,
+    small: np.ndarray | None = None,
     trimap: np.ndarray | None = None,
     refine: bool = True,
     progress: ProgressCallback = no_progress,
@@ -50,11 +51,13 @@ def matte_with_plate(
     """Alpha (H, W) float32 in [0, 1] of ``image``'s subject.
 
     ``segmentation`` (H, W) in [0, 1] is the soft segmentation, a trimap (``segmentation_nearest``) or
-    0.5 everywhere for none. With ``refine`` the network's alpha is refined by closed-form matting with
-    the aligned plate as a data term (``classic.plate_refinement``) inside ``trimap`` (H, W), or inside
-    a trimap drawn from the network's alpha and the plate when None.
+    0.5 everywhere for none. ``small``, ``image`` already brought to the working resolution
+    (``downscale`` to ``megapixels``) when the caller has it, spares doing it again. With ``refine`` the
+    network's alpha is refined by closed-form matting with the aligned plate as a data term
+    (``classic.plate_refinement``) inside ``trimap`` (H, W), or inside a trimap drawn from the network's
+    alpha and the plate when None.
     """
-    small = downscale(image, megapixels)
+    small = downscale(image, megapixels) if small is None else small
     progress(0.0, "Aligning the clean plate")
     alignment = align_plate(small, plate_at_scale(plate, image, small), is_cancelled=is_cancelled)
     small_size = (small.shape[1], small.shape[0])

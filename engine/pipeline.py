@@ -357,8 +357,8 @@ class Pipeline:
             check_same_size("image", image, "trimap", trimap)
         network = self._network("plate-matting", progress)
         segmentation = trimap
+        small = downscale(image, PLATE_MEGAPIXELS)
         if segmentation is None:
-            small = downscale(image, PLATE_MEGAPIXELS)
             segmentation = np.full(small.shape[:2], 0.5, np.float32)  # no segmentation network: no hint
             if self._has_weights("segmentation"):
                 segmentation = self.subject_probability(
@@ -370,6 +370,7 @@ class Pipeline:
             plate,
             segmentation,
             segmentation_nearest=trimap is not None,
+            small=small,
             trimap=trimap,
             refine=refine,
             progress=wrap_progress(progress, 0.2, 1.0),
