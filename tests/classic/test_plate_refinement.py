@@ -69,3 +69,16 @@ def test_the_plate_trimap_ignores_texture_a_fraction_of_a_pixel_off() -> None:
     )
     first = np.zeros((90, 120), np.float32)
     assert np.mean(plate_trimap(texture, plate, first)[5:-5, 5:-5] == 0.0) > 0.95
+
+
+def test_with_no_weight_on_the_plate_it_is_closed_form_matting_even_in_a_corner_of_a_large_photo() -> None:
+    # The solve covers only the band's bounding box: its equations there must be the whole photo's.
+    photo, background, alpha = strands_scene()
+    trimap = band_trimap(alpha)
+    large_photo = np.pad(photo, ((0, 70), (40, 60), (0, 0)), mode="reflect")
+    large_plate = np.pad(background, ((0, 70), (40, 60), (0, 0)), mode="reflect")
+    large_trimap = np.pad(trimap, ((0, 70), (40, 60)), constant_values=0.0)
+    plain = estimate_alpha(large_photo, large_trimap, method="closed-form")
+    start = np.full_like(large_trimap, 0.5)
+    refined = refine_with_plate(large_photo, large_plate, large_trimap, start, weight=0.0, iterations=1)
+    np.testing.assert_allclose(refined, plain, atol=2e-3)
