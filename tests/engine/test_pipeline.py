@@ -20,6 +20,7 @@ from classic.grabcut import Rect
 from classic.matting import estimate_alpha
 from classic.pipeline import CutoutOptions, cut_out
 from classic.progress import Cancelled
+from classic.resize import downscale, guided_upsample, resize_to
 from engine import device as device_module
 from engine import networks as networks_module
 from engine.checkpoint import save_checkpoint
@@ -331,15 +332,31 @@ def test_an_untrained_hint_correcting_matting_network_mattes_as_closed_form(tmp_
     expected = estimate_alpha(photo, trimap)
     unknown = trimap == 0.5
     assert unknown.any()
-    # At the working resolution, and above it (0.002 MP < 60 x 80 px): closed-form at full size plus the
-    # network's correction, which is none.
-    for megapixels in (0.5, 0.002):
-        options = PipelineOptions(
-            matting="network", matting_megapixels=megapixels, weights_folder=tmp_path, device="cpu"
-        )
-        alpha = Pipeline(options).matte(photo, trimap)
-        np.testing.assert_allclose(alpha[unknown], expected[unknown], atol=1e-5)
-        np.testing.assert_array_equal(alpha[~unknown], trimap[~unknown])
+    options = PipelineOptions(matting="network", weights_folder=tmp_path, device="cpu")
+    alpha = Pipeline(options).matte(photo, trimap)
+    np.testing.assert_allclose(alpha[unknown], expected[unknown], atol=1e-5)
+    np.testing.assert_array_equal(alpha[~unknown], trimap[~unknown])
+
+
+def test_network_matting_above_the_working_resolution_is_guided_upsampled(tmp_path: Path) -> None:
+    # Above the working resolution (0.002 MP < 60 x 80 px) the network and the closed-form hint it
+    # corrects run on the photo scaled down, and the alpha returns by guided upsampling.
+    config = {"encoder": "efficientnet-lite0", "decoder_widths": [8, 8, 8, 8, 8], "closed_form_input": True}
+    model = create_model("matting", **config)
+    save_checkpoint(tmp_path / "matting.pt", model, name="matting", trained_on="nothing", metrics={})
+    photo = disc_photo()
+    trimap = cut_out(photo).trimap
+    options = PipelineOptions(
+        matting="network", matting_megapixels=0.002, weights_folder=tmp_path, device="cpu"
+    )
+    small = downscale(photo, 0.002)
+    size = (small.shape[1], small.shape[0])
+    small_alpha = estimate_alpha(small, resize_to(trimap, size, nearest=True))
+    expected = guided_upsample(small_alpha, small, photo, radius=2, epsilon=1e-5)
+    alpha = Pipeline(options).matte(photo, trimap)
+    unknown = trimap == 0.5
+    np.testing.assert_allclose(alpha[unknown], np.clip(expected, 0.0, 1.0)[unknown], atol=1e-5)
+    np.testing.assert_array_equal(alpha[~unknown], trimap[~unknown])
 
 
 # --- the command line -------------------------------------------------------------------------------------
