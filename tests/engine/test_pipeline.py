@@ -321,19 +321,25 @@ def test_a_fusion_network_that_sees_the_photo_gets_it_placed_beside_the_blend(
     np.testing.assert_allclose(planes[0, 7:].permute(1, 2, 0).numpy()[:60, :80], photo, atol=1e-6)
 
 
-def test_an_untrained_hint_correcting_matting_network_mattes_as_closed_form(tmp_path: Path) -> None:
-    # The shipped matting network's shape corrects closed-form matting's alpha; untrained it corrects
-    # nothing, so the pipeline's network matting gives closed-form's alpha in the unknown band.
+def untrained_hint_corrector(folder: Path, megapixels: float = 0.5) -> Pipeline:
+    """A pipeline matting with an untrained network of the shipped matting network's shape, which
+    corrects closed-form matting's alpha and, untrained, corrects nothing."""
     config = {"encoder": "efficientnet-lite0", "decoder_widths": [8, 8, 8, 8, 8], "closed_form_input": True}
     model = create_model("matting", **config)
-    save_checkpoint(tmp_path / "matting.pt", model, name="matting", trained_on="nothing", metrics={})
+    save_checkpoint(folder / "matting.pt", model, name="matting", trained_on="nothing", metrics={})
+    options = PipelineOptions(
+        matting="network", matting_megapixels=megapixels, weights_folder=folder, device="cpu"
+    )
+    return Pipeline(options)
+
+
+def test_an_untrained_hint_correcting_matting_network_mattes_as_closed_form(tmp_path: Path) -> None:
     photo = disc_photo()
     trimap = cut_out(photo).trimap
     expected = estimate_alpha(photo, trimap)
     unknown = trimap == 0.5
     assert unknown.any()
-    options = PipelineOptions(matting="network", weights_folder=tmp_path, device="cpu")
-    alpha = Pipeline(options).matte(photo, trimap)
+    alpha = untrained_hint_corrector(tmp_path).matte(photo, trimap)
     np.testing.assert_allclose(alpha[unknown], expected[unknown], atol=1e-5)
     np.testing.assert_array_equal(alpha[~unknown], trimap[~unknown])
 
@@ -341,21 +347,15 @@ def test_an_untrained_hint_correcting_matting_network_mattes_as_closed_form(tmp_
 def test_network_matting_above_the_working_resolution_is_guided_upsampled(tmp_path: Path) -> None:
     # Above the working resolution (0.002 MP < 60 x 80 px) the network and the closed-form hint it
     # corrects run on the photo scaled down, and the alpha returns by guided upsampling.
-    config = {"encoder": "efficientnet-lite0", "decoder_widths": [8, 8, 8, 8, 8], "closed_form_input": True}
-    model = create_model("matting", **config)
-    save_checkpoint(tmp_path / "matting.pt", model, name="matting", trained_on="nothing", metrics={})
     photo = disc_photo()
     trimap = cut_out(photo).trimap
-    options = PipelineOptions(
-        matting="network", matting_megapixels=0.002, weights_folder=tmp_path, device="cpu"
-    )
     small = downscale(photo, 0.002)
     size = (small.shape[1], small.shape[0])
     small_alpha = estimate_alpha(small, resize_to(trimap, size, nearest=True))
-    expected = guided_upsample(small_alpha, small, photo, radius=2, epsilon=1e-5)
-    alpha = Pipeline(options).matte(photo, trimap)
+    expected = np.clip(guided_upsample(small_alpha, small, photo, radius=2, epsilon=1e-5), 0.0, 1.0)
+    alpha = untrained_hint_corrector(tmp_path, megapixels=0.002).matte(photo, trimap)
     unknown = trimap == 0.5
-    np.testing.assert_allclose(alpha[unknown], np.clip(expected, 0.0, 1.0)[unknown], atol=1e-5)
+    np.testing.assert_allclose(alpha[unknown], expected[unknown], atol=1e-5)
     np.testing.assert_array_equal(alpha[~unknown], trimap[~unknown])
 
 
