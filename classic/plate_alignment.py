@@ -60,7 +60,9 @@ _MIN_MATCHES = 12  # RANSAC inliers a feature warp needs
 _DARK, _BRIGHT = 0.02, 0.98  # pixels outside these carry no exposure information (log noise, clipping)
 _FIT_PIXELS = 20000  # pixels the exposure fit samples: plenty for 6 parameters, and cheap
 _MARGIN = 2  # pixels the background mask shrinks by, against the warp's remaining error
-_ECC_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-6)  # 1e-8: 0.003 px apart, 15 % slower
+# ECC's stop: on the clean-plate dev set, 1e-8 and 100 iterations moved the warps by 0.003 px at most and
+# took 15 % longer.
+_ECC_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-6)
 
 
 class PlateAlignmentError(InvalidInputError):
