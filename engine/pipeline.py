@@ -13,8 +13,8 @@ stages follow Deep Image Compositing (Zhang et al. 2021):
 - **refinement** runs twice on the whole photo, as the paper: at 320×320 on the photo and the raw mask,
   then at 640×640 on the photo and the first result upsampled; the refined mask (soft, in [0, 1]) comes
   back to full size by guided upsampling;
-- **matting** runs on the photo and the trimap at ``matting_megapixels`` (in tiles when larger than a
-  tile) and the alpha comes back by guided upsampling, like the classic matting;
+- **matting** runs on the photo and the trimap at ``matting_megapixels`` (in tiles when larger than
+  four tiles) and the alpha comes back by guided upsampling, like the classic matting;
 - **fusion** runs at a working resolution whose longest side is ``fusion_size`` (768, the paper's test
   size). To reach the background's full size it adds, to the full-resolution alpha blend, the network's
   *correction* to the alpha blend made at working resolution, upsampled bilinearly:
@@ -625,16 +625,22 @@ class Pipeline:
         extra = [trimap]
         if network.in_channels == 5:  # a matting network that corrects closed-form matting's alpha
             extra.append(estimate_alpha(image, trimap, method="closed-form", is_cancelled=is_cancelled))
-        tile = self.options.tiling.tile
         alpha = network.predict_matte(
             image,
             extra=extra,
             extra_nearest=True,
-            tile=tile if max(image.shape[:2]) > tile else None,
+            tile=self._matting_tile(image),
             progress=progress,
             is_cancelled=is_cancelled,
         )
         return _known_from_trimap(alpha, trimap)
+
+    def _matting_tile(self, image: np.ndarray) -> int | None:
+        """None (one pass) up to four tiles' pixels, tiles above (a working resolution set high, where
+        one pass could exhaust the memory). A 0.5 MP photo in 512-pixel tiles with their overlap runs as
+        four, twice its pixels: one pass takes 0.50 s against 0.82 s (1 MP benchmark input)."""
+        tile = self.options.tiling.tile
+        return None if image.shape[0] * image.shape[1] <= 4 * tile * tile else tile
 
     def _has_weights(self, kind: str) -> bool:
         return installed_weights(kind, folder=self.options.weights_folder) is not None

@@ -175,7 +175,7 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
         "segmentation network": network("segmentation", probability, lambda i: [i.photo]),
         "refinement network": network("refinement", probability, lambda i: [i.photo, i.mask]),
         # The forward pass alone (its hint plane: the true alpha stands in for closed-form's), and as the
-        # pipeline runs it: closed-form at full size, the network's correction at 0.5 MP brought up.
+        # pipeline runs it: closed-form's hint and the network at 0.5 MP, the alpha guided-upsampled.
         "matting network": network("matting", refined_alpha, lambda i: [i.photo, i.trimap, i.alpha]),
         "network matting": lambda i: network_pipeline().matte(i.photo, i.trimap),
         # The shipped fusion network also sees the photo; as the pipeline runs it: at 768 px on the long

@@ -24,7 +24,7 @@ from classic.resize import downscale, guided_upsample, resize_to
 from engine import device as device_module
 from engine import networks as networks_module
 from engine.checkpoint import save_checkpoint
-from engine.inference import Predictor, as_is
+from engine.inference import Predictor, Tiling, as_is
 from engine.pipeline import Pipeline, PipelineOptions, cutout_from_alpha
 from engine.registry import create_model
 from engine.weights import WEIGHTS_ENVIRONMENT, NetworkUnavailableError
@@ -321,14 +321,18 @@ def test_a_fusion_network_that_sees_the_photo_gets_it_placed_beside_the_blend(
     np.testing.assert_allclose(planes[0, 7:].permute(1, 2, 0).numpy()[:60, :80], photo, atol=1e-6)
 
 
-def untrained_hint_corrector(folder: Path, megapixels: float = 0.5) -> Pipeline:
+def untrained_hint_corrector(folder: Path, megapixels: float = 0.5, tiling: Tiling | None = None) -> Pipeline:
     """A pipeline matting with an untrained network of the shipped matting network's shape, which
     corrects closed-form matting's alpha and, untrained, corrects nothing."""
     config = {"encoder": "efficientnet-lite0", "decoder_widths": [8, 8, 8, 8, 8], "closed_form_input": True}
     model = create_model("matting", **config)
     save_checkpoint(folder / "matting.pt", model, name="matting", trained_on="nothing", metrics={})
     options = PipelineOptions(
-        matting="network", matting_megapixels=megapixels, weights_folder=folder, device="cpu"
+        matting="network",
+        matting_megapixels=megapixels,
+        weights_folder=folder,
+        device="cpu",
+        tiling=tiling or Tiling(),
     )
     return Pipeline(options)
 
@@ -357,6 +361,24 @@ def test_network_matting_above_the_working_resolution_is_guided_upsampled(tmp_pa
     unknown = trimap == 0.5
     np.testing.assert_allclose(alpha[unknown], expected[unknown], atol=1e-5)
     np.testing.assert_array_equal(alpha[~unknown], trimap[~unknown])
+
+
+@pytest.mark.parametrize(("tile", "passes"), [(40, 1), (16, 6)])
+def test_network_matting_runs_in_one_pass_up_to_four_tiles_of_pixels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tile: int, passes: int
+) -> None:
+    # 60 x 80 px: within four 40-px tiles' pixels one pass; beyond four 16-px tiles', tiles (of 32 px, the
+    # network's multiple: 2 x 3 over the padded 64 x 96).
+    photo = disc_photo()
+    trimap = cut_out(photo).trimap
+    pipeline = untrained_hint_corrector(tmp_path, tiling=Tiling(tile=tile, overlap=0, min_tile=8))
+    shapes: list[tuple[int, ...]] = []
+    forward = Predictor._forward
+    monkeypatch.setattr(Predictor, "_forward", lambda self, x: shapes.append(x[0].shape) or forward(self, x))
+    pipeline.matte(photo, trimap)
+    assert len(shapes) == passes
+    if passes == 1:
+        assert shapes[0][-2:] == (64, 96)  # the whole photo, padded to the network's multiple of 32
 
 
 # --- the command line -------------------------------------------------------------------------------------
