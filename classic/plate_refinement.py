@@ -117,8 +117,10 @@ class _BandSystem:
 def _band_system(image: np.ndarray, trimap: np.ndarray) -> _BandSystem:
     from pymatting import cf_laplacian
 
-    unknown = (trimap == 0.5).ravel()
-    laplacian = cf_laplacian(image.astype(np.float64)).tocsr()
+    band = trimap == 0.5
+    unknown = band.ravel()
+    # Windows of known pixels alone add nothing to the unknown pixels' rows: pymatting skips them.
+    laplacian = cf_laplacian(image.astype(np.float64), is_known=~band).tocsr()
     rows = laplacian[np.flatnonzero(unknown)]
     inner = rows[:, np.flatnonzero(unknown)].tocsc()
     outer = -(rows[:, np.flatnonzero(~unknown)] @ trimap.ravel()[~unknown].astype(np.float64))
