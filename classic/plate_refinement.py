@@ -43,7 +43,10 @@ PLATE_WEIGHT = 0.3  # κ: the data term against the Laplacian (chosen on the tra
 ITERATIONS = 3  # on the clean-plate dev set: SAD 5.10 with 2, 4.73 with 3, 4.66 with 4 (no trimap)
 _AGREE = 0.04  # |photo − plate| below which a pixel the first alpha calls background is sure of it
 _MIN_CONTRAST = 1e-4  # ‖F − B‖² below which the estimate α̂ is left out (weight ~0 there anyway)
-_DISCARD = 1e-3  # the incomplete Cholesky factor's drop threshold: half the factor of pymatting's 1e-4
+# The incomplete Cholesky factor's drop threshold (pymatting's default 1e-4): the sparser factor of 1e-2
+# takes more CG iterations but is built and applied faster; the alphas are within 2e-3 of 1e-3's and the
+# dev set's errors the same, the refinement 10-20 % faster.
+_DISCARD = 1e-2
 _CONTEXT = 2  # pixels around the unknown band whose Laplacian rows the band's own rows need (3×3 windows)
 _TOLERANCE = 1e-5  # CG's relative residual: alphas within 1e-3 of a 1e-7 solve, a third fewer iterations
 
