@@ -23,8 +23,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -62,17 +63,24 @@ ENGINE_SIZES = {
     "clean-plate matting": ("1MP", "24MP"),
     "learned-trimap matting": ("1MP", "24MP"),
 }
+_T = TypeVar("_T")
 # Operations too slow for a routine 24 MP run; ``--all`` includes them.
 SLOW_AT_24MP = {"matte knn", "matte bayesian"}
 
 
 @dataclass(frozen=True)
 class Inputs:
+    """The photo, the background and the astronaut's mask, trimap and alpha at one size; an operation's
+    given inputs made beforehand, outside its timing (``_prepared``): ``cutout`` (an ``engine.pipeline``
+    Cutout) for the fusion composite, ``shot`` (photo, clean plate) for clean-plate matting."""
+
     photo: np.ndarray
     background: np.ndarray
     mask: np.ndarray
     trimap: np.ndarray
     alpha: np.ndarray
+    cutout: Any = None
+    shot: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _inputs(size: tuple[int, int]) -> Inputs:
@@ -118,7 +126,7 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
     from engine.checkpoint import save_checkpoint
     from engine.device import select_device
     from engine.inference import OutputSelector, Predictor, as_is, probability, refined_alpha
-    from engine.pipeline import Cutout, Pipeline, PipelineOptions, cutout_from_alpha
+    from engine.pipeline import Pipeline, PipelineOptions
     from engine.registry import create_model
     from engine.tensors import image_to_tensor
     from engine.training.tasks import model_config
@@ -157,25 +165,15 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
         return networks[0][1]
 
     def fusion_composite(inputs: Inputs) -> object:
-        # The cut-out is made once per input (the warm-up run), as "composite alpha" times the blend alone.
-        # The inputs are kept with it: a freed object's id may come back for the next size.
-        if not cutouts or cutouts[0][0] is not inputs:
-            cutouts[:] = [(inputs, cutout_from_alpha(inputs.photo, inputs.alpha))]
-        return network_pipeline().composite(inputs.photo, inputs.background, cutouts[0][1])
+        # The cut-out is given (``_prepared``), as "composite alpha" times the blend alone.
+        return network_pipeline().composite(inputs.photo, inputs.background, inputs.cutout)
 
     def all_networks(inputs: Inputs) -> object:
         run = network_pipeline()
         return run.composite(inputs.photo, inputs.background, run.cut_out(inputs.photo))
 
-    def plate_shot(inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
-        if not shots or shots[0][0] is not inputs:  # made once per input, like the cut-out above
-            shots[:] = [(inputs, _plate_shot(inputs))]
-        return shots[0][1]
-
     pipeline = Pipeline()
     networks: list[tuple[tempfile.TemporaryDirectory[str], Pipeline]] = []
-    cutouts: list[tuple[Inputs, Cutout]] = []
-    shots: list[tuple[Inputs, tuple[np.ndarray, np.ndarray]]] = []
     return {
         "automatic cut-out": lambda i: pipeline.cut_out(i.photo),
         "segmentation network": network("segmentation", probability, lambda i: [i.photo]),
@@ -191,9 +189,26 @@ def _engine_operations() -> dict[str, Callable[[Inputs], object]]:
         "automatic pipeline": lambda i: pipeline.composite(i.photo, i.background, pipeline.cut_out(i.photo)),
         "network pipeline": all_networks,
         # The installed networks (as the automatic cut-out), on a shot with a subject and its clean plate.
-        "clean-plate matting": lambda i: pipeline.matte_with_plate(*plate_shot(i)),
+        "clean-plate matting": lambda i: pipeline.matte_with_plate(*_given(i.shot)),
         "learned-trimap matting": lambda i: pipeline.matte_without_trimap(i.photo),
     }
+
+
+def _prepared(name: str, inputs: Inputs) -> Inputs:
+    """``inputs`` with what operation ``name`` is given made beforehand, outside its timing."""
+    if name == "fusion composite":
+        from engine.pipeline import cutout_from_alpha
+
+        return replace(inputs, cutout=cutout_from_alpha(inputs.photo, inputs.alpha))
+    if name == "clean-plate matting":
+        return replace(inputs, shot=_plate_shot(inputs))
+    return inputs
+
+
+def _given(value: _T | None) -> _T:
+    if value is None:
+        raise ValueError("the operation's given inputs are made by _prepared")
+    return value
 
 
 def _plate_shot(inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
@@ -207,9 +222,9 @@ def _plate_shot(inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
 
 def _measure(name: str, size_name: str, repeat: int) -> tuple[float, float]:
     operation = (_engine_operations() if name in ENGINE_SIZES else _operations())[name]
-    if repeat == 1 and size_name in LARGE_SIZES:
-        operation(_inputs(SIZES["1MP"]))  # a single large run: warm caches (numba, torch) on 1 MP first
-    inputs = _inputs(SIZES[size_name])
+    if repeat == 1 and size_name in LARGE_SIZES:  # a single large run: warm caches (numba, torch) on 1 MP
+        operation(_prepared(name, _inputs(SIZES["1MP"])))
+    inputs = _prepared(name, _inputs(SIZES[size_name]))
     if repeat > 1:
         operation(inputs)  # warm caches (numba, OpenCV, torch) outside the timed runs
     times = []
