@@ -325,8 +325,13 @@ _ENGINE_NOTE = (
     "segmentation network at 320², closed-form matting at 0.5 MP, decontamination; the saliency "
     "cut-out above is the classic method it replaced as the default. The network pipeline runs every "
     "stage as a network (segmentation at 320², refinement at 320² then 640², matting at 0.5 MP, fusion "
-    "at 768 px). Peak MiB includes the torch runtime; the 100 MP row measures the memory budget of the "
-    "largest photos the default limit (120 MP) lets in."
+    "at 768 px). Network matting is ``Pipeline.matte`` with the matting network: closed-form's alpha and "
+    "the network in one pass at 0.5 MP, the alpha guided-upsampled. The fusion composite is "
+    "``Pipeline.composite`` from a cut-out made before the timing: the network at 768 px, its correction "
+    "of the alpha blend brought up to full size. Clean-plate matting runs the installed networks on the "
+    "astronaut (its soft mask as alpha) over the background photo, the plate that background a pixel off "
+    "and darker (gamma 1.1). Peak MiB includes the torch runtime; the 100 MP row measures the memory "
+    "budget of the largest photos the default limit (120 MP) lets in."
 )
 _NOTE = (
     "Each (operation, size) runs in a fresh process, once untimed to warm the caches (numba, OpenCV, "
