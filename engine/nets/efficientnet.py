@@ -72,12 +72,12 @@ class SameConv2d(nn.Conv2d):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         kernel, stride = self.kernel_size[0], self.stride[0]
-        if stride == 1:
-            pad = ((kernel - 1) // 2, kernel // 2) * 2  # symmetric for odd kernels
-        else:
-            pad_h = _same_padding(int(x.shape[-2]), kernel, stride)
-            pad_w = _same_padding(int(x.shape[-1]), kernel, stride)
-            pad = (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2)
+        if stride == 1 and kernel % 2 == 1:
+            # Symmetric: the convolution pads by itself, without a padded copy of the input.
+            return F.conv2d(x, self.weight, None, 1, kernel // 2, self.dilation, self.groups)
+        pad_h = _same_padding(int(x.shape[-2]), kernel, stride)
+        pad_w = _same_padding(int(x.shape[-1]), kernel, stride)
+        pad = (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2)
         return F.conv2d(F.pad(x, pad), self.weight, None, self.stride, 0, self.dilation, self.groups)
 
 

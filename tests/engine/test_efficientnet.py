@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from classic.resize import resize_to
 from engine.nets.efficientnet import (
@@ -32,6 +33,17 @@ def test_same_padding_puts_the_extra_pixel_right_and_bottom() -> None:
     x = torch.arange(16.0).view(1, 1, 4, 4)
     # TensorFlow pads a 4-pixel side by 0 before and 1 after for a 3×3, stride-2 window.
     torch.testing.assert_close(conv(x), torch.tensor([[[[0.0, 2.0], [8.0, 10.0]]]]))
+
+
+@pytest.mark.parametrize("kernel", [1, 3, 5])
+def test_a_stride_one_same_convolution_pads_one_half_kernel_on_every_side(kernel: int) -> None:
+    torch.manual_seed(0)
+    conv = SameConv2d(2, 3, kernel)
+    x = torch.rand(1, 2, 7, 10)
+    half = kernel // 2
+    expected = F.conv2d(F.pad(x, (half, half, half, half)), conv.weight)
+    with torch.no_grad():
+        torch.testing.assert_close(conv(x), expected)
 
 
 def test_features_have_the_five_strides() -> None:
