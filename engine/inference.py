@@ -1,6 +1,8 @@
 """Running a network on a photo: whole or in seam-free tiles, at a working resolution, out of memory safe.
 
-``Predictor`` puts a network in eval mode and channels-last layout on the chosen device and runs it under
+``Predictor`` takes a network for inference: it puts it in eval mode, folds its batch norms into the
+convolutions before them (``engine.nets.folding``), puts it in channels-last layout on the chosen device
+and runs it under
 ``torch.inference_mode()``, with fp16 autocast on CUDA (and bfloat16 on CPUs where it passes the check
 of ``engine.device``). Two ways keep memory bounded whatever the photo's size:
 
@@ -38,6 +40,7 @@ from classic.progress import (
 )
 from classic.resize import downscale, guided_upsample, resize_to
 from engine.device import CPU, DeviceChoice, bfloat16_agrees
+from engine.nets.folding import fold_batch_norms
 from engine.tensors import NETWORK_MULTIPLE, crop_to, image_to_tensor, pad_to_multiple, tensor_to_image
 
 OutputSelector = Callable[[Any], torch.Tensor]
@@ -102,7 +105,7 @@ class Predictor:
     ) -> None:
         self.name = name
         self.tiling = tiling
-        self._model = model
+        self._model = fold_batch_norms(model)  # for inference from now on, as eval mode and the device
         self._output = output
         self._multiple = int(getattr(model, "multiple", NETWORK_MULTIPLE))
         self._device = device

@@ -74,11 +74,11 @@ class SameConv2d(nn.Conv2d):
         kernel, stride = self.kernel_size[0], self.stride[0]
         if stride == 1 and kernel % 2 == 1:
             # Symmetric: the convolution pads by itself, without a padded copy of the input.
-            return F.conv2d(x, self.weight, None, 1, kernel // 2, self.dilation, self.groups)
+            return F.conv2d(x, self.weight, self.bias, 1, kernel // 2, self.dilation, self.groups)
         pad_h = _same_padding(int(x.shape[-2]), kernel, stride)
         pad_w = _same_padding(int(x.shape[-1]), kernel, stride)
         pad = (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2)
-        return F.conv2d(F.pad(x, pad), self.weight, None, self.stride, 0, self.dilation, self.groups)
+        return F.conv2d(F.pad(x, pad), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
 
 def _same_padding(size: int, kernel: int, stride: int) -> int:
@@ -91,6 +91,9 @@ def _batch_norm(channels: int) -> nn.BatchNorm2d:
 
 class MBConv(nn.Module):
     """Mobile inverted bottleneck without squeeze-and-excite: expand (if > 1), depthwise, project."""
+
+    # Each convolution's output goes straight into its batch norm (``engine.nets.folding``).
+    FOLDED_PAIRS = (("_expand_conv", "_bn0"), ("_depthwise_conv", "_bn1"), ("_project_conv", "_bn2"))
 
     def __init__(self, in_channels: int, out_channels: int, *, kernel: int, stride: int, expansion: int):
         super().__init__()
@@ -132,6 +135,8 @@ class EfficientNetLite0Features(nn.Module):
     of five tensors ``(N, FEATURE_CHANNELS[i], H / s, W / s)`` for s = 2, 4, 8, 16, 32 (H and W multiples
     of 32 give exact sizes). ``out_channels`` lists the five widths, as ``engine.nets.parts.Encoder``'s.
     """
+
+    FOLDED_PAIRS: tuple[tuple[str, str], ...] = (("_conv_stem", "_bn0"),)
 
     def __init__(self, in_channels: int = 3) -> None:
         super().__init__()
@@ -184,6 +189,8 @@ class EfficientNetLite0Features(nn.Module):
 class EfficientNetLite0(EfficientNetLite0Features):
     """The ImageNet classifier: the features, a 1×1 head to 1280 channels, average pooling and a linear
     layer to 1000 logits. Input ``(N, 3, H, W)`` RGB in [0, 1] (224² as trained); output ``(N, 1000)``."""
+
+    FOLDED_PAIRS = (("_conv_stem", "_bn0"), ("_conv_head", "_bn1"))
 
     def __init__(self) -> None:
         super().__init__(3)
