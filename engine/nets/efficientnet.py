@@ -111,8 +111,8 @@ class MBConv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = x
         if self.expands:
-            out = F.relu6(self._bn0(self._expand_conv(out)))
-        out = F.relu6(self._bn1(self._depthwise_conv(out)))
+            out = F.relu6(self._bn0(self._expand_conv(out)), inplace=True)
+        out = F.relu6(self._bn1(self._depthwise_conv(out)), inplace=True)
         out = self._bn2(self._project_conv(out))
         return x + out if self.residual else out
 
@@ -156,7 +156,7 @@ class EfficientNetLite0Features(nn.Module):
         return torch.cat([rgb, x[:, 3:] * 2.0 - 1.0], dim=1) if x.shape[1] > 3 else rgb
 
     def stem(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu6(self._bn0(self._conv_stem(self.normalise(x))))
+        return F.relu6(self._bn0(self._conv_stem(self.normalise(x))), inplace=True)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         return self.block_outputs(x, FEATURE_BLOCKS)
