@@ -2,9 +2,8 @@
 
 ``Predictor`` takes a network for inference: it puts it in eval mode, folds its batch norms into the
 convolutions before them (``engine.nets.folding``), puts it in channels-last layout on the chosen device
-and runs it under
-``torch.inference_mode()``, with fp16 autocast on CUDA (and bfloat16 on CPUs where it passes the check
-of ``engine.device``). Two ways keep memory bounded whatever the photo's size:
+and runs it under ``torch.inference_mode()``, with fp16 autocast on CUDA (and bfloat16 on CPUs where it
+passes the check of ``engine.device``). Two ways keep memory bounded whatever the photo's size:
 
 - a **working resolution**: ``predict_matte`` runs the network on a downscaled copy and brings the mask
   or alpha back to full resolution with ``classic.resize.guided_upsample``, so edges follow the
