@@ -33,10 +33,12 @@ photo's pixels where the aligned plate agrees with it, which is the background's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
+from classic.channels import all_channels, largest_channel
 from classic.checks import InvalidInputError, check_image
 from classic.progress import (
     CancelCallback,
@@ -63,6 +65,15 @@ _MARGIN = 2  # pixels the background mask shrinks by, against the warp's remaini
 # ECC's stop: on the clean-plate dev set, 1e-8 and 100 iterations moved the warps by 0.003 px at most and
 # took 15 % longer.
 _ECC_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-6)
+
+
+class _Match(NamedTuple):
+    """A plate's exposure match under a warp: photo ≈ gain · plate^gamma per channel, and the photo's
+    pixels where the exposure-matched plate agrees with it."""
+
+    gain: np.ndarray
+    gamma: np.ndarray
+    agreeing: np.ndarray
 
 
 class PlateAlignmentError(InvalidInputError):
@@ -108,20 +119,21 @@ def align_plate(
     fine = _working_size(full, WORKING_SIDE)
     fine_photo, fine_plate = resize_to(photo, fine), resize_to(plate, fine)
     progress(0.1, "Aligning the clean plate")
-    warp, start_agreement = _best_start(fine_photo, fine_plate)
+    warp, match = _best_start(fine_photo, fine_plate)
     raise_if_cancelled(is_cancelled)
     progress(0.4, "Aligning the clean plate")
-    refined = _refine_warp(fine_photo, fine_plate, warp)
-    if _agreement(fine_photo, fine_plate, refined) >= start_agreement:
-        warp = refined
+    refined = _refine_warp(fine_photo, fine_plate, warp, match)
+    refined_match = _try_match(fine_photo, fine_plate, refined)
+    if refined_match is not None and _agreement(refined_match) >= _agreement(match):
+        warp, match = refined, refined_match
     raise_if_cancelled(is_cancelled)
     progress(0.8, "Matching the clean plate's exposure")
-    gain, gamma, agreeing = _match_exposure(fine_photo, fine_plate, warp)
-    agreement = float(agreeing.mean())
+    agreement = _agreement(match)
     full_warp = _rescale_warp(warp, fine, full)
     _check_alignment(full_warp, full, agreement)
     aligned, coverage = _warp_plate(plate, full_warp, full)
     progress(1.0, "Clean plate aligned")
+    gain, gamma = match.gain, match.gamma
     return PlateAlignment(_expose(aligned, gain, gamma), full_warp, gain, gamma, coverage, agreement)
 
 
@@ -148,17 +160,17 @@ def fit_exposure(
     y, x = np.log(smooth_photo[rows, cols]), np.log(smooth_plate[rows, cols])
     # Start from the pixels that already agree with no exposure change: with a subject filling most of
     # the frame, a first fit over all pixels would follow the subject.
-    start = np.abs(y - x).max(axis=1)
+    start = largest_channel(np.abs(y - x))
     keep = start <= np.quantile(start, _KEEP)
     for _ in range(rounds):
         gamma, log_gain = _fit_lines(y[keep], x[keep])
-        residual = np.abs(y - log_gain - gamma * x).max(axis=1)
+        residual = largest_channel(np.abs(y - log_gain - gamma * x))
         keep = residual <= np.quantile(residual, _KEEP)
     return np.exp(log_gain), np.clip(gamma, *GAMMA_RANGE)
 
 
 def _well_exposed(image: np.ndarray) -> np.ndarray:
-    return np.all((image > _DARK) & (image < _BRIGHT), axis=2)
+    return all_channels((image > _DARK) & (image < _BRIGHT))
 
 
 def _fit_lines(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,16 +208,19 @@ def _grey(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
 
 
-def _best_start(photo: np.ndarray, plate: np.ndarray) -> tuple[np.ndarray, float]:
+def _best_start(photo: np.ndarray, plate: np.ndarray) -> tuple[np.ndarray, _Match]:
     """Of no motion (a tripod), the features' warp and phase correlation's shift, the warp under which
-    the plate agrees with the most pixels of the photo, and that share. A subject filling most of the
-    frame can pull phase correlation far off, and a plain backdrop leaves the features nothing to match."""
+    the plate agrees with the most pixels of the photo, and its exposure match. A subject filling most of
+    the frame can pull phase correlation far off, and a plain backdrop leaves the features nothing to
+    match. ``PlateAlignmentError`` when no start leaves enough well-exposed pixels to match exposures."""
     candidates = [np.eye(3), _feature_warp(photo, plate), _phase_warp(photo, plate)]
-    scored = [
-        (_agreement(photo, plate, warp), index) for index, warp in enumerate(candidates) if warp is not None
-    ]
-    agreement, index = max(scored)
-    return candidates[index], agreement  # type: ignore[return-value]
+    matches = [None if warp is None else _try_match(photo, plate, warp) for warp in candidates]
+    index = max(range(len(candidates)), key=lambda i: (_agreement(matches[i]), i))
+    warp, match = candidates[index], matches[index]
+    if warp is None or match is None:  # every start failed the fit: say why
+        _match_exposure(photo, plate, np.eye(3) if warp is None else warp)
+        raise PlateAlignmentError("the clean plate's exposure could not be matched to the photo")
+    return warp, match
 
 
 def _feature_warp(photo: np.ndarray, plate: np.ndarray) -> np.ndarray | None:
@@ -246,32 +261,36 @@ def _phase_warp(photo: np.ndarray, plate: np.ndarray) -> np.ndarray:
     return np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], np.float64)
 
 
-def _agreement(photo: np.ndarray, plate: np.ndarray, warp: np.ndarray) -> float:
-    """The share of ``photo``'s pixels the exposure-matched ``plate`` agrees with under ``warp``."""
+def _try_match(photo: np.ndarray, plate: np.ndarray, warp: np.ndarray) -> _Match | None:
+    """``_match_exposure``, or None where too few well-exposed pixels are in common under ``warp``."""
     try:
-        return float(_match_exposure(photo, plate, warp)[2].mean())
-    except PlateAlignmentError:  # too few well-exposed pixels in common under this warp
-        return 0.0
+        return _match_exposure(photo, plate, warp)
+    except PlateAlignmentError:
+        return None
 
 
-def _match_exposure(
-    photo: np.ndarray, plate: np.ndarray, warp: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _agreement(match: _Match | None) -> float:
+    """The share of the photo's pixels an exposure match agrees on (0 for a failed one)."""
+    return 0.0 if match is None else float(match.agreeing.mean())
+
+
+def _match_exposure(photo: np.ndarray, plate: np.ndarray, warp: np.ndarray) -> _Match:
     """Gain and gamma of ``plate`` warped by ``warp`` onto ``photo``, and the photo pixels it agrees on."""
     aligned, covered = _warp_plate(plate, warp, photo.shape[1::-1])
     gain, gamma = fit_exposure(photo, aligned, covered)
     difference = cv2.GaussianBlur(np.abs(photo - _expose(aligned, gain, gamma)), (0, 0), 1.0)
-    return gain, gamma, (difference.max(axis=2) < _AGREE) & covered
+    return _Match(gain, gamma, (largest_channel(difference) < _AGREE) & covered)
 
 
-def _refine_warp(photo: np.ndarray, plate: np.ndarray, warp: np.ndarray) -> np.ndarray:
-    """ECC refinement of ``warp`` (photo → plate, 3×3) over the pixels where the two agree.
+def _refine_warp(photo: np.ndarray, plate: np.ndarray, warp: np.ndarray, match: _Match) -> np.ndarray:
+    """ECC refinement of ``warp`` (photo → plate, 3×3) over the pixels where the two agree (``match``,
+    the plate's exposure match under ``warp``).
 
     The plate is exposure-matched first, which leaves ECC only the gain it is blind to anyway. OpenCV
     masks only ECC's input image, the plate: the agreeing pixels are carried into the plate's frame with
     the current warp and shrunk by ``_MARGIN`` pixels against the warp's remaining error.
     """
-    gain, gamma, agreeing = _match_exposure(photo, plate, warp)
+    gain, gamma, agreeing = match
     size = plate.shape[1::-1]
     mask = cv2.warpPerspective(agreeing.astype(np.uint8), warp, size, flags=cv2.INTER_NEAREST)
     mask = cv2.erode(mask, np.ones((2 * _MARGIN + 1, 2 * _MARGIN + 1), np.uint8))
