@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 import scipy.sparse as sp
 
+from classic.channels import channel_dot, largest_channel
 from classic.checks import check_image, check_matte, check_same_size, check_trimap
 from classic.foreground import estimate_foreground
 from classic.progress import CancelCallback, never_cancelled, raise_if_cancelled
@@ -49,6 +50,10 @@ _MIN_CONTRAST = 1e-4  # ‖F − B‖² below which the estimate α̂ is left ou
 _DISCARD = 1e-2
 _CONTEXT = 2  # pixels around the unknown band whose Laplacian rows the band's own rows need (3×3 windows)
 _TOLERANCE = 1e-5  # CG's relative residual: alphas within 1e-3 of a 1e-7 solve, a third fewer iterations
+# The rounds before the last only feed the next foreground estimate: solved this loosely, the clean-plate
+# dev set's SAD is 4.697 against 4.690 (no trimap) and 3.284 against 3.273 (true trimap), and a photo
+# takes 18-23 % less time (GT03, 290,000 unknowns: 2.0 s of CG against 3.3 s).
+_EARLY_TOLERANCE = 1e-3
 
 
 def refine_with_plate(
@@ -86,12 +91,12 @@ def refine_with_plate(
     band = trimap[box] == 0.5
     unknown = band.ravel()
     preconditioner = None
-    for _ in range(iterations):
+    for round_ in range(iterations):
         raise_if_cancelled(is_cancelled)
         colours = estimate_foreground(image, result, is_cancelled=is_cancelled)[box].astype(np.float64)
         difference = colours - plate
-        contrast = (difference * difference).sum(axis=2)
-        estimate = ((photo - plate) * difference).sum(axis=2) / np.maximum(contrast, _MIN_CONTRAST)
+        contrast = channel_dot(difference, difference)
+        estimate = channel_dot(photo - plate, difference) / np.maximum(contrast, _MIN_CONTRAST)
         data = weight * contrast.ravel()[unknown]
         matrix = (system.inner + sp.diags(data)).tocsc()
         if preconditioner is None:
@@ -102,7 +107,7 @@ def refine_with_plate(
             system.outer + data * np.clip(estimate, 0.0, 1.0).ravel()[unknown],
             x0=crop[band].astype(np.float64),
             M=preconditioner,
-            rtol=_TOLERANCE,
+            rtol=_TOLERANCE if round_ == iterations - 1 else _EARLY_TOLERANCE,
         )
         crop[band] = np.clip(solved, 0.0, 1.0)
     return result
@@ -170,7 +175,7 @@ def _misaligned_difference(image: np.ndarray, background: np.ndarray) -> np.ndar
     kernel = np.ones((3, 3), np.uint8)
     above = image - cv2.dilate(background, kernel)
     below = cv2.erode(background, kernel) - image
-    return np.maximum(np.maximum(above, below), 0.0).max(axis=2)
+    return largest_channel(np.maximum(np.maximum(above, below), 0.0))
 
 
 def _disc(radius: int) -> np.ndarray:
