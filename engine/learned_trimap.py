@@ -2,7 +2,8 @@
 
 The T-Net (``engine.nets.trimap``) labels the photo background / unknown / foreground at a working
 resolution; the raw alpha inside the unknown region comes from a matting method given the T-Net's most
-likely trimap — the matting network (SHM's M-Net) or closed-form matting — and the two are fused as
+likely trimap and its soft trimap 0.5·U + F — the matting network (SHM's M-Net) takes the soft one, as in
+the end-to-end training stage, closed-form matting the most likely one — and the two are fused as
 α = F + U·α_raw with F and U the T-Net's foreground and unknown probabilities (``fuse_alpha``). The alpha
 returns to full size by guided upsampling.
 """
@@ -17,12 +18,13 @@ import torch
 from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress, wrap_progress
 from classic.resize import downscale, guided_upsample, resize_to
 from engine.inference import Predictor
-from engine.nets.trimap import fuse_alpha
+from engine.nets.trimap import fuse_alpha, soft_trimap
 from engine.tensors import image_to_tensor, tensor_to_image
 
 TRIMAP_SIDE = 512  # the T-Net's working size (long side), near its training crops' scale
-# A matting method: photo and trimap (0 / 0.5 / 1) at the working resolution → raw alpha.
-RawMatting = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# A matting method at the working resolution: photo, the most likely trimap (0 / 0.5 / 1) and the soft
+# trimap 0.5·U + F (in [0, 1]) → raw alpha.
+RawMatting = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 def trimap_probabilities(
@@ -79,8 +81,8 @@ def matte_from_photo(
     )
     trimap = most_likely_trimap(probabilities)
     progress(0.3, "Matting inside the learned trimap")
-    raw = raw_matting(small, trimap)
     prob = torch.from_numpy(probabilities.transpose(2, 0, 1)[None].copy())
+    raw = raw_matting(small, trimap, soft_trimap(prob).numpy()[0, 0])
     fused = fuse_alpha(prob, torch.from_numpy(raw)[None, None]).numpy()[0, 0]
     alpha = np.clip(fused, 0.0, 1.0).astype(np.float32)
     if small is not image:

@@ -407,9 +407,9 @@ class Pipeline:
                 small, progress=wrap_progress(progress, 0.0, 0.2), is_cancelled=is_cancelled
             )
 
-        def raw_alpha(photo: np.ndarray, trimap: np.ndarray) -> np.ndarray:
+        def raw_alpha(photo: np.ndarray, trimap: np.ndarray, soft: np.ndarray) -> np.ndarray:
             if self.options.matting == "network":
-                return self._matte_small(photo, trimap, no_progress, is_cancelled)
+                return self._network_alpha(photo, trimap, soft, no_progress, is_cancelled)
             return estimate_alpha(photo, trimap, method=self.options.matting, is_cancelled=is_cancelled)
 
         return matte_from_photo(
@@ -621,11 +621,25 @@ class Pipeline:
         progress: ProgressCallback,
         is_cancelled: CancelCallback,
     ) -> np.ndarray:
+        alpha = self._network_alpha(image, trimap, trimap, progress, is_cancelled)
+        return _known_from_trimap(alpha, trimap)
+
+    def _network_alpha(
+        self,
+        image: np.ndarray,
+        trimap: np.ndarray,
+        plane: np.ndarray,
+        progress: ProgressCallback,
+        is_cancelled: CancelCallback,
+    ) -> np.ndarray:
+        """The matting network's alpha for the whole of ``image`` given ``plane`` as its trimap input (the
+        trimap itself, or the learned trimap's soft one) and, for a network that corrects closed-form
+        matting, closed-form matting's alpha in ``trimap``."""
         network = self._network("matting", progress)
-        extra = [trimap]
+        extra = [plane]
         if network.in_channels == 5:  # a matting network that corrects closed-form matting's alpha
             extra.append(estimate_alpha(image, trimap, method="closed-form", is_cancelled=is_cancelled))
-        alpha = network.predict_matte(
+        return network.predict_matte(
             image,
             extra=extra,
             extra_nearest=True,
@@ -633,7 +647,6 @@ class Pipeline:
             progress=progress,
             is_cancelled=is_cancelled,
         )
-        return _known_from_trimap(alpha, trimap)
 
     def _matting_tile(self, image: np.ndarray) -> int | None:
         """None (one pass) up to four tiles' pixels, tiles above (a working resolution set high, where

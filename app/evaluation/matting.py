@@ -36,10 +36,14 @@ METHODS = {
     "clean-plate-trimap-network": "as clean-plate-trimap, the network's alpha alone (no refinement)",
     "learned-trimap": "no trimap: the trimap network's trimap, closed-form matting inside it and the "
     "fusion of Semantic Human Matting (Chen et al. 2018; Pipeline.matte_without_trimap)",
+    "learned-trimap-network": "as learned-trimap, the matting network (SHM's M-Net) inside it, given the "
+    "T-Net's soft trimap (as the end-to-end training stage)",
     "closed-form-auto": "no trimap: closed-form matting inside the trimap of the default automatic "
     "cut-out (Pipeline().cut_out(image).trimap), as a user gets without drawing one",
 }
-TRIMAP_FREE = frozenset({"clean-plate", "clean-plate-network", "learned-trimap", "closed-form-auto"})
+TRIMAP_FREE = frozenset(
+    {"clean-plate", "clean-plate-network", "learned-trimap", "learned-trimap-network", "closed-form-auto"}
+)
 PLATE_METHODS = ("clean-plate", "clean-plate-network", "clean-plate-trimap", "clean-plate-trimap-network")
 METRICS = (
     Metric("sad", "SAD", higher_is_better=False, digits=2),
@@ -76,9 +80,11 @@ def predictor(method: str) -> Predict:
         return lambda inputs: pipeline.matte(inputs["image"], inputs["trimap"])
     if method in PLATE_METHODS:
         return _clean_plate(with_trimap="trimap" in method, refine=not method.endswith("network"))
-    if method == "learned-trimap":
-        pipeline = Pipeline()
+    if method in ("learned-trimap", "learned-trimap-network"):
+        matting = "network" if method.endswith("network") else "closed-form"
+        pipeline = Pipeline(PipelineOptions(matting=matting))
         installed_network("trimap", pipeline.options.weights_folder)  # the refusal, before any work
+        pipeline.check_networks()
         return lambda inputs: pipeline.matte_without_trimap(inputs["image"])
     if method == "closed-form-auto":
         return _closed_form_auto()

@@ -46,3 +46,11 @@ def fuse_alpha(probabilities: torch.Tensor, raw_alpha: torch.Tensor) -> torch.Te
     matting network's raw alpha ``(N, 1, H, W)``."""
     unknown, foreground = probabilities[:, 1:2], probabilities[:, 2:3]
     return foreground + unknown * raw_alpha
+
+
+def soft_trimap(probabilities: torch.Tensor) -> torch.Tensor:
+    """The trimap plane ``(N, 1, H, W)`` the matting network takes, from T-Net probabilities
+    ``(N, 3, H, W)``: its expected value 0.5·U + F (0 / 0.5 / 1 where the T-Net is sure), differentiable,
+    so the end-to-end stage trains the T-Net through the matting network as well as through the fusion."""
+    unknown, foreground = probabilities[:, 1:2], probabilities[:, 2:3]
+    return 0.5 * unknown + foreground

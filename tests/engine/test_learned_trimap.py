@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+from classic.progress import no_progress
 from engine.checkpoint import save_checkpoint
-from engine.learned_trimap import most_likely_trimap
+from engine.learned_trimap import most_likely_trimap, trimap_probabilities
 from engine.nets.trimap import TrimapNet, fuse_alpha
 from engine.pipeline import Pipeline, PipelineOptions
 from engine.registry import create_model
@@ -121,3 +122,34 @@ def test_the_learned_trimap_cut_out_runs_the_segmentation_network_once(
     alpha, _ = pipeline.learned_trimap_matte(photo)
     assert len(calls) == 2
     np.testing.assert_array_equal(cutout.alpha, alpha)
+
+
+def test_the_matting_network_inside_the_learned_trimap_gets_the_soft_trimap(
+    weights: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As in the end-to-end training stage: the M-Net's trimap plane is 0.5·U + F, its hint closed-form
+    # matting in the most likely trimap, and the fusion F + U·α_raw uses its alpha unpasted.
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    (folder / "trimap.pt").symlink_to(weights / "trimap.pt")
+    torch.manual_seed(0)
+    matting = create_model("matting", widths=[8] * 5, depths=[1] * 5, decoder_widths=[8] * 5, expansion=2)
+    save_checkpoint(folder / "matting.pt", matting, name="matting", trained_on="", metrics={})
+    pipeline = Pipeline(PipelineOptions(weights_folder=folder, device="cpu", matting="network"))
+    seen: dict[str, np.ndarray] = {}
+    original = Pipeline._network_alpha
+
+    def spy(
+        self: Pipeline, image: np.ndarray, trimap: np.ndarray, plane: np.ndarray, *args: object
+    ) -> np.ndarray:
+        seen.update(trimap=trimap, plane=plane, raw=original(self, image, trimap, plane, *args))  # type: ignore[arg-type]
+        return seen["raw"]
+
+    monkeypatch.setattr(Pipeline, "_network_alpha", spy)
+    photo = scene()
+    alpha, trimap = pipeline.learned_trimap_matte(photo)
+    probabilities = trimap_probabilities(pipeline._network("trimap", no_progress), photo, None)
+    unknown, foreground = probabilities[..., 1], probabilities[..., 2]
+    np.testing.assert_allclose(seen["plane"], 0.5 * unknown + foreground, atol=1e-6)
+    np.testing.assert_array_equal(seen["trimap"], trimap)
+    np.testing.assert_allclose(alpha, np.clip(foreground + unknown * seen["raw"], 0, 1), atol=1e-6)

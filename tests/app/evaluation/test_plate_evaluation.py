@@ -25,6 +25,7 @@ from tests.app.evaluation.test_evaluation import (
     make_matting_set,
     run,
 )
+from tests.engine.training.fakes import write_tiny_matting_network
 
 MATTING_METRICS = {"sad", "mse", "grad", "conn"}
 NO_TRIMAP = ("clean-plate", "learned-trimap", "closed-form-auto")
@@ -208,3 +209,26 @@ def test_a_plate_that_does_not_line_up_names_its_image(
         f"error: {NAMES[1]}: clean-plate: the clean plate does not line up with the photo"
     )
     assert err[0].endswith("take the plate from the same tripod position, without the subject")
+
+
+def test_the_learned_trimap_with_the_matting_network_is_evaluated_and_needs_both_networks(
+    plate_set: Path,
+    weights: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COMPOSITOR_DEVICE", "cpu")
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    (folder / "trimap.pt").symlink_to(weights / "trimap.pt")
+    monkeypatch.setenv(WEIGHTS_ENVIRONMENT, str(folder))
+    method = "learned-trimap-network"
+    args = ["evaluate", "matting", "--data", str(plate_set), "--method", method, "--no-robustness"]
+    status, err = run([*args, "--out", str(tmp_path / "refused")], capsys)
+    assert status == EXIT_BAD_INPUT and "no trained matting network is installed" in err[-1]
+    write_tiny_matting_network(folder / "matting.pt", closed_form_input=False)
+    status, err = run([*args, "--out", str(tmp_path / "r")], capsys)
+    assert status == 0, err
+    summary = check_report(tmp_path / "r", (method,), MATTING_METRICS)
+    assert 0.0 <= summary[method]["mse"] <= 1.0

@@ -27,7 +27,18 @@ def tiny_config(kind: str) -> dict[str, object]:
     """A small config of network ``kind``."""
     if kind == "plate-matting":
         return {"context_widths": [8, 8, 8], **TINY_PRETRAINED}
-    return dict(TINY_PRETRAINED) if kind == "trimap" else dict(TINY)
+    return dict(TINY_PRETRAINED) if kind in ("trimap", "trimap-end-to-end") else dict(TINY)
+
+
+def write_tiny_matting_network(path: Path, *, closed_form_input: bool = True) -> Path:
+    """A tiny untrained matting checkpoint at ``path`` (the end-to-end stage's fixed M-Net in tests)."""
+    from engine.checkpoint import save_checkpoint
+    from engine.registry import create_model
+
+    torch.manual_seed(0)
+    network = create_model("matting", **TINY, closed_form_input=closed_form_input)
+    save_checkpoint(path, network, name="matting", trained_on="nothing", metrics={})
+    return path
 
 
 class FakeItems(Dataset[dict[str, torch.Tensor]]):
@@ -96,6 +107,15 @@ class FakeItems(Dataset[dict[str, torch.Tensor]]):
                 "trimap": np.where(band, 0.5, mask).astype(np.float32)[None],
                 "weight": np.ones_like(mask)[None],
                 "segmentation": grown.astype(np.float32)[None],
+            },
+            "trimap-end-to-end": {
+                "image": image,
+                "trimap": np.where(band, 0.5, mask).astype(np.float32)[None],
+                "weight": np.ones_like(mask)[None],
+                "segmentation": grown.astype(np.float32)[None],
+                "alpha": alpha[None],
+                "foreground": foreground,
+                "background": background,
             },
         }[self.kind]
         return {
