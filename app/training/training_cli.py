@@ -65,6 +65,11 @@ def add_train(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="fusion: the perceptual term's weight (the paper's 0.8)",
     )
     parser.add_argument(
+        "--matting",
+        help="trimap-end-to-end: the matting network the T-Net is trained through (default: the installed "
+        "one); start from the T-Net trained apart with --init",
+    )
+    parser.add_argument(
         "--no-pretrained",
         action="store_true",
         help="start an EfficientNet-Lite0 encoder from random weights, not ImageNet's (no download)",
@@ -93,6 +98,7 @@ def _options(args: argparse.Namespace) -> TrainOptions:
         vgg16=Path(args.vgg16) if args.vgg16 else None,
         perceptual_weight=args.perceptual_weight,
         pretrained=not args.no_pretrained,
+        matting=Path(args.matting) if args.matting else None,
     )
 
 

@@ -17,6 +17,7 @@ Items are dicts of float32 CHW tensors in [0, 1]:
   target (3), alpha (1), foreground (3)
 - plate-matting: image (3), plate (3), segmentation (1), alpha (1), trimap (1), foreground (3), background (3)
 - trimap: image (3), trimap (1; the target), weight (1), segmentation (1)
+- trimap-end-to-end: as trimap, and alpha (1), foreground (3), background (3)
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ from engine.training.sources import (
     split_sources,
 )
 
-KINDS = ("segmentation", "refinement", "matting", "fusion", "plate-matting", "trimap")
-MATTING_KINDS = ("matting", "fusion", "plate-matting")  # need foregrounds with a true alpha
+KINDS = ("segmentation", "refinement", "matting", "fusion", "plate-matting", "trimap", "trimap-end-to-end")
+# Kinds that need foregrounds with a true alpha.
+MATTING_KINDS = ("matting", "fusion", "plate-matting", "trimap-end-to-end")
 PAIR_KINDS = ("segmentation", "refinement", "trimap")  # also learn from photos with hand masks
 CROP_MULTIPLE = 32
 
@@ -199,6 +201,8 @@ def _item_maker(
         return plate_items.plate_matting_item
     if kind == "trimap":
         return partial(plate_items.trimap_item, compositions=compositions)
+    if kind == "trimap-end-to-end":
+        return plate_items.trimap_end_to_end_item
     if kind == "fusion":
         return partial(items.fusion_item, stage1=stage1)
     if kind == "segmentation":

@@ -5,6 +5,10 @@
   and α·F + (1 − α)·B composited with the ground-truth foreground and background; both are averaged over
   the trimap's unknown pixels only and weighted 0.5 / 0.5. ``MattingNet`` is trained on both its raw
   (stage 1) and refined (stage 2) alphas, each with that loss.
+- **Learned trimap** (Semantic Human Matting, Chen et al. 2018): cross-entropy over background /
+  unknown / foreground for the T-Net trained apart; in the end-to-end stage, the fused alpha's
+  prediction loss 0.5 × alpha + 0.5 × compositional over the whole crop, plus 0.01 × that cross-entropy
+  (the paper's λ), which keeps the three classes meaningful.
 - **Segmentation and refinement** (Deep Image Compositing): binary cross-entropy on logits plus a soft
   IoU loss, which keeps small subjects from drowning in background pixels.
 - **Fusion** (Deep Image Compositing): L1 on the composite + 0.8 × a perceptual loss on VGG-16 features
@@ -145,6 +149,30 @@ def trimap_loss(logits: torch.Tensor, trimap: torch.Tensor, weight: torch.Tensor
     cross_entropy = F.cross_entropy(logits.float(), target, reduction="none")[:, None]
     value = weighted_mean(cross_entropy, w)
     return LossValue(value, {"cross_entropy": value.detach()})
+
+
+TRIMAP_TERM_WEIGHT = 0.01  # λ of Semantic Human Matting's end-to-end loss L_p + λ·L_t
+
+
+def trimap_end_to_end_loss(
+    logits: torch.Tensor, alpha: torch.Tensor, batch: dict[str, torch.Tensor]
+) -> LossValue:
+    """Semantic Human Matting's end-to-end loss for the T-Net's ``logits`` ``(N, 3, H, W)`` and the fused
+    alpha ``(N, 1, H, W)`` they gave: 0.5 × alpha + 0.5 × compositional over the whole crop (there is no
+    trimap to restrict it to), plus ``TRIMAP_TERM_WEIGHT`` × the T-Net's cross-entropy. ``batch`` holds
+    ``image``, ``foreground``, ``background`` (N, 3), ``alpha``, ``trimap`` and ``weight`` (N, 1)."""
+    everywhere = torch.ones_like(batch["alpha"], dtype=torch.float32)
+    alpha_term = alpha_prediction_loss(alpha, batch["alpha"], everywhere)
+    layers = (batch["foreground"], batch["background"], batch["image"])
+    composition_term = compositional_loss(alpha, *layers, everywhere)
+    trimap_term = trimap_loss(logits, batch["trimap"], batch.get("weight")).total
+    total = 0.5 * alpha_term + 0.5 * composition_term + TRIMAP_TERM_WEIGHT * trimap_term
+    parts = {
+        "alpha": alpha_term.detach(),
+        "composition": composition_term.detach(),
+        "cross_entropy": trimap_term.detach(),
+    }
+    return LossValue(total, parts)
 
 
 def soft_iou_loss(

@@ -37,7 +37,9 @@ class TrainOptions:
     ``stage1`` (fusion) is a trained stage-1 fusion checkpoint, which switches the data to the easy-to-hard
     stage 2 of Deep Image Compositing; ``vgg16`` is a VGG-16 ImageNet weights file for the perceptual loss,
     ``perceptual_weight`` that term's weight (fusion);
-    ``pretrained`` starts a pretrained-family encoder (EfficientNet-Lite0) from its ImageNet weights.
+    ``pretrained`` starts a pretrained-family encoder (EfficientNet-Lite0) from its ImageNet weights;
+    ``matting`` (trimap-end-to-end) is the fixed matting network the T-Net is trained through (None: the
+    installed one).
     """
 
     kind: str
@@ -60,6 +62,7 @@ class TrainOptions:
     vgg16: Path | None = None
     perceptual_weight: float = PERCEPTUAL_WEIGHT
     pretrained: bool = True
+    matting: Path | None = None
 
     def check(self) -> None:
         """Raise ``InvalidInputError`` naming the first bad option (before any work or any file)."""
@@ -89,11 +92,21 @@ class TrainOptions:
             raise InvalidInputError(
                 f"unknown device {self.device!r}; choose one of {', '.join(DEVICE_PREFERENCES)}"
             )
-        for label, path in (("--init checkpoint", self.init), ("--stage1 checkpoint", self.stage1)):
+        checkpoints = (
+            ("--init checkpoint", self.init),
+            ("--stage1 checkpoint", self.stage1),
+            ("--matting checkpoint", self.matting),
+        )
+        for label, path in checkpoints:
             if path is not None and not Path(path).is_file():
                 raise InvalidInputError(f"{label} not found: {path}")
         if self.stage1 is not None and self.kind != "fusion":
             raise InvalidInputError("a stage-1 network (--stage1) only applies to fusion training")
+        if self.matting is not None and self.kind != "trimap-end-to-end":
+            raise InvalidInputError(
+                "a matting network (--matting) only applies to the learned trimap's end-to-end stage "
+                "(trimap-end-to-end)"
+            )
         weight = self.perceptual_weight
         if not 0.0 <= weight <= 100.0:  # NaN fails too
             raise InvalidInputError(f"the perceptual weight must lie in [0, 100], got {weight}")

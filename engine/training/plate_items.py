@@ -9,7 +9,8 @@ drawn from α (the command line accepts one), or nothing (0.5 everywhere) at ran
 
 The learned trimap (Semantic Human Matting, Chen et al. ACM MM 2018) is trained on the real photos with
 hand masks (the unknown band is drawn around the mask's edge, a few pixels wide, as the hand's uncertainty)
-and on the clip-art composites (the unknown region is α's fractional pixels, dilated).
+and on the clip-art composites (the unknown region is α's fractional pixels, dilated). Its end-to-end
+stage, scored on the fused alpha, learns from composites alone: a hand mask has no true alpha to score.
 
 Every random choice comes from the ``rng`` passed in.
 """
@@ -108,4 +109,22 @@ def trimap_item(materials: Materials, index: int, rng: np.random.Generator, *, c
         "trimap": trimap_target(alpha, rng),
         "weight": weight,
         "segmentation": augment.degrade_mask((alpha >= 0.5).astype(np.float32), rng),
+    }
+
+
+def trimap_end_to_end_item(materials: Materials, index: int, rng: np.random.Generator) -> Item:
+    """The learned trimap's end-to-end stage: ``trimap_item``'s planes for a composite (the whole subject
+    or a crop of it, at random) with its true alpha, foreground and background (H, W, 3) for the fused
+    alpha's losses. The image is the composite itself, so the compositional loss has an exact target."""
+    subject = placed_subject if rng.random() < WHOLE_SUBJECT_FRACTION else cropped_subject
+    foreground, alpha = subject(materials, index, rng, hard=True)
+    background = materials.background(rng)
+    return {
+        "image": compose(foreground, alpha, background),
+        "trimap": trimap_target(alpha, rng),
+        "weight": np.ones_like(alpha),
+        "segmentation": augment.degrade_mask((alpha >= 0.5).astype(np.float32), rng),
+        "alpha": alpha,
+        "foreground": foreground,
+        "background": background,
     }

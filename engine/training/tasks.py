@@ -26,11 +26,14 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from classic import metrics
 from classic.checks import InvalidInputError
 from classic.matting import estimate_alpha
+from engine.checkpoint import load_checkpoint
 from engine.nets import PHOTO_INPUT_PLANES, MattingOutput
+from engine.nets.trimap import fuse_alpha, soft_trimap
 from engine.training.losses import (
     PERCEPTUAL_WEIGHT,
     FusionLoss,
@@ -39,10 +42,11 @@ from engine.training.losses import (
     mask_loss,
     matting_loss,
     plate_matting_loss,
+    trimap_end_to_end_loss,
     trimap_loss,
 )
 
-KINDS = ("segmentation", "refinement", "matting", "fusion", "plate-matting", "trimap")
+KINDS = ("segmentation", "refinement", "matting", "fusion", "plate-matting", "trimap", "trimap-end-to-end")
 SHIPPING_CONFIG: dict[str, Any] = {
     "widths": [16, 24, 48, 96, 160],
     "depths": [1, 2, 3, 3, 2],
@@ -67,7 +71,13 @@ FUSION_CONFIG: dict[str, Any] = {
 }
 _EXTRA_CONFIG: dict[str, dict[str, Any]] = {"fusion": {"band": 8}}
 # Networks with a fixed pretrained encoder whose constructor defaults are the shipped config.
-_OWN_CONFIG: dict[str, dict[str, Any]] = {"plate-matting": {}, "trimap": {"in_channels": 4}}
+_OWN_CONFIG: dict[str, dict[str, Any]] = {
+    "plate-matting": {},
+    "trimap": {"in_channels": 4},
+    "trimap-end-to-end": {"in_channels": 4},
+}
+# Kinds that train another kind's network: the learned trimap's end-to-end stage trains the T-Net.
+_NETWORK_OF = {"trimap-end-to-end": "trimap"}
 PSNR_CAP = 100.0  # dB; an exact match (inf) counts as this in averages
 
 
@@ -91,7 +101,9 @@ def model_config(kind: str, override: dict[str, Any] | None = None) -> dict[str,
 
 def accepted_names(kind: str) -> tuple[str, ...]:
     """The registry names a checkpoint for ``kind`` may hold (fusion has a single-stream variant)."""
-    return ("fusion", "fusion-single-stream") if check_kind(kind) == "fusion" else (kind,)
+    if check_kind(kind) == "fusion":
+        return ("fusion", "fusion-single-stream")
+    return (_NETWORK_OF.get(kind, kind),)
 
 
 def check_kind(kind: str) -> str:
@@ -357,6 +369,80 @@ class TrimapTask(Task):
         return results
 
 
+class TrimapEndToEndTask(TrimapTask):
+    """Semantic Human Matting's end-to-end stage: the T-Net, trained apart first, is scored on the alpha
+    its trimap leads to, α = F + U·α_raw, with α_raw from the matting network (the M-Net) given the
+    T-Net's soft trimap (``soft_trimap``) and, for a network that corrects closed-form matting, closed-form
+    matting's alpha in the most likely trimap (a solve per item, outside the gradient).
+
+    The paper also updates the M-Net; here it stays the shipped matting network, which given trimaps share
+    (a second matting network would not fit the shipped weights' 50 MB), so the stage teaches the T-Net
+    which pixels that network can matte. Selected by the fused alpha's SAD over the item's unknown region;
+    the fused alpha's whole-crop SAD and the T-Net's own accuracy are reported beside it.
+    """
+
+    kind = "trimap-end-to-end"
+    model_name = "trimap"
+    primary = "sad"
+    higher_is_better = False
+    loss_description = (
+        "0.5 × alpha + 0.5 × compositional of the fused alpha (charbonnier, whole crop) + 0.01 × "
+        "cross-entropy over background / unknown / foreground"
+    )
+
+    def __init__(self, matting: Path | nn.Module | None = None) -> None:
+        self._matting_path = matting if isinstance(matting, Path) else None
+        self._matting = None if matting is None or isinstance(matting, Path) else _frozen(matting)
+        self._device = torch.device("cpu")
+
+    @property
+    def matting_network(self) -> nn.Module:
+        """The fixed M-Net: the network given, or loaded on first use from the checkpoint given or the
+        installed matting network."""
+        if self._matting is None:
+            from engine.networks import installed_network
+
+            path = self._matting_path or installed_network("matting", None)
+            network, _ = load_checkpoint(path, map_location=self._device, expected_name="matting")
+            self._matting = _frozen(network)
+        return self._matting
+
+    def to(self, device: torch.device) -> Task:
+        self._device = device
+        if self._matting is not None:
+            self._matting.to(device)
+        return self
+
+    def fused_alpha(self, logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """α = F + U·α_raw ``(N, 1, H, W)`` for the T-Net's ``logits``; differentiable in them."""
+        probabilities = torch.softmax(logits.float(), dim=1)
+        planes = [batch["image"].float(), soft_trimap(probabilities)]
+        network = self.matting_network
+        if getattr(network, "in_channels", 4) == 5:
+            likely = probabilities.detach().argmax(dim=1, keepdim=True).float() * 0.5
+            planes.append(_closed_form({"image": batch["image"], "trimap": likely}))
+        output = network(torch.cat(planes, dim=1))
+        return fuse_alpha(probabilities, output.refined_alpha)
+
+    def loss(self, output: Any, batch: dict[str, torch.Tensor]) -> LossValue:
+        return trimap_end_to_end_loss(output, self.fused_alpha(output, batch), batch)
+
+    def item_metrics(self, output: Any, batch: dict[str, torch.Tensor]) -> list[dict[str, float]]:
+        with torch.no_grad():
+            fused = self.fused_alpha(output, batch)
+        results = super().item_metrics(output, batch)
+        for result, alpha, truth, target in zip(results, fused, batch["alpha"], batch["trimap"], strict=True):
+            predicted, expected = _image(alpha), _image(truth)
+            result.update(_matting_metrics(predicted, expected, _trimap(target)))
+            result["sad_whole"] = metrics.sad(predicted, expected, np.full_like(expected, 0.5))
+        return results
+
+
+def _frozen(network: nn.Module) -> nn.Module:
+    """``network`` in eval mode (batch norms keep their statistics) with no parameter to train."""
+    return network.eval().requires_grad_(False)
+
+
 def _edge_trimap(alpha: torch.Tensor) -> np.ndarray:
     """A trimap ``(H, W)`` whose unknown pixels are the alpha's edge: soft pixels and both sides of a step.
 
@@ -372,12 +458,21 @@ def _mse(image: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean((image.astype(np.float64) - truth) ** 2))
 
 
-def task_for(kind: str, *, vgg16: Path | None = None, perceptual_weight: float = PERCEPTUAL_WEIGHT) -> Task:
+def task_for(
+    kind: str,
+    *,
+    vgg16: Path | None = None,
+    perceptual_weight: float = PERCEPTUAL_WEIGHT,
+    matting: Path | nn.Module | None = None,
+) -> Task:
     """The task of network ``kind``; fusion looks for VGG-16 weights at ``vgg16`` (else the usual places)
-    and weighs its perceptual term by ``perceptual_weight``."""
+    and weighs its perceptual term by ``perceptual_weight``; the learned trimap's end-to-end stage takes
+    its fixed matting network from ``matting`` (else the installed one)."""
     check_kind(kind)
     if kind == "fusion":
         return FusionTask(vgg16, perceptual_weight)
+    if kind == "trimap-end-to-end":
+        return TrimapEndToEndTask(matting)
     tasks: dict[str, type[Task]] = {
         "segmentation": SegmentationTask,
         "refinement": RefinementTask,

@@ -94,7 +94,12 @@ class Trainer:
         self.device = self.place.device(choice.device)
         self.device_reason = choice.reason
         self.amp = self.device.type == "cuda"
-        self.task = task_for(options.kind, vgg16=options.vgg16, perceptual_weight=options.perceptual_weight)
+        self.task = task_for(
+            options.kind,
+            vgg16=options.vgg16,
+            perceptual_weight=options.perceptual_weight,
+            matting=options.matting,
+        )
         self._datasets = datasets
         self.model: nn.Module = nn.Module()
         self.model_name = self.task.model_name
@@ -343,6 +348,7 @@ class Trainer:
             "init": str(options.init) if options.init else None,
             "encoder_weights": self._encoder_weights(),
             "stage1": str(options.stage1) if options.stage1 else None,
+            "matting": str(options.matting) if options.matting else None,
             "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         trained_on = f"{options.data.name} ({options.kind} training items of engine.training)"

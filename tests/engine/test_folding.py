@@ -12,11 +12,11 @@ from engine.inference import Predictor, as_is
 from engine.nets.base import Network
 from engine.nets.folding import fold_batch_norms
 from engine.registry import MODELS, create_model
-from engine.training.tasks import KINDS, model_config
+from engine.training.tasks import KINDS, accepted_names, model_config
 
 # Every registered network in its default shape, and each kind as it ships; the older encoder too.
 CONFIGS: list[tuple[str, dict[str, Any]]] = [(name, {}) for name in MODELS] + [
-    (kind, model_config(kind)) for kind in KINDS
+    (accepted_names(kind)[0], model_config(kind)) for kind in KINDS
 ]
 CONFIGS += [("segmentation", {"encoder": "mobilenet"})]
 

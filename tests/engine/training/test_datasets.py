@@ -31,6 +31,15 @@ CHANNELS = {
         "background": 3,
     },
     "trimap": {"image": 3, "trimap": 1, "weight": 1, "segmentation": 1},
+    "trimap-end-to-end": {
+        "image": 3,
+        "trimap": 1,
+        "weight": 1,
+        "segmentation": 1,
+        "alpha": 1,
+        "foreground": 3,
+        "background": 3,
+    },
 }
 
 

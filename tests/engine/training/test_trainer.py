@@ -18,7 +18,7 @@ from engine.nets import MattingOutput
 from engine.pretrained import find_pretrained
 from engine.registry import create_model
 from engine.training.state import STATE_FILE
-from engine.training.tasks import KINDS, model_config, task_for
+from engine.training.tasks import KINDS, accepted_names, model_config, task_for
 from engine.training.trainer import Trainer, TrainOptions, TrainProgress, train, validate
 from tests.engine.training.fakes import (
     TINY,
@@ -26,6 +26,7 @@ from tests.engine.training.fakes import (
     FakeItems,
     fake_datasets,
     tiny_config,
+    write_tiny_matting_network,
     write_training_folder,
 )
 
@@ -50,13 +51,21 @@ def _state_weights(out: Path) -> dict[str, torch.Tensor]:
     return torch.load(out / STATE_FILE, weights_only=True)["model"]
 
 
+def _matting_for(kind: str, tmp_path: Path) -> Path | None:
+    """The end-to-end stage's fixed matting network: a tiny one (the installed one is not a test's)."""
+    if kind != "trimap-end-to-end":
+        return None
+    return write_tiny_matting_network(tmp_path / "m-net.pt")
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_network_trains_from_init_and_saves_a_loadable_checkpoint(tmp_path: Path, kind: str) -> None:
-    name = "fusion" if kind == "fusion" else kind
+    name = accepted_names(kind)[0]
     init = create_model(name, **model_config(kind, tiny_config(kind)))
     save_checkpoint(tmp_path / "init.pt", init, name=name, trained_on="nothing", metrics={})
     reports: list[TrainProgress] = []
-    options = _options(tmp_path, kind, init=tmp_path / "init.pt", config=None)
+    matting = _matting_for(kind, tmp_path)
+    options = _options(tmp_path, kind, init=tmp_path / "init.pt", config=None, matting=matting)
     result = train(options, progress=reports.append, datasets=fake_datasets(kind))
     assert not result.cancelled and result.steps_done == 3
     assert [report.step for report in reports] == [1, 2, 3]
@@ -84,6 +93,7 @@ def test_each_network_trains_on_the_real_datasets(tmp_path: Path, kind: str) -> 
         val_fraction=0.25,
         config=tiny_config(kind),
         pretrained=False,  # the ImageNet file is not a test's to download
+        matting=_matting_for(kind, tmp_path),
     )
     result = train(options)
     assert result.steps_done == 2 and result.metrics["items"] == 4.0
