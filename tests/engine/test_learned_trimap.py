@@ -62,6 +62,14 @@ def weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _weights_with_the_t_net(weights: Path, tmp_path: Path) -> Path:
+    """A weights folder of its own holding the module's T-Net, for a test to add networks to."""
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    (folder / "trimap.pt").symlink_to(weights / "trimap.pt")
+    return folder
+
+
 @pytest.mark.parametrize("matting", ["closed-form", "knn"])
 def test_pipeline_mattes_from_the_photo_alone(weights: Path, matting: str) -> None:
     alpha = disc()
@@ -100,9 +108,7 @@ def test_the_automatic_cut_out_can_take_its_trimap_from_the_t_net(weights: Path)
 def test_the_learned_trimap_cut_out_runs_the_segmentation_network_once(
     weights: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "weights"
-    folder.mkdir()
-    (folder / "trimap.pt").symlink_to(weights / "trimap.pt")
+    folder = _weights_with_the_t_net(weights, tmp_path)
     segmentation = create_model("segmentation", encoder="efficientnet-lite0", decoder_widths=[8, 8, 8, 8])
     save_checkpoint(folder / "segmentation.pt", segmentation, name="segmentation", trained_on="", metrics={})
     pipeline = Pipeline(PipelineOptions(weights_folder=folder, device="cpu", trimap="learned"))
@@ -129,9 +135,7 @@ def test_the_matting_network_inside_the_learned_trimap_gets_the_soft_trimap(
 ) -> None:
     # As in the end-to-end training stage: the M-Net's trimap plane is 0.5·U + F, its hint closed-form
     # matting in the most likely trimap, and the fusion F + U·α_raw uses its alpha unpasted.
-    folder = tmp_path / "weights"
-    folder.mkdir()
-    (folder / "trimap.pt").symlink_to(weights / "trimap.pt")
+    folder = _weights_with_the_t_net(weights, tmp_path)
     torch.manual_seed(0)
     matting = create_model("matting", widths=[8] * 5, depths=[1] * 5, decoder_widths=[8] * 5, expansion=2)
     save_checkpoint(folder / "matting.pt", matting, name="matting", trained_on="", metrics={})
