@@ -375,10 +375,11 @@ class TrimapEndToEndTask(TrimapTask):
     T-Net's soft trimap (``soft_trimap``) and, for a network that corrects closed-form matting, closed-form
     matting's alpha in the most likely trimap (a solve per item, outside the gradient).
 
-    The paper also updates the M-Net; here it stays the shipped matting network, which given trimaps share
-    (a second matting network would not fit the shipped weights' 50 MB), so the stage teaches the T-Net
-    which pixels that network can matte. Selected by the fused alpha's SAD over the item's unknown region;
-    the fused alpha's whole-crop SAD and the T-Net's own accuracy are reported beside it.
+    The paper also updates the M-Net; here it stays the shipped matting network, which matting inside a
+    given trimap shares (a second matting network would not fit the shipped weights' 50 MB), so the stage
+    teaches the T-Net which pixels that network can matte. Selected by the fused alpha's SAD over the
+    item's unknown region; the fused alpha's whole-crop SAD and the T-Net's own accuracy are reported
+    beside it.
     """
 
     kind = "trimap-end-to-end"
