@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from app.bench.benchmark_report import DEFAULT_PATH, BenchmarkRow, write_benchmarks
-from classic.compositing import composite
+from classic.compositing import blend_alpha, composite
 from classic.foreground import estimate_foreground
 from classic.grabcut import Rect, grabcut
 from classic.matting import estimate_alpha
@@ -214,10 +214,9 @@ def _given(value: _T | None) -> _T:
 def _plate_shot(inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
     """A stand-in for a tripod shot and its clean plate: the astronaut (its soft mask as alpha) over the
     background photo, and that background a pixel off and darker (gamma 1.1), as a second shot would be."""
-    alpha = inputs.alpha[..., None]
-    shot = alpha * inputs.photo + (1.0 - alpha) * inputs.background
+    shot = blend_alpha(inputs.photo, inputs.alpha, inputs.background)
     plate = np.power(np.roll(inputs.background, (1, 1), axis=(0, 1)), np.float32(1.1))
-    return shot.astype(np.float32), plate
+    return shot.astype(np.float32, copy=False), plate
 
 
 def _measure(name: str, size_name: str, repeat: int) -> tuple[float, float]:
