@@ -43,6 +43,13 @@ from classic.tiles import bounding_box
 PLATE_WEIGHT = 0.3  # κ: the data term against the Laplacian (chosen on the training composites' scale)
 ITERATIONS = 3  # on the clean-plate dev set: SAD 5.10 with 2, 4.73 with 3, 4.66 with 4 (no trimap)
 _AGREE = 0.04  # |photo − plate| below which a pixel the first alpha calls background is sure of it
+# The subject's body (``plate_trimap``): at least _DEEP band radii inside the first alpha's 0.5 edge and
+# differing from the plate by _UNLIKE or more. On the clean-plate dev set (no trimap): SAD 4.705 against
+# 4.697 without the rule (4.82 / 4.74 / 4.70 with 4 / 5 / 8 radii; gradient 2.26 against 2.25), SAD over
+# the whole photo 11.02 against 12.24, solid pixels (true α ≥ 0.99) left below 0.9: 7.3 % against 8.6 %,
+# and 14 % less time per photo (old and new interleaved: 2.42 → 2.09 s, 2.19 → 1.86 s).
+_DEEP = 6
+_UNLIKE = 0.1
 _MIN_CONTRAST = 1e-4  # ‖F − B‖² below which the estimate α̂ is left out (weight ~0 there anyway)
 # The incomplete Cholesky factor's drop threshold (pymatting's default 1e-4): the sparser factor of 1e-2
 # takes more CG iterations but is built and applied faster; the alphas are within 2e-3 of 1e-3's and the
@@ -147,7 +154,12 @@ def plate_trimap(image: np.ndarray, background: np.ndarray, alpha: np.ndarray) -
 
     Unknown: a band around the alpha's 0.5 edge (1 % of the long side on either side), its fractional
     pixels, and whatever the alpha calls background where the photo still differs from the plate (a
-    strand the first alpha missed). Foreground: α ≥ 0.95 outside the band, eroded by 3 px.
+    strand the first alpha missed). Foreground: α ≥ 0.95 outside the band, eroded by 3 px, and the
+    subject's body: pixels deep inside the α ≥ 0.5 region (``_DEEP`` band radii from its edge) that are
+    clearly unlike the plate (``_UNLIKE``). A first alpha below 0.95 there is the network unsure of a
+    solid interior (a face, a jacket), not hair, which lies near the edge; left unknown, the solve
+    keeps it translucent. A hole in the subject that shows the background matches the plate and stays
+    unknown.
     """
     check_image("image", image)
     check_image("background", background)
@@ -158,7 +170,8 @@ def plate_trimap(image: np.ndarray, background: np.ndarray, alpha: np.ndarray) -
     band = cv2.dilate(edge, _disc(radius)) > 0
     difference = cv2.GaussianBlur(_misaligned_difference(image, background), (0, 0), 0.7)
     background_sure = (alpha < 0.05) & (difference < _AGREE) & ~band
-    foreground_sure = (cv2.erode((alpha >= 0.95).astype(np.uint8), _disc(3)) > 0) & ~band
+    body = (cv2.distanceTransform(inside, cv2.DIST_L2, 5) >= _DEEP * radius) & (difference >= _UNLIKE)
+    foreground_sure = ((cv2.erode((alpha >= 0.95).astype(np.uint8), _disc(3)) > 0) | body) & ~band
     trimap = np.full(alpha.shape, 0.5, np.float32)
     trimap[foreground_sure] = 1.0
     trimap[background_sure] = 0.0

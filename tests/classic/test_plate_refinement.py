@@ -61,6 +61,24 @@ def test_the_plate_trimap_opens_the_band_where_the_photo_differs_from_the_plate(
     assert trimap[5, 5] == 0.0 and trimap[60, 60] == 1.0
 
 
+def test_the_plate_trimap_makes_the_unsure_body_of_a_subject_foreground_but_not_its_hole() -> None:
+    # A large solid subject the first alpha is unsure of inside (0.7), with a hole showing the background.
+    rng = np.random.default_rng(2)
+    height, width = 240, 320
+    background = cv2.resize(rng.uniform(0.1, 0.5, (24, 32, 3)).astype(np.float32), (width, height))
+    subject = np.zeros((height, width), np.float32)
+    cv2.rectangle(subject, (60, 40), (260, 239), 1.0, -1)
+    subject[120:150, 145:175] = 0.0  # the hole, deep inside
+    photo = np.where(subject[..., None] > 0, np.array([0.9, 0.8, 0.7], np.float32), background).astype(np.float32)
+    first = np.where(subject > 0, 0.7, 0.0).astype(np.float32)
+    first[120:150, 145:175] = 0.7  # the first alpha does not see the hole either
+    trimap = plate_trimap(photo, background, first)
+    assert np.all(trimap[60:110, 100:220] == 1.0)  # deep inside, unlike the plate: the body
+    assert np.all(trimap[124:146, 149:171] == 0.5)  # the hole matches the plate: left to the solve
+    assert np.all(trimap[100:200, 62:76] == 0.5)  # near the edge (within six band radii): unknown
+    assert np.all(trimap[5:30, 5:50] == 0.0)
+
+
 def test_the_plate_trimap_ignores_texture_a_fraction_of_a_pixel_off() -> None:
     # Fine texture and a plate half a pixel off: the background must stay background, not become band.
     rng = np.random.default_rng(1)
