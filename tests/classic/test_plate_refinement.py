@@ -69,7 +69,9 @@ def test_the_plate_trimap_makes_the_unsure_body_of_a_subject_foreground_but_not_
     subject = np.zeros((height, width), np.float32)
     cv2.rectangle(subject, (60, 40), (260, 239), 1.0, -1)
     subject[120:150, 145:175] = 0.0  # the hole, deep inside
-    photo = np.where(subject[..., None] > 0, np.array([0.9, 0.8, 0.7], np.float32), background).astype(np.float32)
+    photo = np.where(subject[..., None] > 0, np.array([0.9, 0.8, 0.7], np.float32), background).astype(
+        np.float32
+    )
     first = np.where(subject > 0, 0.7, 0.0).astype(np.float32)
     first[120:150, 145:175] = 0.7  # the first alpha does not see the hole either
     trimap = plate_trimap(photo, background, first)
