@@ -38,7 +38,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from classic.channels import all_channels, largest_channel
+from classic.channels import largest_channel
 from classic.checks import InvalidInputError, check_image
 from classic.progress import (
     CancelCallback,
@@ -61,6 +61,7 @@ _FEATURES = 2000  # SIFT features per image at the working size
 _MIN_MATCHES = 12  # RANSAC inliers a feature warp needs
 _DARK, _BRIGHT = 0.02, 0.98  # pixels outside these carry no exposure information (log noise, clipping)
 _FIT_PIXELS = 20000  # pixels the exposure fit samples: plenty for 6 parameters, and cheap
+_MIN_CHANNEL_PIXELS = 50  # usable values a channel's exposure line needs
 _MARGIN = 2  # pixels the background mask shrinks by, against the warp's remaining error
 # ECC's stop: on the clean-plate dev set, 1e-8 and 100 iterations moved the warps by 0.003 px at most and
 # took 15 % longer.
@@ -145,44 +146,59 @@ def fit_exposure(
     ``photo`` and ``plate`` are aligned (H, W, 3) images, ``valid`` a bool (H, W) mask. log photo =
     log gain + gamma · log plate is a line per channel; each round fits it by least squares and keeps
     the ``_KEEP`` share of the pixels with the smallest residual (worst channel) for the next, so the
-    subject, absent from the plate, falls out. Near-black and clipped pixels are ignored; gamma is
-    clamped to ``GAMMA_RANGE``.
+    subject, absent from the plate, falls out. Near-black and clipped values are ignored channel by
+    channel: a saturated background (a yellow flower on black: blue near zero almost everywhere) still
+    fits its red and green on those pixels, where requiring all three channels left mostly the subject
+    to fit (blue gain 0.73 for a true 1.0 on such a dev shot). A channel with fewer than
+    ``_MIN_CHANNEL_PIXELS`` usable values keeps gain and gamma 1. Gamma is clamped to ``GAMMA_RANGE``.
     """
     smooth_photo = cv2.GaussianBlur(photo, (0, 0), 1.0)
     smooth_plate = cv2.GaussianBlur(plate, (0, 0), 1.0)
-    usable = valid & _well_exposed(smooth_photo) & _well_exposed(smooth_plate)
+    exposed = _well_exposed(smooth_photo) & _well_exposed(smooth_plate) & valid[..., None]
     # A regular subsample of _FIT_PIXELS is as good as all pixels for 6 parameters, and much cheaper.
-    rows, cols = np.nonzero(usable)
+    rows, cols = np.nonzero(exposed.any(axis=2))
     if len(rows) < 100:
         raise PlateAlignmentError("the clean plate and the photo share too few well-exposed pixels to match")
     every = max(1, len(rows) // _FIT_PIXELS)
     rows, cols = rows[::every], cols[::every]
-    y, x = np.log(smooth_photo[rows, cols]), np.log(smooth_plate[rows, cols])
+    usable = exposed[rows, cols]
+    y = np.log(np.maximum(smooth_photo[rows, cols], _DARK))
+    x = np.log(np.maximum(smooth_plate[rows, cols], _DARK))
     # Start from the pixels that already agree with no exposure change: with a subject filling most of
     # the frame, a first fit over all pixels would follow the subject.
-    start = largest_channel(np.abs(y - x))
+    start = _worst_usable(np.abs(y - x), usable)
     keep = start <= np.quantile(start, _KEEP)
+    gamma, log_gain = np.ones(3), np.zeros(3)
     for _ in range(rounds):
-        gamma, log_gain = _fit_lines(y[keep], x[keep])
-        residual = largest_channel(np.abs(y - log_gain - gamma * x))
+        for channel in range(3):
+            chosen = keep & usable[:, channel]
+            if chosen.sum() >= _MIN_CHANNEL_PIXELS:
+                gamma[channel], log_gain[channel] = _fit_line(y[chosen, channel], x[chosen, channel])
+        residual = _worst_usable(np.abs(y - log_gain - gamma * x), usable)
         keep = residual <= np.quantile(residual, _KEEP)
     return np.exp(log_gain), np.clip(gamma, *GAMMA_RANGE)
 
 
 def _well_exposed(image: np.ndarray) -> np.ndarray:
-    return all_channels((image > _DARK) & (image < _BRIGHT))
+    """Bool (H, W, 3): the values that carry exposure information (neither near black nor clipped)."""
+    return (image > _DARK) & (image < _BRIGHT)
 
 
-def _fit_lines(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Slope and intercept of y = a + b·x, per column of the (n, 3) arrays, in float64."""
+def _worst_usable(residual: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """The largest of each (n, 3) row's usable residuals (rows have at least one)."""
+    return largest_channel(np.where(usable, residual, 0.0))
+
+
+def _fit_line(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept of y = a + b·x, in float64."""
     x, y = x.astype(np.float64), y.astype(np.float64)
-    x_mean, y_mean = x.mean(axis=0), y.mean(axis=0)
-    covariance = ((x - x_mean) * (y - y_mean)).mean(axis=0)
-    variance = ((x - x_mean) ** 2).mean(axis=0)
+    x_mean, y_mean = x.mean(), y.mean()
+    covariance = ((x - x_mean) * (y - y_mean)).mean()
+    variance = ((x - x_mean) ** 2).mean()
     # A ridge towards slope 1 (gamma 1): a plain backdrop has almost no spread of values to fit a gamma
     # on, and there only the gain is determined.
     slope = (covariance + _GAMMA_RIDGE) / (variance + _GAMMA_RIDGE)
-    return slope, y_mean - slope * x_mean
+    return float(slope), float(y_mean - slope * x_mean)
 
 
 def check_plate_framing(photo_shape: tuple[int, ...], plate_shape: tuple[int, ...]) -> None:

@@ -118,6 +118,28 @@ def test_the_exposure_fit_ignores_the_subject() -> None:
     assert subject.mean() > 0.1
 
 
+def test_the_exposure_fit_uses_a_saturated_background_channel_by_channel() -> None:
+    # A yellow flower on black: the background's blue is near zero everywhere, so a pixel with all three
+    # channels well exposed is almost always the subject's. Each channel must still fit on the background.
+    rng = np.random.default_rng(3)
+    height, width = 240, 320
+    shade = cv2.GaussianBlur(rng.uniform(0.3, 1.0, (height, width)).astype(np.float32), (0, 0), 6.0)
+    petals = cv2.GaussianBlur((rng.uniform(size=(24, 32)) < 0.5).astype(np.float32), (0, 0), 1.0)
+    petals = cv2.resize(petals, (width, height))[..., None]
+    yellow = np.stack([0.9 * shade, 0.75 * shade, np.full_like(shade, 0.01)], axis=2)
+    background = np.clip(petals * yellow + (1 - petals) * 0.01, 0.0, 1.0)
+    photo = background.copy()
+    subject = np.zeros((height, width), bool)
+    subject[30:210, 60:260] = True  # a well-exposed subject over more than half the frame
+    photo[subject] = cv2.GaussianBlur(
+        rng.uniform(0.2, 0.8, (height, width, 3)).astype(np.float32), (0, 0), 4
+    )[subject]
+    plate = (background / np.float32(GAINS)) ** np.float32(1.0 / GAMMA)
+    gain, gamma = fit_exposure(photo, plate.astype(np.float32), np.ones(subject.shape, bool))
+    assert np.abs(gamma[:2] - GAMMA).max() < 0.05 and np.abs(gain[:2] - GAINS[:2]).max() < 0.03
+    assert abs(gain[2] - 1.0) < 0.15  # blue carries no information here: no wild gain
+
+
 def test_a_plate_of_another_scene_is_refused() -> None:
     photo, _, _, _, _ = _shot(seed=0)
     _, other, _, _, _ = _shot(seed=11)
