@@ -150,7 +150,8 @@ def fit_exposure(
     channel: a saturated background (a yellow flower on black: blue near zero almost everywhere) still
     fits its red and green on those pixels, where requiring all three channels left mostly the subject
     to fit (blue gain 0.73 for a true 1.0 on such a dev shot). A channel with fewer than
-    ``_MIN_CHANNEL_PIXELS`` usable values keeps gain and gamma 1. Gamma is clamped to ``GAMMA_RANGE``.
+    ``_MIN_CHANNEL_PIXELS`` usable values takes the mean gain and gamma (in log space) of the others, as
+    an exposure change is mostly global; with none, 1. Gamma is clamped to ``GAMMA_RANGE``.
     """
     smooth_photo = cv2.GaussianBlur(photo, (0, 0), 1.0)
     smooth_plate = cv2.GaussianBlur(plate, (0, 0), 1.0)
@@ -170,10 +171,12 @@ def fit_exposure(
     keep = start <= np.quantile(start, _KEEP)
     gamma, log_gain = np.ones(3), np.zeros(3)
     for _ in range(rounds):
-        for channel in range(3):
+        fitted = np.array([(keep & usable[:, channel]).sum() >= _MIN_CHANNEL_PIXELS for channel in range(3)])
+        for channel in np.flatnonzero(fitted):
             chosen = keep & usable[:, channel]
-            if chosen.sum() >= _MIN_CHANNEL_PIXELS:
-                gamma[channel], log_gain[channel] = _fit_line(y[chosen, channel], x[chosen, channel])
+            gamma[channel], log_gain[channel] = _fit_line(y[chosen, channel], x[chosen, channel])
+        if fitted.any():  # a channel without information takes the others' mean: the camera re-metered
+            gamma[~fitted], log_gain[~fitted] = gamma[fitted].mean(), log_gain[fitted].mean()
         residual = _worst_usable(np.abs(y - log_gain - gamma * x), usable)
         keep = residual <= np.quantile(residual, _KEEP)
     return np.exp(log_gain), np.clip(gamma, *GAMMA_RANGE)

@@ -137,7 +137,8 @@ def test_the_exposure_fit_uses_a_saturated_background_channel_by_channel() -> No
     plate = (background / np.float32(GAINS)) ** np.float32(1.0 / GAMMA)
     gain, gamma = fit_exposure(photo, plate.astype(np.float32), np.ones(subject.shape, bool))
     assert np.abs(gamma[:2] - GAMMA).max() < 0.05 and np.abs(gain[:2] - GAINS[:2]).max() < 0.03
-    assert abs(gain[2] - 1.0) < 0.15  # blue carries no information here: no wild gain
+    # Blue carries no information here: it takes the others' exposure change, not a wild one.
+    assert abs(gamma[2] - GAMMA) < 0.05 and min(gain[:2]) - 0.03 < gain[2] < max(gain[:2]) + 0.03
 
 
 def test_a_plate_of_another_scene_is_refused() -> None:
