@@ -1,4 +1,5 @@
-"""Alpha matting from a trimap: closed-form and KNN through pymatting, Bayesian implemented here.
+"""Alpha matting from a trimap: closed-form (its equations from ``classic.matting_laplacian``, solved with
+pymatting's preconditioned conjugate gradient) and KNN through pymatting, Bayesian implemented here.
 
 Every method is solved only around the trimap's unknown pixels (see ``classic.tiles``): a small photo
 is cropped to the unknown band's bounding box plus context, a large one is solved in overlapping tiles,
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from classic.checks import InvalidInputError, check_image, check_same_size, check_trimap
+from classic.matting_laplacian import DEFAULT_EPSILON, band_system
 from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress
 from classic.tiles import TileGrid, solve_in_tiles
 
@@ -111,18 +113,24 @@ def _guarded(solve: Solver) -> Solver:
 
 @_guarded
 def _closed_form(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
-    from pymatting import estimate_alpha_cf
-
-    image64, trimap64 = image.astype(np.float64), trimap.astype(np.float64)
     try:
-        return estimate_alpha_cf(image64, trimap64, preconditioner=_quiet_ichol)
+        return _solve_closed_form(image, trimap, DEFAULT_EPSILON)
     except ValueError:
         # The conjugate gradient gave up: the system is nearly singular (a photo a pixel or two thin, or
         # noise-like colours with few known pixels). A larger ε regularises every window's colour
         # covariance; the alpha comes out a little smoother, which beats no alpha.
-        return estimate_alpha_cf(
-            image64, trimap64, preconditioner=_quiet_ichol, laplacian_kwargs={"epsilon": FALLBACK_EPSILON}
-        )
+        return _solve_closed_form(image, trimap, FALLBACK_EPSILON)
+
+
+def _solve_closed_form(image: np.ndarray, trimap: np.ndarray, epsilon: float) -> np.ndarray:
+    """pymatting's ``estimate_alpha_cf`` (the same equations, preconditioner and tolerance), on the
+    unknown pixels' equations alone (``classic.matting_laplacian``) rather than the whole Laplacian."""
+    from pymatting import cg
+
+    system = band_system(image, trimap, epsilon=epsilon)
+    alpha = trimap.astype(np.float64)
+    alpha[trimap == 0.5] = cg(system.inner, system.outer, M=_quiet_ichol(system.inner))
+    return np.clip(alpha, 0.0, 1.0)
 
 
 def _quiet_ichol(matrix: Any) -> Any:

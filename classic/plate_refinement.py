@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -37,6 +36,7 @@ import scipy.sparse as sp
 from classic.channels import channel_dot, largest_channel
 from classic.checks import check_image, check_matte, check_same_size, check_trimap
 from classic.foreground import estimate_foreground
+from classic.matting_laplacian import band_system
 from classic.progress import CancelCallback, never_cancelled, raise_if_cancelled
 from classic.tiles import bounding_box
 
@@ -92,7 +92,7 @@ def refine_with_plate(
         return result
     # The linear system needs only the band's bounding box; the foreground colours are estimated on the
     # whole photo (cropped, the estimate changes near the crop's edge: SAD +1.5 % on the dev set).
-    system = _band_system(image[box], trimap[box])
+    system = band_system(image[box], trimap[box])
     plate = background[box].astype(np.float64)
     photo = image[box].astype(np.float64)
     band = trimap[box] == 0.5
@@ -105,7 +105,7 @@ def refine_with_plate(
         contrast = channel_dot(difference, difference)
         estimate = channel_dot(photo - plate, difference) / np.maximum(contrast, _MIN_CONTRAST)
         data = weight * contrast.ravel()[unknown]
-        matrix = (system.inner + sp.diags(data)).tocsc()
+        matrix = (system.inner + sp.diags(data)).tocsr()
         if preconditioner is None:
             preconditioner = _preconditioner(matrix)
         crop = result[box]
@@ -118,28 +118,6 @@ def refine_with_plate(
         )
         crop[band] = np.clip(solved, 0.0, 1.0)
     return result
-
-
-@dataclass(frozen=True)
-class _BandSystem:
-    """Closed-form matting's equations for a trimap's unknown pixels: ``inner`` the Laplacian's block
-    among them, ``outer`` the right-hand side the known pixels contribute."""
-
-    inner: sp.csc_matrix
-    outer: np.ndarray
-
-
-def _band_system(image: np.ndarray, trimap: np.ndarray) -> _BandSystem:
-    from pymatting import cf_laplacian
-
-    band = trimap == 0.5
-    unknown = band.ravel()
-    # Windows of known pixels alone add nothing to the unknown pixels' rows: pymatting skips them.
-    laplacian = cf_laplacian(image.astype(np.float64), is_known=~band).tocsr()
-    rows = laplacian[np.flatnonzero(unknown)]
-    inner = rows[:, np.flatnonzero(unknown)].tocsc()
-    outer = -(rows[:, np.flatnonzero(~unknown)] @ trimap.ravel()[~unknown].astype(np.float64))
-    return _BandSystem(inner, outer)
 
 
 def _preconditioner(matrix: sp.csc_matrix) -> object:
