@@ -17,11 +17,6 @@ def largest_channel(image: np.ndarray) -> np.ndarray:
     return reduce(np.maximum, _planes(image))
 
 
-def all_channels(mask: np.ndarray) -> np.ndarray:
-    """``mask.all(axis=-1)`` for a bool array."""
-    return reduce(np.logical_and, _planes(mask))
-
-
 def channel_dot(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """``(first * second).sum(axis=-1)``: the dot product of each pixel's colours."""
     planes = zip(_planes(first), _planes(second), strict=True)
