@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from classic import plate_refinement
+from classic import matting, plate_refinement
 from classic.matting import estimate_alpha
 from classic.metrics import sad
 from classic.plate_refinement import plate_trimap, refine_with_plate
@@ -97,8 +97,9 @@ def test_with_no_weight_on_the_plate_it_is_closed_form_matting_even_in_a_corner_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The solve covers only the band's bounding box: its equations there must be the whole photo's. Both
-    # solves run to pymatting's tolerance, so only the equations can tell them apart.
+    # solves run to pymatting's default tolerance, so only the equations can tell them apart.
     monkeypatch.setattr(plate_refinement, "_TOLERANCE", 1e-7)
+    monkeypatch.setattr(matting, "_TOLERANCE", 1e-7)
     photo, background, alpha = strands_scene()
     trimap = band_trimap(alpha)
     large_photo = np.pad(photo, ((0, 70), (40, 60), (0, 0)), mode="reflect")
