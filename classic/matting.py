@@ -9,15 +9,12 @@ numba kernels on first import, so it is imported only when a matting method runs
 
 from __future__ import annotations
 
-import contextlib
-import io
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from classic.checks import InvalidInputError, check_image, check_same_size, check_trimap
-from classic.matting_laplacian import DEFAULT_EPSILON, band_system
+from classic.matting_laplacian import DEFAULT_EPSILON, band_system, quiet_ichol
 from classic.progress import CancelCallback, ProgressCallback, never_cancelled, no_progress
 from classic.tiles import TileGrid, solve_in_tiles
 
@@ -136,18 +133,10 @@ def _solve_closed_form(image: np.ndarray, trimap: np.ndarray, epsilon: float) ->
 
     system = band_system(image, trimap, epsilon=epsilon)
     alpha = trimap.astype(np.float64)
-    alpha[trimap == 0.5] = cg(system.inner, system.outer, M=_quiet_ichol(system.inner), rtol=_TOLERANCE)
+    alpha[trimap == 0.5] = cg(
+        system.inner, system.outer, M=quiet_ichol(system.inner, _DISCARD), rtol=_TOLERANCE
+    )
     return np.clip(alpha, 0.0, 1.0)
-
-
-def _quiet_ichol(matrix: Any) -> Any:
-    # pymatting's incomplete Cholesky prints a "PERFORMANCE WARNING" to stdout whenever it has to retry
-    # with a larger diagonal shift (common on tiles that are mostly known pixels); the retry is the
-    # intended behaviour, so keep its chatter out of the command line's output.
-    from pymatting import ichol
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        return ichol(matrix, discard_threshold=_DISCARD)
 
 
 @_guarded

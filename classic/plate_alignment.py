@@ -170,11 +170,13 @@ def fit_exposure(
     start = _worst_usable(np.abs(y - x), usable)
     keep = start <= np.quantile(start, _KEEP)
     gamma, log_gain = np.ones(3), np.zeros(3)
+    fitted = np.zeros(3, bool)
     for _ in range(rounds):
-        fitted = np.array([(keep & usable[:, channel]).sum() >= _MIN_CHANNEL_PIXELS for channel in range(3)])
-        for channel in np.flatnonzero(fitted):
+        for channel in range(3):
             chosen = keep & usable[:, channel]
-            gamma[channel], log_gain[channel] = _fit_line(y[chosen, channel], x[chosen, channel])
+            fitted[channel] = chosen.sum() >= _MIN_CHANNEL_PIXELS
+            if fitted[channel]:
+                gamma[channel], log_gain[channel] = _fit_line(y[chosen, channel], x[chosen, channel])
         if fitted.any():  # a channel without information takes the others' mean: the camera re-metered
             gamma[~fitted], log_gain[~fitted] = gamma[fitted].mean(), log_gain[fitted].mean()
         residual = _worst_usable(np.abs(y - log_gain - gamma * x), usable)

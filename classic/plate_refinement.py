@@ -26,9 +26,6 @@ unknowns: 4.7 s for the refinement with a factor per round, 1.7 s with one, the 
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import cv2
 import numpy as np
 import scipy.sparse as sp
@@ -36,7 +33,7 @@ import scipy.sparse as sp
 from classic.channels import channel_dot, largest_channel
 from classic.checks import check_image, check_matte, check_same_size, check_trimap
 from classic.foreground import estimate_foreground
-from classic.matting_laplacian import band_system
+from classic.matting_laplacian import band_system, quiet_ichol
 from classic.progress import CancelCallback, never_cancelled, raise_if_cancelled
 from classic.tiles import bounding_box
 
@@ -107,7 +104,7 @@ def refine_with_plate(
         data = weight * contrast.ravel()[unknown]
         matrix = (system.inner + sp.diags(data)).tocsr()
         if preconditioner is None:
-            preconditioner = _preconditioner(matrix)
+            preconditioner = quiet_ichol(matrix, _DISCARD)
         crop = result[box]
         solved = cg(
             matrix,
@@ -118,13 +115,6 @@ def refine_with_plate(
         )
         crop[band] = np.clip(solved, 0.0, 1.0)
     return result
-
-
-def _preconditioner(matrix: sp.csc_matrix) -> object:
-    from pymatting import ichol
-
-    with contextlib.redirect_stdout(io.StringIO()):  # pymatting prints its diagonal-shift retries
-        return ichol(matrix, discard_threshold=_DISCARD)
 
 
 def plate_trimap(image: np.ndarray, background: np.ndarray, alpha: np.ndarray) -> np.ndarray:
