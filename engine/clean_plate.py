@@ -6,7 +6,9 @@ affine warp and an exposure fit, or a ``PlateAlignmentError`` saying the plate d
 network takes {photo, aligned plate, soft segmentation} there, and the alpha returns to full size by
 guided upsampling, as the other networks' mattes do. Between the two, closed-form matting with the
 plate as a data term refines the network's alpha in a band around its edge (``classic.plate_refinement``):
-the network finds the subject, the plate-aware solve its hair.
+the network finds the subject, the plate-aware solve its hair. The solve runs twice: the second time
+the pixels the first one settled at 0 or 1 are held fixed and the band follows what it left fractional
+(``settled_trimap``).
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def matte_with_plate(
     (``downscale`` to ``megapixels``) when the caller has it, spares doing it again. With ``refine`` the
     network's alpha is refined by closed-form matting with the aligned plate as a data term
     (``classic.plate_refinement``) inside ``trimap`` (H, W), or inside a trimap drawn from the network's
-    alpha and the plate when None.
+    alpha and the plate when None, and again around what that solve left fractional (never opening the
+    known pixels of a ``trimap`` given).
     """
     small = downscale(image, megapixels) if small is None else small
     progress(0.0, "Aligning the clean plate")
@@ -72,7 +75,9 @@ def matte_with_plate(
             if trimap is None
             else resize_to(trimap, small_size, nearest=True)
         )
-        alpha = refine_with_plate(small, alignment.plate, band, alpha, is_cancelled=is_cancelled)
+        alpha = refine_with_plate(
+            small, alignment.plate, band, alpha, reopen=trimap is None, is_cancelled=is_cancelled
+        )
     if small is image:
         return alpha
     progress(0.95, "Bringing the alpha to full size")

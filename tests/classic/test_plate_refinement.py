@@ -9,7 +9,7 @@ import pytest
 from classic import matting, plate_refinement
 from classic.matting import estimate_alpha
 from classic.metrics import sad
-from classic.plate_refinement import plate_trimap, refine_with_plate
+from classic.plate_refinement import plate_trimap, refine_with_plate, settled_trimap
 
 
 def strands_scene(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -107,5 +107,46 @@ def test_with_no_weight_on_the_plate_it_is_closed_form_matting_even_in_a_corner_
     large_trimap = np.pad(trimap, ((0, 70), (40, 60)), constant_values=0.0)
     plain = estimate_alpha(large_photo, large_trimap, method="closed-form")
     start = np.full_like(large_trimap, 0.5)
-    refined = refine_with_plate(large_photo, large_plate, large_trimap, start, weight=0.0, iterations=1)
+    refined = refine_with_plate(
+        large_photo, large_plate, large_trimap, start, weight=0.0, iterations=1, settle=False
+    )
     np.testing.assert_allclose(refined, plain, atol=1e-4)
+
+
+def test_the_settled_trimap_holds_what_the_first_solve_settled_and_opens_around_the_rest() -> None:
+    alpha = np.zeros((200, 300), np.float32)
+    alpha[50:150, 50:150] = 1.0
+    alpha[50:150, 150:170] = np.linspace(0.9, 0.1, 20)  # a soft edge the first solve left fractional
+    alpha[120, 240] = 0.015  # within the settled tolerance of 0
+    trimap = settled_trimap(alpha)
+    assert np.all(trimap[50:150, 150:170] == 0.5)
+    margin = trimap[60:140, 140:180]  # a few pixels either side of the soft edge: open too
+    assert np.all(margin[:, 8:32] == 0.5)
+    assert np.all(margin[:, :5] == 1.0) and np.all(margin[:, -5:] == 0.0)
+    assert np.all(trimap[60:140, 60:130] == 1.0) and trimap[120, 240] == 0.0 and trimap[5, 5] == 0.0
+    given = np.full_like(alpha, 0.5)
+    given[:, 160:] = 0.0  # a trimap the caller gave: its known pixels stay known
+    kept = settled_trimap(alpha, kept=given)
+    assert np.all(kept[:, 160:] == 0.0) and np.all(kept[50:150, 150:160] == 0.5)
+
+
+def test_the_second_solve_reopens_a_strand_the_drawn_trimap_clipped_but_not_a_given_trimap() -> None:
+    photo, background, alpha = strands_scene()
+    trimap = band_trimap(alpha)
+    ys, xs = np.mgrid[: alpha.shape[0], : alpha.shape[1]]
+    clipped = (np.hypot(ys - 60, xs - 60) > 36) & (trimap == 0.5)  # the strands' tips called background
+    trimap[clipped] = 0.0
+    first = np.where(trimap == 0.5, 0.5, trimap).astype(np.float32)
+    tips = clipped & (alpha > 0.2)
+    assert tips.sum() > 20
+    once = refine_with_plate(photo, background, trimap, first, settle=False)
+    kept = refine_with_plate(photo, background, trimap, first)
+    reopened = refine_with_plate(photo, background, trimap, first, reopen=True)
+    assert np.all(once[clipped] == 0.0) and np.all(kept[clipped] == 0.0)
+    # Reopened, the tips next to the band take some alpha, towards the truth; the trimap's other known
+    # pixels stay known.
+    assert np.sum(reopened[tips] > 0.02) >= 5
+    assert np.abs(reopened - alpha)[tips].sum() < np.abs(kept - alpha)[tips].sum()
+    assert np.all(reopened[30:90, 5:15] == 0.0) and np.all(reopened[55:65, 55:65] == 1.0)
+    band = trimap == 0.5  # inside the band both solves see the same trimap; the second one is closer
+    assert np.abs(kept - alpha)[band].sum() < np.abs(once - alpha)[band].sum()
