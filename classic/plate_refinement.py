@@ -106,10 +106,10 @@ def refine_with_plate(
     for name, array in (("background", background), ("trimap", trimap), ("alpha", alpha)):
         check_same_size("image", image, name, array)
     if not settle:
-        return _solve(image, background, trimap, alpha, weight, iterations, False, is_cancelled)
-    first = _solve(image, background, trimap, alpha, weight, SETTLE_ITERATIONS, True, is_cancelled)
+        return _solve(image, background, trimap, alpha, weight, iterations, is_cancelled)
+    first = _solve(image, background, trimap, alpha, weight, SETTLE_ITERATIONS, is_cancelled, loose=True)
     second = settled_trimap(first, kept=None if reopen else trimap)
-    return _solve(image, background, second, first, weight, iterations, False, is_cancelled)
+    return _solve(image, background, second, first, weight, iterations, is_cancelled)
 
 
 def _solve(
@@ -119,8 +119,9 @@ def _solve(
     alpha: np.ndarray,
     weight: float,
     iterations: int,
-    loose: bool,
     is_cancelled: CancelCallback,
+    *,
+    loose: bool = False,
 ) -> np.ndarray:
     """One solve: ``iterations`` rounds of foreground estimate and linear solve, the last to CG's
     relative residual ``_TOLERANCE``, the others to ``_EARLY_TOLERANCE``. A ``loose`` solve takes every
