@@ -3,13 +3,14 @@
 Writes the layout ``engine.training.sources`` reads: ``OUT/foregrounds/*.png`` (RGBA cut-outs, long side
 ≤ 1000 px, the size training decodes at), ``OUT/backgrounds/*.jpg`` (long side ≤ 1600 px), and
 ``OUT/licences/`` with the packages' copyright files and a PROVENANCE.md. Sources: the shared data's
-foregrounds/ and backgrounds/ (``--shared``; its development sets are never read), its real photos with
-hand masks and its unlabelled photos labelled by a teacher network (``--real``, ``--teacher``; see
-``app.training.training_real``), its real photos of people as matting foregrounds with a portrait-matting
-teacher's soft alpha near the hand mask's edge (``--teacher-alpha``) and its solid real objects with
-closed-form alpha from the hand mask's trimap (``--easy-alpha``; both ``app.training.teacher_alpha``),
-clip-art from openclipart-png (``--clipart N``) and desktop wallpapers
-(``--wallpapers``), fetched with apt-get download.
+foregrounds/ and backgrounds/ (``--shared``; its development sets are never copied: ``--duts`` reads
+their photos only to leave near-duplicates out), its real photos with hand masks and its unlabelled
+photos labelled by a teacher network (``--real``, ``--teacher``; see ``app.training.training_real``), its
+real photos of people as matting foregrounds with a portrait-matting teacher's soft alpha near the hand
+mask's edge (``--teacher-alpha``) and its solid real objects with closed-form alpha from the hand mask's
+trimap (``--easy-alpha``; both ``app.training.teacher_alpha``), the rest of DUTS-TR from a copy of it
+(``--duts``; ``app.training.training_duts``), clip-art from openclipart-png (``--clipart N``) and desktop
+wallpapers (``--wallpapers``), fetched with apt-get download.
 Every cut-out passes ``foreground_problem``; every background ``background_problem`` and a duplicate
 check. Existing files in OUT are kept, so a second run adds to a folder. Nothing here may be committed.
 """
@@ -28,6 +29,7 @@ import numpy as np
 
 from app.training import training_packages as packages
 from app.training.teacher_alpha import add_easy_alpha, add_teacher_alpha
+from app.training.training_duts import add_duts, dev_thumbnails
 from app.training.training_real import copy_real_sets, label_unlabelled
 from classic.checks import InvalidInputError
 from classic.imageio import READ_EXTENSIONS, read_image, write_image
@@ -60,6 +62,7 @@ class BuildOptions:
     teacher: str | None = None
     teacher_alpha: str | None = None
     easy_alpha: bool = False
+    duts: Path | None = None
 
 
 class BuildSummary(NamedTuple):
@@ -105,11 +108,16 @@ def build_training_set(
             raise InvalidInputError(f"{options.shared}: no such shared data folder")
     if options.clipart < 0:
         raise InvalidInputError(f"--clipart must be ≥ 0, got {options.clipart}")
-    reads_shared = options.real or options.teacher or options.teacher_alpha or options.easy_alpha
+    reads_shared = (
+        options.real or options.teacher or options.teacher_alpha or options.easy_alpha or options.duts
+    )
     if reads_shared and options.shared is None:
         raise InvalidInputError(
-            "--real, --teacher, --teacher-alpha and --easy-alpha read the shared data folder: give --shared"
+            "--real, --teacher, --teacher-alpha, --easy-alpha and --duts read the shared data folder "
+            "(--duts its development photos, to leave their near-duplicates out): give --shared"
         )
+    if options.duts is not None:
+        check_not_dev_set(options.duts)
     if options.clipart or options.wallpapers:
         packages.require_tools()
     teacher = load_teacher(options.teacher, install=True) if options.teacher else None
@@ -155,6 +163,15 @@ def build_training_set(
             options.shared,
             folder.foregrounds,
             progress=wrap_progress(progress, 0.4, 0.5),
+            is_cancelled=is_cancelled,
+        )
+    if options.duts is not None:
+        assert options.shared is not None
+        folder.provenance += add_duts(
+            options.duts,
+            folder.root / "pairs",
+            held_out=dev_thumbnails(options.shared),
+            progress=wrap_progress(progress, 0.5, 0.6),
             is_cancelled=is_cancelled,
         )
     if options.clipart:
@@ -309,7 +326,8 @@ def add_build_training_set(commands: argparse._SubParsersAction[argparse.Argumen
         "build-training-set",
         help="gather foregrounds and backgrounds for training into a folder",
         description="Prepare a training-data folder (foregrounds/, backgrounds/, licences/) from the shared "
-        "data and Debian packages fetched with apt-get download. Never reads the development sets.",
+        "data and Debian packages fetched with apt-get download. Never copies the development sets: "
+        "--duts reads their photos only to leave near-duplicates of them out.",
     )
     parser.add_argument(
         "--out", required=True, help="the training-data folder (created; existing files kept)"
@@ -339,6 +357,12 @@ def add_build_training_set(commands: argparse._SubParsersAction[argparse.Argumen
         help="add the solid subjects of the shared real/ object sets as matting foregrounds, their alpha "
         "from closed-form matting in a narrow trimap around the hand mask's edge",
     )
+    parser.add_argument(
+        "--duts",
+        metavar="FOLDER",
+        help="add the DUTS-TR photos with hand masks that the shared subset lacks, from a copy of DUTS-TR "
+        "(DUTS-TR-Image/ and DUTS-TR-Mask/, or DUTS-TR/ holding them) as pairs/duts-tr-full/",
+    )
     parser.set_defaults(run=run_build_training_set)
 
 
@@ -353,6 +377,7 @@ def run_build_training_set(args: argparse.Namespace) -> int:
         teacher=args.teacher,
         teacher_alpha=args.teacher_alpha,
         easy_alpha=args.easy_alpha,
+        duts=Path(args.duts) if args.duts else None,
     )
     summary = build_training_set(options, progress=_LinePrinter())
     megabytes = summary.size_bytes / 2**20

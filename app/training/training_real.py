@@ -41,7 +41,7 @@ def unlabelled_sets(shared: Path) -> list[Path]:
     root = shared / "unlabelled"
     if not root.is_dir():
         return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and _photos(p))
+    return sorted(p for p in root.iterdir() if p.is_dir() and list_photos(p))
 
 
 def copy_real_sets(
@@ -55,10 +55,10 @@ def copy_real_sets(
         target = pairs / source.name
         for folder in ("image", "mask"):
             (target / folder).mkdir(parents=True, exist_ok=True)
-            for path in _photos(source / folder):
+            for path in list_photos(source / folder):
                 raise_if_cancelled(is_cancelled)
-                _link_or_copy(path, target / folder / path.name)
-        count = len(_photos(target / "image"))
+                link_or_copy(path, target / folder / path.name)
+        count = len(list_photos(target / "image"))
         sequences = SEQUENCE_NAMING in _read_text(source / "SOURCE.md")
         if sequences:
             (target / SEQUENCES_MARKER).touch()
@@ -88,7 +88,7 @@ def label_unlabelled(
         target = pairs / f"unlabelled-{source.name}"
         (target / "image").mkdir(parents=True, exist_ok=True)
         (target / TEACHER_FOLDER).mkdir(exist_ok=True)
-        photos = _photos(source)
+        photos = list_photos(source)
         kept = 0
         for done, path in enumerate(photos):
             raise_if_cancelled(is_cancelled)
@@ -127,12 +127,12 @@ def _label(path: Path, target: Path, teacher: SaliencyTeacher) -> int:
     soft = teacher.soft_mask(image)
     if teacher_problem(soft) is not None:
         return 0
-    _link_or_copy(path, target / "image" / path.name)
+    link_or_copy(path, target / "image" / path.name)
     write_image(mask_path, soft)
     return 1
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def link_or_copy(source: Path, target: Path) -> None:
     """Put ``source`` at ``target`` (a hard link, else a copy) unless it is there already."""
     if target.exists():
         return
@@ -142,7 +142,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def _photos(folder: Path) -> list[Path]:
+def list_photos(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READ_EXTENSIONS)
 
 
