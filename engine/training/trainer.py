@@ -141,6 +141,7 @@ class Trainer:
                     f"{options.init} holds a {info.name!r} network, not a {options.kind} one"
                 )
             self.model_name = info.name
+            self.encoder_weights = info.extra.get("encoder_weights") or None  # fine-tuned: still from there
         else:
             model = create_model(self.model_name, **model_config(options.kind, options.config))
             if options.pretrained and _has_pretrained_encoder(model):

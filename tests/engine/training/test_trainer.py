@@ -159,6 +159,11 @@ def test_a_pretrained_encoder_starts_from_imagenet_and_says_so(tmp_path: Path) -
     )
     resumed = train(replace(options, steps=2, resume=True), datasets=fake_datasets("segmentation"))
     assert load_checkpoint(resumed.checkpoint)[1].extra["encoder_weights"] == info.extra["encoder_weights"]
+    fine_tuned = train(
+        replace(options, out=tmp_path / "fine-tuned", init=resumed.checkpoint),
+        datasets=fake_datasets("segmentation"),
+    )
+    assert load_checkpoint(fine_tuned.checkpoint)[1].extra["encoder_weights"] == info.extra["encoder_weights"]
 
 
 def test_best_validation_weights_are_kept_with_their_metrics(tmp_path: Path) -> None:
