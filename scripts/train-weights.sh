@@ -56,10 +56,11 @@ if wanted segmentation; then
   for set in "$data"/pairs/*/ "$runs/duts-data/pairs/duts-tr-full/"; do
     ln -sfn "$(realpath "$set")" "$runs/segmentation-data/pairs/$(basename "$set")"
   done
-  train segmentation "$runs/segmentation-stage2" 3000 8 500 288 --data "$runs/segmentation-data" \
-    --init "$runs/segmentation-stage1/segmentation.pt" --learning-rate 2e-4
   train segmentation "$runs/segmentation" 3000 8 500 288 --data "$runs/segmentation-data" \
-    --init "$runs/segmentation-stage2/segmentation.pt" --learning-rate 1e-4
+    --init "$runs/segmentation-stage1/segmentation.pt" --learning-rate 2e-4
+  # A folder of its own, so that a runs folder from before this stage resumes stage 2 where it was.
+  train segmentation "$runs/segmentation-stage3" 3000 8 500 288 --data "$runs/segmentation-data" \
+    --init "$runs/segmentation/segmentation.pt" --learning-rate 1e-4
 fi
 if wanted refinement; then train refinement "$runs/refinement" 1500 8 500 288; fi
 # Clean-plate matting and the learned trimap (issue 16): ~1 h 20 min and ~35 min.
@@ -93,8 +94,10 @@ fi
 # Installed in fp16 (half the size; they load as float32).
 mkdir -p resources/weights
 for kind in "${networks[@]}"; do
+  folder="$runs/$kind"
+  if [ "$kind" = segmentation ]; then folder="$runs/segmentation-stage3"; fi
   "$python" -c 'import sys; from engine.checkpoint import copy_checkpoint; copy_checkpoint(*sys.argv[1:], half=True)' \
-    "$runs/$kind/$kind.pt" "resources/weights/$kind.pt"
+    "$folder/$kind.pt" "resources/weights/$kind.pt"
 done
 
 # The dev-set figures of the model card (evaluation only: never trained on).
