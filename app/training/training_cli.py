@@ -70,6 +70,13 @@ def add_train(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "one); start from the T-Net trained apart with --init",
     )
     parser.add_argument(
+        "--camouflage",
+        type=float,
+        default=DEFAULTS.camouflage,
+        help="plate-matting: the share of items whose background is recoloured towards the subject's "
+        "colours, where photo and plate stop telling them apart",
+    )
+    parser.add_argument(
         "--no-pretrained",
         action="store_true",
         help="start an EfficientNet-Lite0 encoder from random weights, not ImageNet's (no download)",
@@ -99,6 +106,7 @@ def _options(args: argparse.Namespace) -> TrainOptions:
         perceptual_weight=args.perceptual_weight,
         pretrained=not args.no_pretrained,
         matting=Path(args.matting) if args.matting else None,
+        camouflage=args.camouflage,
     )
 
 

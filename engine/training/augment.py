@@ -87,6 +87,26 @@ def jitter_colour(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(cv2.transform(out, affine), 0.0, 1.0).astype(np.float32)
 
 
+def camouflage(
+    background: np.ndarray, foreground: np.ndarray, alpha: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """``background`` recoloured towards the subject's colours: each channel's mean and spread moved to
+    the foreground's under α ≥ 0.5 (Reinhard et al.'s colour transfer, here in RGB), by a random share of
+    60–100 %. Subjects the colour of what is behind them (an orange bear before orange flowers, green hair
+    over grass) are where the photo and a clean plate stop telling subject from background; clip-art on
+    random backgrounds seldom shows one. The background's own texture and edges stay."""
+    inside = alpha >= 0.5
+    if not inside.any():
+        return background
+    subject = foreground[inside]
+    source_mean, source_spread = background.reshape(-1, 3).mean(0), background.reshape(-1, 3).std(0)
+    target_mean, target_spread = subject.mean(0), subject.std(0)
+    moved = (background - source_mean) * (np.maximum(target_spread, 0.02) / np.maximum(source_spread, 0.02))
+    share = np.float32(rng.uniform(0.6, 1.0))
+    out = (1.0 - share) * background + share * (moved + target_mean)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
 def degrade_photo(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """What cameras and web photos do to a picture, each at random: a little defocus or motion softness
     (Gaussian blur, σ 0.3–1.5 px), sensor noise (σ 0.5–3 % of full scale) and JPEG compression (quality

@@ -124,6 +124,7 @@ def build_dataset(
     hard_alpha_fraction: float = 0.3,
     stage1: nn.Module | None = None,
     closed_form_hint: bool = False,
+    camouflage: float = 0.0,
 ) -> TrainingDataset:
     """The ``kind`` dataset (one of ``KINDS``) of ``split`` over the training-data folder ``data``.
 
@@ -134,6 +135,8 @@ def build_dataset(
     fusion to the easy-to-hard stage (it runs on the CPU in eval mode inside the loader).
     ``closed_form_hint`` adds closed-form matting's alpha to matting items (``closed_form``), for a
     matting network that corrects it; it costs a matting solve per item (~0.2 s at 192 px).
+    ``camouflage`` is the share of plate-matting items whose background is recoloured towards the
+    subject's colours (``augment.camouflage``).
 
     With loader workers, ``set_epoch`` reaches them only if they are started anew each epoch (the
     default, not ``persistent_workers=True``): each worker holds a pickled copy of the dataset.
@@ -148,6 +151,10 @@ def build_dataset(
         raise InvalidInputError(f"backgrounds_per_foreground must be ≥ 1, got {backgrounds_per_foreground}")
     if not 0.0 <= hard_alpha_fraction <= 1.0:
         raise InvalidInputError(f"hard_alpha_fraction must lie in [0, 1], got {hard_alpha_fraction}")
+    if not 0.0 <= camouflage <= 1.0:
+        raise InvalidInputError(f"the camouflage share must lie in [0, 1], got {camouflage}")
+    if camouflage and kind != "plate-matting":
+        raise InvalidInputError("camouflaged backgrounds apply to plate-matting training only")
     if stage1 is not None and kind != "fusion":
         raise InvalidInputError("a stage-1 network applies to fusion training only")
     if closed_form_hint and kind != "matting":
@@ -155,6 +162,7 @@ def build_dataset(
     sources = find_sources(Path(data))
     materials = _materials(sources, split=split, val_fraction=val_fraction, crop=crop)
     materials.hard_alpha_fraction = hard_alpha_fraction
+    materials.camouflage_fraction = camouflage
     own_foregrounds = kind in MATTING_KINDS or not sources.foregrounds_from_pairs
     if kind in MATTING_KINDS and not sources.foregrounds:
         raise InvalidInputError(

@@ -59,6 +59,8 @@ class Materials:
     hard_alpha_fraction: float
     max_side: int
     cache: SourceCache
+    # Plate matting: the share of items whose background takes the subject's colours (``augment.camouflage``).
+    camouflage_fraction: float = 0.0
 
     def foreground(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         source = self.foregrounds[index % len(self.foregrounds)]

@@ -39,7 +39,8 @@ class TrainOptions:
     ``perceptual_weight`` that term's weight (fusion);
     ``pretrained`` starts a pretrained-family encoder (EfficientNet-Lite0) from its ImageNet weights;
     ``matting`` (trimap-end-to-end) is the fixed matting network the T-Net is trained through (None: the
-    installed one).
+    installed one); ``camouflage`` (plate-matting) the share of items whose background takes the
+    subject's colours.
     """
 
     kind: str
@@ -63,6 +64,7 @@ class TrainOptions:
     perceptual_weight: float = PERCEPTUAL_WEIGHT
     pretrained: bool = True
     matting: Path | None = None
+    camouflage: float = 0.0
 
     def check(self) -> None:
         """Raise ``InvalidInputError`` naming the first bad option (before any work or any file)."""
@@ -86,6 +88,10 @@ class TrainOptions:
             )
         if not 0 < self.learning_rate <= 1:
             raise InvalidInputError(f"the learning rate must lie in (0, 1], got {self.learning_rate}")
+        if not 0.0 <= self.camouflage <= 1.0:
+            raise InvalidInputError(f"the camouflage share must lie in [0, 1], got {self.camouflage}")
+        if self.camouflage and self.kind != "plate-matting":
+            raise InvalidInputError("--camouflage applies to plate-matting training only")
         if not 0.0 <= self.val_fraction < 1.0:
             raise InvalidInputError(f"the validation fraction must be in [0, 1), got {self.val_fraction}")
         if self.device not in DEVICE_PREFERENCES:

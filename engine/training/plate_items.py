@@ -6,6 +6,10 @@ a tripod differs from the first: a residual shift of 0–3 px and a rotation of 
 left, exposure (gamma ~ N(1, 0.12), white balance gains ~ N(1, 0.03)) and its own sensor noise. The soft
 segmentation the network also takes is the true mask degraded as a segmentation network gets it, a trimap
 drawn from α (the command line accepts one), or nothing (0.5 everywhere) at random.
+A share of the items (``Materials.camouflage_fraction``, ``train --camouflage``) has its background
+recoloured towards the subject's colours first (``augment.camouflage``): where photo and plate agree on a
+subject the colour of what is behind it, only the segmentation and the texture tell them apart, the case
+the paper's context-switching block is for, which clip-art on random backgrounds seldom shows.
 
 The learned trimap (Semantic Human Matting, Chen et al. ACM MM 2018) is trained on the real photos with
 hand masks (the unknown band is drawn around the mask's edge, a few pixels wide, as the hand's uncertainty)
@@ -66,6 +70,9 @@ def plate_matting_item(materials: Materials, index: int, rng: np.random.Generato
     subject = placed_subject if rng.random() < WHOLE_SUBJECT_FRACTION else cropped_subject
     foreground, alpha = subject(materials, index, rng, hard=True)
     background = materials.background(rng)
+    # Drawn only when some items are camouflaged, so that without it the items are those of before.
+    if materials.camouflage_fraction and rng.random() < materials.camouflage_fraction:
+        background = augment.camouflage(background, foreground, alpha, rng)
     plate = perturb_plate(background, rng)
     image = compose(foreground, alpha, background)
     if rng.random() < 0.5:

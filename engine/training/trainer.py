@@ -170,6 +170,7 @@ class Trainer:
                 val_fraction=options.val_fraction,
                 stage1=stage1,
                 closed_form_hint=hint,
+                camouflage=options.camouflage,
             )
             return dataset
 
@@ -350,6 +351,7 @@ class Trainer:
             "encoder_weights": self._encoder_weights(),
             "stage1": str(options.stage1) if options.stage1 else None,
             "matting": str(options.matting) if options.matting else None,
+            "camouflage": options.camouflage,
             "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         trained_on = f"{options.data.name} ({options.kind} training items of engine.training)"

@@ -54,6 +54,15 @@ def test_a_short_run_writes_a_loadable_network_and_a_summary(
     assert (out / STATE_FILE).is_file()
 
 
+def test_plate_matting_trains_on_camouflaged_backgrounds_and_records_the_share(
+    data: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert main(_args(data, out, "plate-matting", "--camouflage", "0.5")) == 0
+    _, info = load_checkpoint(out / "plate-matting.pt", expected_name="plate-matting")
+    assert info.extra["camouflage"] == 0.5
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -67,6 +76,8 @@ def test_a_short_run_writes_a_loadable_network_and_a_summary(
         (["--init", "missing.pt"], "--init checkpoint not found"),
         (["--stage1", "missing.pt"], "--stage1 checkpoint not found"),
         (["--perceptual-weight", "nan"], "the perceptual weight must lie in [0, 100], got nan"),
+        (["--camouflage", "0.3"], "--camouflage applies to plate-matting training only"),
+        (["--camouflage", "2"], "the camouflage share must lie in [0, 1], got 2.0"),
     ],
 )
 def test_bad_input_is_one_error_line(

@@ -110,3 +110,30 @@ def test_background_crop_has_the_crop_size() -> None:
     background = np.random.default_rng(0).random((50, 90, 3)).astype(np.float32)
     view = augment.background_crop(background, np.random.default_rng(0), 64)
     assert view.shape == (64, 64, 3) and view.dtype == np.float32
+
+
+def test_camouflage_gives_the_background_the_subjects_colours_and_keeps_its_texture() -> None:
+    rng = np.random.default_rng(0)
+    alpha = matte()
+    foreground = np.zeros((64, 64, 3), np.float32)
+    foreground[...] = (0.9, 0.5, 0.1)  # an orange subject, a little textured
+    foreground += rng.normal(0.0, 0.03, foreground.shape).astype(np.float32)
+    background = np.zeros((64, 64, 3), np.float32)
+    background[:, :, 1] = np.linspace(0.2, 0.6, 64, dtype=np.float32)[None, :]  # a green ramp
+    background[::8] += 0.2  # and stripes
+    out = augment.camouflage(background, foreground, alpha, np.random.default_rng(1))
+    assert out.dtype == np.float32 and out.shape == background.shape
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    subject_mean = foreground[alpha >= 0.5].mean(0)
+    before = np.abs(background.reshape(-1, 3).mean(0) - subject_mean).max()
+    after = np.abs(out.reshape(-1, 3).mean(0) - subject_mean).max()
+    assert after < 0.4 * before
+    # The texture stays: the recoloured ramp and stripes still correlate with the original ones.
+    luma_before, luma_after = background.sum(2).ravel(), out.sum(2).ravel()
+    assert np.corrcoef(luma_before, luma_after)[0, 1] > 0.9
+
+
+def test_camouflage_without_a_subject_leaves_the_background() -> None:
+    background = np.random.default_rng(0).random((16, 16, 3)).astype(np.float32)
+    out = augment.camouflage(background, background, np.zeros((16, 16), np.float32), np.random.default_rng(0))
+    np.testing.assert_array_equal(out, background)

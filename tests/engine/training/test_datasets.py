@@ -83,6 +83,24 @@ def test_matting_trimap_and_composite(training_folder: Path) -> None:
         torch.testing.assert_close(item["image"], composite, rtol=0, atol=1e-5)
 
 
+def test_camouflaged_plate_items_stay_composites_of_their_background(training_folder: Path) -> None:
+    plain = build_dataset("plate-matting", training_folder, crop=CROP)
+    plain_items = [plain[index] for index in range(len(plain))]
+    dataset = build_dataset("plate-matting", training_folder, crop=CROP, camouflage=1.0)
+    for index in range(len(dataset)):
+        item = dataset[index]
+        # The same subject on the same background (drawn before the recolouring), now in its colours.
+        subject = item["foreground"][:, item["alpha"][0] >= 0.5].mean(1)
+        before = float((plain_items[index]["background"].mean((1, 2)) - subject).abs().max())
+        after = float((item["background"].mean((1, 2)) - subject).abs().max())
+        assert after < 0.5 * before
+        alpha, background = item["alpha"], item["background"]
+        composite = alpha * item["foreground"] + (1 - alpha) * background
+        torch.testing.assert_close(item["image"], composite, rtol=0, atol=0.1)  # the image has noise
+        # The plate is the recoloured background, perturbed: close to it, not to the original colours.
+        assert float((item["plate"] - background).abs().mean()) < 0.1
+
+
 def test_matting_items_can_carry_closed_form_mattings_alpha_as_a_hint(training_folder: Path) -> None:
     plain = build_dataset("matting", training_folder, crop=CROP)
     hinted = build_dataset("matting", training_folder, crop=CROP, closed_form_hint=True)
@@ -241,6 +259,10 @@ def test_bad_arguments_are_refused(training_folder: Path) -> None:
         build_dataset("matting", training_folder, seed=-1)
     with pytest.raises(InvalidInputError, match="split"):
         build_dataset("matting", training_folder, split="test")
+    with pytest.raises(InvalidInputError, match="camouflage share"):
+        build_dataset("plate-matting", training_folder, camouflage=1.5)
+    with pytest.raises(InvalidInputError, match="plate-matting training only"):
+        build_dataset("matting", training_folder, camouflage=0.3)
 
 
 def test_teacher_masks_weigh_only_their_confident_pixels(real_folder: Path) -> None:
