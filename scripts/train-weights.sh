@@ -7,7 +7,7 @@
 #   NETWORKS="segmentation refinement" scripts/train-weights.sh     the automatic cut-out's two networks:
 #                                                                    ~3 h 55 min on a 2-core CPU
 #   NETWORKS="plate-matting trimap" scripts/train-weights.sh         clean-plate matting and the learned
-#                                                                    trimap: ~2 h 5 min
+#                                                                    trimap: ~2 h 25 min
 #   NETWORKS=matting scripts/train-weights.sh                        the matting network that corrects
 #                                                                    closed-form matting: ~45 min
 #   NETWORKS=fusion scripts/train-weights.sh                         the fusion network: ~1 h
@@ -63,12 +63,12 @@ if wanted segmentation; then
     --init "$runs/segmentation/segmentation.pt" --learning-rate 1e-4
 fi
 if wanted refinement; then train refinement "$runs/refinement" 1500 8 500 288; fi
-# Clean-plate matting and the learned trimap (issue 16): ~1 h 30 min and ~35 min. Clean-plate matting's
+# Clean-plate matting and the learned trimap (issue 16): ~1 h 50 min and ~35 min. Clean-plate matting's
 # second stage puts half of its subjects on backgrounds recoloured in their own colours (--camouflage),
 # where photo and plate stop telling subject from background and the segmentation must.
 if wanted plate-matting; then
   train plate-matting "$runs/plate-matting" 1500 8 250 192 --workers 1
-  train plate-matting "$runs/plate-matting-stage2" 1000 8 250 192 --workers 1 \
+  train plate-matting "$runs/plate-matting-stage2" 2000 8 250 192 --workers 1 \
     --init "$runs/plate-matting/plate-matting.pt" --learning-rate 1e-4 --camouflage 0.5
 fi
 if wanted trimap; then train trimap "$runs/trimap" 800 8 200 256 --workers 1; fi
