@@ -98,8 +98,8 @@ def camouflage(
     inside = alpha >= 0.5
     if not inside.any():
         return background
-    subject = foreground[inside]
-    source_mean, source_spread = background.reshape(-1, 3).mean(0), background.reshape(-1, 3).std(0)
+    pixels, subject = background.reshape(-1, 3), foreground[inside]
+    source_mean, source_spread = pixels.mean(0), pixels.std(0)
     target_mean, target_spread = subject.mean(0), subject.std(0)
     moved = (background - source_mean) * (np.maximum(target_spread, 0.02) / np.maximum(source_spread, 0.02))
     share = np.float32(rng.uniform(0.6, 1.0))

@@ -39,6 +39,7 @@ from classic.checks import InvalidInputError
 from engine.nets import PHOTO_INPUT_PLANES
 from engine.tensors import crop_to, image_to_tensor, pad_to_multiple, tensor_to_image
 from engine.training import items, plate_items
+from engine.training.options import check_camouflage
 from engine.training.sources import (
     MAX_SIDE,
     SourceCache,
@@ -151,10 +152,7 @@ def build_dataset(
         raise InvalidInputError(f"backgrounds_per_foreground must be ≥ 1, got {backgrounds_per_foreground}")
     if not 0.0 <= hard_alpha_fraction <= 1.0:
         raise InvalidInputError(f"hard_alpha_fraction must lie in [0, 1], got {hard_alpha_fraction}")
-    if not 0.0 <= camouflage <= 1.0:
-        raise InvalidInputError(f"the camouflage share must lie in [0, 1], got {camouflage}")
-    if camouflage and kind != "plate-matting":
-        raise InvalidInputError("camouflaged backgrounds apply to plate-matting training only")
+    check_camouflage(camouflage, kind)
     if stage1 is not None and kind != "fusion":
         raise InvalidInputError("a stage-1 network applies to fusion training only")
     if closed_form_hint and kind != "matting":

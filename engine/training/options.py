@@ -26,6 +26,14 @@ MAX_CROP = 2048
 MAX_BATCH_PIXELS = 64 * 512 * 512
 
 
+def check_camouflage(share: float, kind: str) -> None:
+    """Raise ``InvalidInputError`` unless ``share`` of camouflaged items suits training ``kind``."""
+    if not 0.0 <= share <= 1.0:
+        raise InvalidInputError(f"the camouflage share must lie in [0, 1], got {share}")
+    if share and kind != "plate-matting":
+        raise InvalidInputError("--camouflage applies to plate-matting training only")
+
+
 @dataclass(frozen=True)
 class TrainOptions:
     """One training run of network ``kind`` on the data folder ``data``, written to the folder ``out``.
@@ -88,10 +96,7 @@ class TrainOptions:
             )
         if not 0 < self.learning_rate <= 1:
             raise InvalidInputError(f"the learning rate must lie in (0, 1], got {self.learning_rate}")
-        if not 0.0 <= self.camouflage <= 1.0:
-            raise InvalidInputError(f"the camouflage share must lie in [0, 1], got {self.camouflage}")
-        if self.camouflage and self.kind != "plate-matting":
-            raise InvalidInputError("--camouflage applies to plate-matting training only")
+        check_camouflage(self.camouflage, self.kind)
         if not 0.0 <= self.val_fraction < 1.0:
             raise InvalidInputError(f"the validation fraction must be in [0, 1), got {self.val_fraction}")
         if self.device not in DEVICE_PREFERENCES:
