@@ -65,6 +65,8 @@ def _estimate(
 ) -> np.ndarray:
     from pymatting import estimate_foreground_ml
 
+    if image.shape[0] * image.shape[1] == 1:  # pymatting divides by zero; alone, a pixel is its own colour
+        return image.copy()
     # Only fractional pixels change; the tiles' margins give the estimator the pure pixels around them.
     region = (alpha > _EPSILON) & (alpha < 1.0 - _EPSILON)
     foreground = image.copy()

@@ -43,3 +43,9 @@ def test_above_the_working_size_only_the_fractional_pixels_get_the_upsampled_cor
     np.testing.assert_array_equal(got[~fractional], image[~fractional])
     np.testing.assert_allclose(got, expected, atol=1e-6)
     assert fractional.any() and not np.array_equal(got, image)
+
+
+def test_a_one_pixel_photo_with_a_fractional_alpha_keeps_its_colour() -> None:
+    # pymatting's estimator divides by zero on a single pixel; a photo's smallest size still gets an answer.
+    pixel = np.array([[[0.2, 0.4, 0.6]]], np.float32)
+    np.testing.assert_array_equal(estimate_foreground(pixel, np.full((1, 1), 0.3, np.float32)), pixel)
