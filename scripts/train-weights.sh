@@ -7,7 +7,7 @@
 #   NETWORKS="segmentation refinement" scripts/train-weights.sh     the automatic cut-out's two networks:
 #                                                                    ~3 h 55 min on a 2-core CPU
 #   NETWORKS="plate-matting trimap" scripts/train-weights.sh         clean-plate matting and the learned
-#                                                                    trimap: ~2 h 25 min
+#                                                                    trimap: ~2 h 55 min
 #   NETWORKS=matting scripts/train-weights.sh                        the matting network that corrects
 #                                                                    closed-form matting: ~45 min
 #   NETWORKS=fusion scripts/train-weights.sh                         the fusion network: ~1 h
@@ -63,7 +63,7 @@ if wanted segmentation; then
     --init "$runs/segmentation/segmentation.pt" --learning-rate 1e-4
 fi
 if wanted refinement; then train refinement "$runs/refinement" 1500 8 500 288; fi
-# Clean-plate matting and the learned trimap (issue 16): ~1 h 50 min and ~35 min. Clean-plate matting's
+# Clean-plate matting and the learned trimap (issue 16): ~1 h 50 min and ~1 h 5 min. Clean-plate matting's
 # second stage puts half of its subjects on backgrounds recoloured in their own colours (--camouflage),
 # where photo and plate stop telling subject from background and the segmentation must.
 if wanted plate-matting; then
@@ -71,14 +71,26 @@ if wanted plate-matting; then
   train plate-matting "$runs/plate-matting-stage2" 2000 8 250 192 --workers 1 \
     --init "$runs/plate-matting/plate-matting.pt" --learning-rate 1e-4 --camouflage 0.5
 fi
-if wanted trimap; then train trimap "$runs/trimap" 800 8 200 256 --workers 1; fi
-# Matting (issue 11) learns on real people: the shared real/ccp-person photos with MODNet's soft alpha
-# near the hand mask's edge (build-training-set --teacher-alpha, ~8 min), beside the shared cut-outs, over
-# the training backgrounds. Each item solves closed-form matting for the hint: two loader workers.
-if wanted matting; then
+# Matting (issue 11) and the learned trimap's second stage learn on real people: the shared
+# real/ccp-person photos with MODNet's soft alpha near the hand mask's edge (build-training-set
+# --teacher-alpha, ~8 min, skips the subjects written already), beside the shared cut-outs, over the
+# training backgrounds.
+matting_data() {
   mkdir -p "$runs/matting-data"
   ln -sfn "$(realpath "$data/backgrounds")" "$runs/matting-data/backgrounds"
   "$python" main.py build-training-set --out "$runs/matting-data" --shared ../shared/data --teacher-alpha modnet
+}
+# The T-Net first learns the hand masks' bands and the clip-art's, then the bands of soft alpha alone
+# (~20 min): as wide as the hair is, not a constant few pixels.
+if wanted trimap; then
+  train trimap "$runs/trimap" 800 8 200 256 --workers 1
+  matting_data
+  train trimap "$runs/trimap-stage2" 600 8 200 256 --workers 1 --data "$runs/matting-data" \
+    --init "$runs/trimap/trimap.pt" --learning-rate 3e-4
+fi
+# Each matting item solves closed-form matting for the hint: two loader workers.
+if wanted matting; then
+  matting_data
   train matting "$runs/matting" 600 8 150 192 --workers 2 --data "$runs/matting-data"
 fi
 # Fusion (issue 11) learns on real photos: the people above and the solid objects of real/duts-tr and
@@ -103,6 +115,7 @@ for kind in "${networks[@]}"; do
   folder="$runs/$kind"
   if [ "$kind" = segmentation ]; then folder="$runs/segmentation-stage3"; fi
   if [ "$kind" = plate-matting ]; then folder="$runs/plate-matting-stage2"; fi
+  if [ "$kind" = trimap ]; then folder="$runs/trimap-stage2"; fi
   "$python" -c 'import sys; from engine.checkpoint import copy_checkpoint; copy_checkpoint(*sys.argv[1:], half=True)' \
     "$folder/$kind.pt" "resources/weights/$kind.pt"
 done
