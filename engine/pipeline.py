@@ -86,8 +86,10 @@ MATTING_METHODS = (*CLASSIC_MATTING, "network")
 COMPOSITING_METHODS = (*CLASSIC_COMPOSITING, "fusion")
 _STRIP_ROWS = 256  # rows of the full-size alpha blend computed at a time under the fusion correction
 _CUTOUT_NETWORKS = ("segmentation", "refinement", "trimap", "matting")
-# Where the automatic cut-out's trimap comes from: the (refined) mask's edge band, or the T-Net.
-TRIMAP_METHODS = ("mask", "learned")
+# Where the automatic cut-out's trimap comes from: the (refined) mask's edge band, or the T-Net; "auto"
+# runs the T-Net when it is installed (the better of the two on the compositing evaluation and on the
+# held-out real photos: resources/weights/MODEL_CARD.md), else the mask's band.
+TRIMAP_METHODS = ("auto", "mask", "learned")
 PLATE_DESCRIPTION = "the clean plate and the clean-plate matting network"
 
 
@@ -97,7 +99,7 @@ class PipelineOptions:
 
     segmentation: str = "auto"
     refinement: str = "none"
-    trimap: str = "mask"
+    trimap: str = "auto"
     band_fraction: float = 0.01
     matting: str = "closed-form"
     matting_megapixels: float = 0.5
@@ -178,11 +180,19 @@ class Pipeline:
         """Which segmentation method runs, in words (``SEGMENTATION_DESCRIPTIONS``)."""
         return SEGMENTATION_DESCRIPTIONS[self.segmentation_method(rect=rect)]
 
+    def trimap_method(self) -> str:
+        """The trimap method that runs: ``auto`` resolved (``learned`` when the T-Net is installed, else
+        ``mask``)."""
+        if self.options.trimap != "auto":
+            return self.options.trimap
+        installed = installed_weights("trimap", folder=self.options.weights_folder) is not None
+        return "learned" if installed else "mask"
+
     def describe_cutout(self, *, rect: Rect | None = None, mask_given: bool = False) -> str:
         """Which methods a cut-out runs, in words, for the status bar and the command line."""
         segmentation = "the given mask" if mask_given else self.describe_segmentation(rect=rect)
         refinement = ", the refinement network" if self.options.refinement == "network" else ""
-        if self.options.trimap == "learned" and not mask_given:
+        if self.trimap_method() == "learned" and not mask_given and rect is None:
             refinement += ", the learned trimap"
         matting = (
             "the matting network" if self.options.matting == "network" else f"{self.options.matting} matting"
@@ -387,25 +397,25 @@ class Pipeline:
         self,
         image: np.ndarray,
         *,
-        probability: np.ndarray | None = None,
+        mask: np.ndarray | None = None,
         progress: ProgressCallback = no_progress,
         is_cancelled: CancelCallback = never_cancelled,
     ) -> tuple[np.ndarray, np.ndarray]:
         """``matte_without_trimap``'s alpha and the learned trimap (H, W) (0 / 0.5 / 1) behind it.
 
-        ``probability`` (H, W), the subject probability when the caller has it already, spares running
-        the segmentation network again for the T-Net's segmentation plane."""
+        The T-Net's segmentation plane is the automatic selection's mask (``segment``: the network's
+        when installed, else the classic one), as binary as the degraded masks it learned from; the
+        network's raw probability makes a worse trimap. ``mask`` (H, W), that mask when the caller has
+        it already, spares segmenting again."""
         check_image("image", image)
         network = self._network("trimap", progress)
         small = downscale(image, self.options.matting_megapixels)
         segmentation = None
-        if network.in_channels == 4 and probability is not None:
-            check_same_size("image", image, "probability", probability)
-            segmentation = resize_to(probability, (small.shape[1], small.shape[0]))
-        elif network.in_channels == 4 and self._has_weights("segmentation"):
-            segmentation = self.subject_probability(
-                small, progress=wrap_progress(progress, 0.0, 0.2), is_cancelled=is_cancelled
-            )
+        if network.in_channels == 4 and mask is not None:
+            check_same_size("image", image, "mask", mask)
+            segmentation = resize_to(mask, (small.shape[1], small.shape[0]))
+        elif network.in_channels == 4:
+            segmentation = self._segment(small, None, wrap_progress(progress, 0.0, 0.2), is_cancelled)[0]
 
         def raw_alpha(photo: np.ndarray, trimap: np.ndarray, soft: np.ndarray) -> np.ndarray:
             if self.options.matting == "network":
@@ -477,14 +487,16 @@ class Pipeline:
         options = self.options
         classic = options.classic_options()
         network_segmentation = mask is None and self.segmentation_method(rect=rect) in NETWORK_SEGMENTATION
-        if not network_segmentation and not set(options.networks()) & {"refinement", "trimap", "matting"}:
+        # A given (brushed) mask keeps its own edge, a box the subject inside it: no learned trimap.
+        learned_trimap = mask is None and rect is None and self.trimap_method() == "learned"
+        later_networks = {"refinement", "matting"} & set(options.networks())
+        if not (network_segmentation or learned_trimap or later_networks):
             return cut_out(
                 image, options=classic, rect=rect, mask=mask, progress=progress, is_cancelled=is_cancelled
             )
         check_image("image", image)
         self.check_networks(_CUTOUT_NETWORKS)
         probability = None  # The network's, kept for the uncertainty map.
-        mask_given = mask is not None  # A given (brushed) mask keeps its own edge: no learned trimap.
         if mask is None:
             mask, probability = self._segment(image, rect, wrap_progress(progress, 0.0, 0.3), is_cancelled)
         raise_if_cancelled(is_cancelled)
@@ -492,10 +504,10 @@ class Pipeline:
             mask = self.refine(
                 image, mask, progress=wrap_progress(progress, 0.3, 0.4), is_cancelled=is_cancelled
             )
-        if options.trimap == "learned" and not mask_given:
+        if learned_trimap:
             alpha, trimap = self.learned_trimap_matte(
                 image,
-                probability=probability,
+                mask=mask,
                 progress=wrap_progress(progress, 0.4, 0.8),
                 is_cancelled=is_cancelled,
             )

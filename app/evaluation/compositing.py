@@ -34,16 +34,18 @@ METHODS = {
 }
 AUTOMATIC_METHODS = {
     "automatic": "no trimap: the whole pipeline from the two photos with the defaults a user gets "
-    "(engine.pipeline: segmentation 'auto', closed-form matting, decontaminated alpha blend)",
+    "(engine.pipeline: segmentation 'auto', trimap 'auto', closed-form matting, decontaminated alpha blend)",
     "automatic-network": "no trimap: as automatic, segmentation by the segmentation network",
     "automatic-network-grabcut": "no trimap: as automatic, GrabCut seeded by the segmentation network",
     "automatic-network-refined": "no trimap: as automatic, the segmentation network's mask refined by the "
     "refinement network (320², then 640²)",
     "automatic-saliency": "no trimap: as automatic, with the classic saliency-seeded GrabCut",
     "automatic-learned-trimap": "no trimap: as automatic, the trimap from the T-Net (Semantic Human "
-    "Matting) and its fusion α = F + U·α_closed-form instead of the mask's band",
+    "Matting) and its fusion α = F + U·α_closed-form",
+    "automatic-mask-trimap": "no trimap: as automatic, the trimap the mask's edge band (closed-form "
+    "matting inside it) in place of the T-Net's",
     "automatic-matting-network": "no trimap: as automatic, the matting network (correcting closed-form "
-    "matting's alpha) in the mask's band",
+    "matting's alpha) inside the trimap",
     "automatic-fusion": "no trimap: as automatic, composited by the fusion network instead of the alpha "
     "blend",
     "automatic-u2netp": "no trimap, reference (rembg-style): U²-Net-p mask → trimap → closed-form α → "
@@ -77,8 +79,8 @@ def predictor(method: str) -> Predict:
         return _fusion()
     if method in AUTOMATIC_METHODS:
         chosen = method.removeprefix("automatic").removeprefix("-") or "auto"
-        if chosen == "learned-trimap":
-            return _automatic("auto", learned_trimap=True)
+        if chosen in ("learned-trimap", "mask-trimap"):
+            return _automatic("auto", trimap=chosen.removesuffix("-trimap"))
         if chosen == "matting-network":
             return _automatic("auto", matting="network")
         if chosen == "fusion":
@@ -112,19 +114,18 @@ def _automatic(
     segmentation: str,
     *,
     refined: bool = False,
-    learned_trimap: bool = False,
+    trimap: str = "auto",
     matting: str = "closed-form",
     compositing: str = "alpha",
 ) -> Predict:
     """The pipeline from the photo and the background alone; ``u2netp``: the reference pipeline, the
     U²-Net-p mask in place of the segmentation stage; ``refined``: with the refinement network;
-    ``learned_trimap``: the trimap from the T-Net; ``matting`` and ``compositing``: the pipeline's
-    methods."""
+    ``trimap``, ``matting`` and ``compositing``: the pipeline's methods."""
     teacher = load_teacher("u2netp") if segmentation == "u2netp" else None  # absent: refused now
     options = PipelineOptions(
         segmentation="auto" if teacher else segmentation,
         refinement="network" if refined else "none",
-        trimap="learned" if learned_trimap else "mask",
+        trimap=trimap,
         matting=matting,
         compositing=compositing,
     )

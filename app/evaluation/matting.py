@@ -4,7 +4,7 @@ errors over the trimap's unknown pixels; the trimap-dilation robustness curve of
 al. 2017).
 
 The methods in ``TRIMAP_FREE`` are not given the trimap (clean-plate matting, the learned trimap, the
-automatic cut-out's own trimap): they are still scored over the benchmark trimap's unknown pixels, and the
+automatic selection's mask band): they are still scored over the benchmark trimap's unknown pixels, and the
 robustness curve leaves them out, as varying a trimap they never see would only move the scored region.
 """
 
@@ -38,8 +38,9 @@ METHODS = {
     "fusion of Semantic Human Matting (Chen et al. 2018; Pipeline.matte_without_trimap)",
     "learned-trimap-network": "as learned-trimap, the matting network (SHM's M-Net) inside it, given the "
     "T-Net's soft trimap (as the end-to-end training stage)",
-    "closed-form-auto": "no trimap: closed-form matting inside the trimap of the default automatic "
-    "cut-out (Pipeline().cut_out(image).trimap), as a user gets without drawing one",
+    "closed-form-auto": "no trimap: closed-form matting inside the band around the automatic "
+    "selection's mask (Pipeline(trimap='mask').cut_out(image).trimap: the automatic cut-out's trimap "
+    "before the learned trimap became its default), the baseline the learned trimap must beat",
 }
 TRIMAP_FREE = frozenset(
     {"clean-plate", "clean-plate-network", "learned-trimap", "learned-trimap-network", "closed-form-auto"}
@@ -107,7 +108,7 @@ def _clean_plate(*, with_trimap: bool, refine: bool) -> Predict:
 
 
 def _closed_form_auto() -> Predict:
-    pipeline = Pipeline()  # the defaults a user gets
+    pipeline = Pipeline(PipelineOptions(trimap="mask"))  # the user's defaults, but the mask's band
     pipeline.check_networks()
 
     def predict(inputs: Inputs) -> np.ndarray:

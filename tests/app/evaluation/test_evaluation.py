@@ -350,10 +350,11 @@ def test_measure_reports_time_and_the_memory_a_call_touches(monkeypatch: pytest.
 def test_the_automatic_variants_run_each_network_combination(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], shipped_segmentation: Path
 ) -> None:
-    """The rows the default was chosen from: the network alone, seeding GrabCut, and refined."""
+    """The rows the defaults were chosen from: the network alone, seeding GrabCut, and refined; the
+    T-Net's trimap or the mask's band."""
     from engine.weights import WEIGHTS_FOLDER
 
-    for kind in ("refinement", "matting", "fusion"):
+    for kind in ("refinement", "trimap", "matting", "fusion"):
         (shipped_segmentation.parent / f"{kind}.pt").symlink_to(WEIGHTS_FOLDER / f"{kind}.pt")
     matting_set, backgrounds = make_matting_set(tmp_path / "matting"), make_backgrounds(tmp_path / "bgs")
     compositing_set = tmp_path / "compositing"
@@ -363,6 +364,8 @@ def test_the_automatic_variants_run_each_network_combination(
         "automatic-network",
         "automatic-network-grabcut",
         "automatic-network-refined",
+        "automatic-learned-trimap",
+        "automatic-mask-trimap",
         "automatic-matting-network",
         "automatic-fusion",
     )
@@ -373,4 +376,5 @@ def test_the_automatic_variants_run_each_network_combination(
     report = (tmp_path / "report" / "report.md").read_text()
     assert "the segmentation network's mask refined by the refinement network" in report
     assert "the matting network (correcting closed-form matting's alpha)" in report
+    assert "the trimap the mask's edge band" in report and "the trimap from the T-Net" in report
     assert "composited by the fusion network" in report
