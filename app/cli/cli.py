@@ -21,7 +21,12 @@ from classic.checks import InvalidInputError
 from classic.compositing import COMPOSITING_METHODS
 from classic.matting import MATTING_METHODS
 from engine.device import DEVICE_PREFERENCES
-from engine.pipeline import AUTOMATIC_SEGMENTATION, SEGMENTATION_DESCRIPTIONS, SEGMENTATION_METHODS
+from engine.pipeline import (
+    AUTOMATIC_SEGMENTATION,
+    SEGMENTATION_DESCRIPTIONS,
+    SEGMENTATION_METHODS,
+    TRIMAP_METHODS,
+)
 
 SUBCOMMANDS = (
     "segment",
@@ -106,6 +111,17 @@ SEGMENTATION_HELP = (
 
 def _add_segmentation(parser: argparse.ArgumentParser, *, flag: str = "--segmentation") -> None:
     parser.add_argument(flag, choices=SEGMENTATION_METHODS, default="auto", help=SEGMENTATION_HELP)
+
+
+def _add_trimap_from(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trimap-from",
+        choices=TRIMAP_METHODS,
+        default="auto",
+        help="where the automatic cut-out's trimap comes from: auto (the default): the learned trimap (the "
+        "T-Net, given the photo and the selection's mask) when its weights are installed, else mask; mask: "
+        "a band around the mask's edge; learned. A given --mask or a --rect box keeps the mask's band",
+    )
 
 
 def _add_segment(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -206,6 +222,7 @@ def _add_composite(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     given.add_argument("--alpha", help="alpha matte of the subject")
     parser.add_argument("--method", choices=(*COMPOSITING_METHODS, "fusion"), default="alpha")
     _add_segmentation(parser)
+    _add_trimap_from(parser)
     parser.add_argument("--matting", choices=MATTING_METHODS, default="closed-form")
     _add_compositing(parser)
     _add_quality(parser)
@@ -222,6 +239,7 @@ def _add_cutout(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     add_export_options(parser, jpeg=False)
     parser.add_argument("--rect", help="GrabCut box X,Y,W,H instead of automatic selection")
     _add_segmentation(parser)
+    _add_trimap_from(parser)
     parser.add_argument("--matting", choices=MATTING_METHODS, default="closed-form")
     parser.set_defaults(run=cli_actions.run_cutout)
 
@@ -240,6 +258,7 @@ def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--method", choices=COMPOSITING_METHODS, default="alpha")
     _add_compositing(parser)
     _add_segmentation(parser)
+    _add_trimap_from(parser)
     parser.add_argument("--format", choices=("png", "jpg", "tif", "webp"), default="png")
     _add_quality(parser)
     add_export_options(parser)

@@ -150,7 +150,9 @@ def run_cutout(args: argparse.Namespace) -> int:
     image = source.rgb
     # A --rect makes the classic selection GrabCut, and a network look inside the box.
     pipeline = Pipeline(
-        PipelineOptions(device=args.device, matting=args.matting, segmentation=args.segmentation)
+        PipelineOptions(
+            device=args.device, matting=args.matting, segmentation=args.segmentation, trimap=args.trimap_from
+        )
     )
     pipeline.check_networks()
     rect = parse_rect(args.rect)
@@ -193,6 +195,7 @@ def run_composite(args: argparse.Namespace) -> int:
             compositing=args.method,
             matting=args.matting,
             segmentation=args.segmentation,
+            trimap=args.trimap_from,
             decontaminate=settings.decontamination > 0,
             device=args.device,
         )
@@ -308,6 +311,7 @@ def _composite_all(
             device=args.device,
             compositing=args.method,
             segmentation=args.segmentation,
+            trimap=args.trimap_from,
             decontaminate=settings.decontamination > 0,
         )
     )

@@ -20,7 +20,7 @@ from app.model.export_options import PROFILE_CHOICES, PhotoOrigin, photo_export
 from classic.image_source import DEFAULT_MAX_MEGAPIXELS, ImageLimits
 from classic.imageio import CHROMA_SUBSAMPLING, PhotoExport
 from engine.device import DEVICE_PREFERENCES
-from engine.pipeline import COMPOSITING_METHODS, MATTING_METHODS, SEGMENTATION_METHODS
+from engine.pipeline import COMPOSITING_METHODS, MATTING_METHODS, SEGMENTATION_METHODS, TRIMAP_METHODS
 
 # The segmentation methods that need no rectangle: what the automatic cut-out may run.
 AUTOMATIC_SELECTION = tuple(method for method in SEGMENTATION_METHODS if method != "grabcut")
@@ -63,6 +63,10 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "segmentation/method", str, "auto", "Automatic selection",
             _one_of(AUTOMATIC_SELECTION), AUTOMATIC_SELECTION,
+        ),
+        Setting(
+            "matting/trimap", str, "auto", "Trimap of the automatic cut-out (auto: learned when installed)",
+            _one_of(TRIMAP_METHODS), TRIMAP_METHODS,
         ),
         Setting(
             "matting/method", str, "closed-form", "Matting method", _one_of(MATTING_METHODS), MATTING_METHODS
@@ -176,6 +180,7 @@ class Settings:
         return {
             "device": self.get("engine/device"),
             "segmentation": self.get("segmentation/method"),
+            "trimap": self.get("matting/trimap"),
             "matting": self.get("matting/method"),
             "band_fraction": self.get("matting/band_fraction"),
         }

@@ -259,6 +259,30 @@ def test_segment_and_cutout_say_which_method_ran(files: Files, capsys: Capsys, s
     assert "cut-out: GrabCut seeded by the segmentation network, closed-form matting" in err
 
 
+def test_cutout_and_composite_take_the_learned_trimap_unless_told(
+    files: Files, capsys: Capsys, shipped_segmentation: Path
+) -> None:
+    from engine.weights import WEIGHTS_FOLDER
+
+    (shipped_segmentation.parent / "trimap.pt").symlink_to(WEIGHTS_FOLDER / "trimap.pt")
+    (files.root / "cutouts").mkdir()
+    cutout = files.root / "cutouts" / "cutout.png"
+    rc, _, err = run(capsys, "cutout", files.photo, "-o", cutout)
+    assert_success(rc, err, cutout)
+    assert "cut-out: GrabCut seeded by the segmentation network, the learned trimap, closed-form" in err
+    rc, _, err = run(capsys, "cutout", files.photo, "-o", cutout, "--trimap-from", "mask")
+    assert_success(rc, err, cutout)
+    assert "learned trimap" not in err
+    composite = files.out / "composite.png"
+    options = ["-o", composite, "--trimap-from", "mask"]
+    rc, _, err = run(capsys, "composite", files.photo, files.background, *options)
+    assert_success(rc, err, composite)
+    assert "learned trimap" not in err
+    with pytest.raises(SystemExit) as refused:
+        run(capsys, "cutout", files.photo, "-o", cutout, "--trimap-from", "pencil")
+    assert refused.value.code == 2 and "--trimap-from" in capsys.readouterr().err
+
+
 def test_segment_grabcut_with_a_rectangle(files: Files, capsys: Capsys) -> None:
     output = files.out / "mask.png"
     rc, _, err = run(capsys, "segment", files.photo, "-o", output, "--method", "grabcut", "--rect", RECT)
