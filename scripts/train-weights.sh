@@ -71,26 +71,28 @@ if wanted plate-matting; then
   train plate-matting "$runs/plate-matting-stage2" 2000 8 250 192 --workers 1 \
     --init "$runs/plate-matting/plate-matting.pt" --learning-rate 1e-4 --camouflage 0.5
 fi
-# Matting (issue 11) and the learned trimap's second stage learn on real people: the shared
-# real/ccp-person photos with MODNet's soft alpha near the hand mask's edge (build-training-set
-# --teacher-alpha, ~8 min, skips the subjects written already), beside the shared cut-outs, over the
-# training backgrounds.
-matting_data() {
+# The T-Net first learns the hand masks' bands and the clip-art's, then the bands of soft alpha alone
+# (~20 min): as wide as the hair is, not a constant few pixels. Its second stage has the unlabelled people
+# too (MODNet's alpha where it agrees with U²-Net-p's mask away from the edge, --teacher u2netp; ~8 min),
+# their cut-outs only: the teacher's masks that the same build writes as pairs stay out.
+if wanted trimap; then
+  train trimap "$runs/trimap" 800 8 200 256 --workers 1
+  mkdir -p "$runs/people-data" "$runs/trimap-data"
+  ln -sfn "$(realpath "$data/backgrounds")" "$runs/people-data/backgrounds"
+  "$python" main.py build-training-set --out "$runs/people-data" --shared ../shared/data \
+    --teacher-alpha modnet --teacher u2netp
+  ln -sfn "$(realpath "$runs/people-data/foregrounds")" "$runs/trimap-data/foregrounds"
+  ln -sfn "$(realpath "$data/backgrounds")" "$runs/trimap-data/backgrounds"
+  train trimap "$runs/trimap-stage2" 600 8 200 256 --workers 1 --data "$runs/trimap-data" \
+    --init "$runs/trimap/trimap.pt" --learning-rate 3e-4
+fi
+# Matting (issue 11) learns on real people: the shared real/ccp-person photos with MODNet's soft alpha
+# near the hand mask's edge (build-training-set --teacher-alpha, ~8 min), beside the shared cut-outs, over
+# the training backgrounds. Each item solves closed-form matting for the hint: two loader workers.
+if wanted matting; then
   mkdir -p "$runs/matting-data"
   ln -sfn "$(realpath "$data/backgrounds")" "$runs/matting-data/backgrounds"
   "$python" main.py build-training-set --out "$runs/matting-data" --shared ../shared/data --teacher-alpha modnet
-}
-# The T-Net first learns the hand masks' bands and the clip-art's, then the bands of soft alpha alone
-# (~20 min): as wide as the hair is, not a constant few pixels.
-if wanted trimap; then
-  train trimap "$runs/trimap" 800 8 200 256 --workers 1
-  matting_data
-  train trimap "$runs/trimap-stage2" 600 8 200 256 --workers 1 --data "$runs/matting-data" \
-    --init "$runs/trimap/trimap.pt" --learning-rate 3e-4
-fi
-# Each matting item solves closed-form matting for the hint: two loader workers.
-if wanted matting; then
-  matting_data
   train matting "$runs/matting" 600 8 150 192 --workers 2 --data "$runs/matting-data"
 fi
 # Fusion (issue 11) learns on real photos: the people above and the solid objects of real/duts-tr and
