@@ -188,11 +188,16 @@ class Pipeline:
         installed = installed_weights("trimap", folder=self.options.weights_folder) is not None
         return "learned" if installed else "mask"
 
+    def _uses_learned_trimap(self, *, rect: Rect | None, mask_given: bool) -> bool:
+        """Whether a cut-out takes the T-Net's trimap: a given (brushed) mask keeps its own edge, and a
+        box the subject inside it, so both keep the mask's band."""
+        return not mask_given and rect is None and self.trimap_method() == "learned"
+
     def describe_cutout(self, *, rect: Rect | None = None, mask_given: bool = False) -> str:
         """Which methods a cut-out runs, in words, for the status bar and the command line."""
         segmentation = "the given mask" if mask_given else self.describe_segmentation(rect=rect)
         refinement = ", the refinement network" if self.options.refinement == "network" else ""
-        if self.trimap_method() == "learned" and not mask_given and rect is None:
+        if self._uses_learned_trimap(rect=rect, mask_given=mask_given):
             refinement += ", the learned trimap"
         matting = (
             "the matting network" if self.options.matting == "network" else f"{self.options.matting} matting"
@@ -415,7 +420,9 @@ class Pipeline:
             check_same_size("image", image, "mask", mask)
             segmentation = resize_to(mask, (small.shape[1], small.shape[0]))
         elif network.in_channels == 4:
-            segmentation = self._segment(small, None, wrap_progress(progress, 0.0, 0.2), is_cancelled)[0]
+            segmentation = self.segment(
+                small, progress=wrap_progress(progress, 0.0, 0.2), is_cancelled=is_cancelled
+            )
 
         def raw_alpha(photo: np.ndarray, trimap: np.ndarray, soft: np.ndarray) -> np.ndarray:
             if self.options.matting == "network":
@@ -487,8 +494,7 @@ class Pipeline:
         options = self.options
         classic = options.classic_options()
         network_segmentation = mask is None and self.segmentation_method(rect=rect) in NETWORK_SEGMENTATION
-        # A given (brushed) mask keeps its own edge, a box the subject inside it: no learned trimap.
-        learned_trimap = mask is None and rect is None and self.trimap_method() == "learned"
+        learned_trimap = self._uses_learned_trimap(rect=rect, mask_given=mask is not None)
         later_networks = {"refinement", "matting"} & set(options.networks())
         if not (network_segmentation or learned_trimap or later_networks):
             return cut_out(
