@@ -60,9 +60,12 @@ class Counters:
 
 
 def check_resumable(state: dict[str, Any], run: dict[str, Any], path: Path) -> None:
-    """Refuse to resume ``state`` with settings (``run``) that would not continue it exactly."""
+    """Refuse to resume ``state`` with settings (``run``) that would not continue it exactly. A setting the
+    state does not record (saved before it was compared) is not checked."""
     for key, value in run.items():
-        saved = state["run"].get(key)
+        if key not in state["run"]:
+            continue
+        saved = state["run"][key]
         if saved != value:
             raise InvalidInputError(
                 f"cannot resume {path}: it was trained with {key} {saved!r}, not {value!r}"

@@ -111,9 +111,16 @@ class Trainer:
     # --- setting up -----------------------------------------------------------------------------------
 
     def _run_settings(self) -> dict[str, Any]:
-        """What must not change between a run and its resumption, or the resumption would not be exact."""
+        """What must not change between a run and its resumption, or the resumption would not be exact.
+
+        The step count may change (a run is resumed for longer); ``init`` does not count (the saved state
+        holds the weights); the learning rate would be ignored silently (the schedule's saved base rates win)
+        and the camouflage share or the perceptual weight would change the run's course."""
         options = self.options
-        names = ("kind", "seed", "batch_size", "crop", "val_fraction")
+        names = (
+            "kind", "seed", "batch_size", "crop", "val_fraction", "learning_rate", "camouflage",
+            "perceptual_weight",
+        )  # fmt: skip
         return {**{name: getattr(options, name) for name in names}, "world_size": self.place.world_size}
 
     def _load_state(self) -> dict[str, Any] | None:

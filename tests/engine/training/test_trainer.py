@@ -208,6 +208,18 @@ def test_resume_reaches_the_same_weights_as_an_uninterrupted_run(tmp_path: Path,
     assert all(torch.equal(expected[key], resumed[key]) for key in expected)
 
 
+def test_a_state_saved_before_a_setting_was_compared_still_resumes(tmp_path: Path) -> None:
+    datasets = fake_datasets("segmentation")
+    train(_options(tmp_path, steps=1), datasets=datasets)
+    path = tmp_path / "out" / STATE_FILE
+    state = torch.load(path, weights_only=True)
+    assert state["run"]["learning_rate"] == 1e-3
+    del state["run"]["learning_rate"]  # as written before the learning rate was compared
+    torch.save(state, path)
+    resumed = train(_options(tmp_path, steps=2, learning_rate=3e-4, resume=True), datasets=datasets)
+    assert resumed.steps_done == 2
+
+
 def test_loader_workers_give_the_same_weights(tmp_path: Path) -> None:
     datasets = fake_datasets("segmentation")
     train(_options(tmp_path, out=tmp_path / "a", steps=2, validate_every=0), datasets=datasets)
@@ -225,6 +237,9 @@ def test_refusals(tmp_path: Path) -> None:
         train(_options(tmp_path, steps=1), datasets=datasets)
     with pytest.raises(InvalidInputError, match="batch_size 2, not 4"):
         train(_options(tmp_path, batch_size=4, resume=True), datasets=datasets)
+    # The saved schedule's rate would win silently over another --learning-rate.
+    with pytest.raises(InvalidInputError, match=r"learning_rate 0\.001, not 0\.0003"):
+        train(_options(tmp_path, learning_rate=3e-4, resume=True), datasets=datasets)
     with pytest.raises(InvalidInputError, match="too few for one batch"):
         train(_options(tmp_path, out=tmp_path / "small"), datasets=fake_datasets("segmentation", count=1))
     with pytest.raises(InvalidInputError, match="multiple of 32"):
