@@ -31,6 +31,9 @@ Metrics = dict[str, float]
 StepCallback = Callable[[Any], None]  # Called with each ``engine.training.trainer.TrainProgress``.
 _TRAINING_SHARE = 0.9  # Of the job's progress bar; the rest is exporting and the before/after scores.
 _HIGHER_IS_BETTER = ("iou", "psnr", "accuracy", "f1")
+# The share of camouflaged backgrounds (``train --camouflage``) of the shipped clean-plate network's last
+# stage (scripts/train-weights.sh): a fine-tune without it would train away what that stage taught.
+PLATE_CAMOUFLAGE = 0.5
 
 
 class Training(NamedTuple):
@@ -78,6 +81,11 @@ class FineTuneRequest:
     def learning_rate(self) -> float:
         # Starting from trained weights, a tenth of the from-scratch rate keeps what they already know.
         return 1e-4 if self.init is not None else 1e-3
+
+    @property
+    def camouflage(self) -> float:
+        """The share of items whose background takes the subject's colours (clean-plate matting only)."""
+        return PLATE_CAMOUFLAGE if self.kind == "plate-matting" else 0.0
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,7 @@ def _options(training: Training, request: FineTuneRequest) -> Any:
         batch_size=request.batch_size,
         crop=request.crop,
         learning_rate=request.learning_rate,
+        camouflage=request.camouflage,
         seed=request.seed,
         device=request.device,
         validate_every=max(1, request.steps // 4),  # A few live held-back scores, not a slowdown.

@@ -230,6 +230,22 @@ def test_fine_tune_from_scratch_has_no_before_and_exports_sessions(
     assert request.learning_rate > FineTuneRequest("matting", tmp_path, tmp_path, 2, tmp_path).learning_rate
 
 
+@pytest.mark.parametrize(("kind", "share"), [("plate-matting", 0.5), ("segmentation", 0.0)])
+def test_the_clean_plate_network_is_tuned_with_its_recipes_camouflage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, share: float
+) -> None:
+    seen: list[Any] = []
+
+    def train(options: Any, **_: Any) -> Any:
+        seen.append(options)
+        raise Cancelled()  # The options are what is checked; no network is trained.
+
+    monkeypatch.setattr(fine_tune_module, "_training", lambda: fake_training(tmp_path)._replace(train=train))
+    with pytest.raises(Cancelled):
+        fine_tune(FineTuneRequest(kind, duts_folder(tmp_path / "mine"), tmp_path / "out", 1, None))
+    assert [options.camouflage for options in seen] == [share]
+
+
 def test_a_cancelled_fine_tune_raises_cancelled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fine_tune_module, "_training", lambda: fake_training(tmp_path))
     request = FineTuneRequest("segmentation", duts_folder(tmp_path / "mine"), tmp_path / "out", 5, None)
