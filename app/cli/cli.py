@@ -124,6 +124,15 @@ def _add_trimap_from(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_ignore_transparency(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ignore-transparency",
+        action="store_true",
+        help="cut the subject out anew even from a foreground whose alpha channel is a cut-out already "
+        "(by default its transparency is the cut-out)",
+    )
+
+
 def _add_segment(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("segment", help="write the subject's segmentation mask")
     parser.add_argument("image")
@@ -224,6 +233,7 @@ def _add_composite(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     _add_segmentation(parser)
     _add_trimap_from(parser)
     parser.add_argument("--matting", choices=MATTING_METHODS, default="closed-form")
+    _add_ignore_transparency(parser)
     _add_compositing(parser)
     _add_quality(parser)
     add_export_options(parser)
@@ -259,6 +269,7 @@ def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_compositing(parser)
     _add_segmentation(parser)
     _add_trimap_from(parser)
+    _add_ignore_transparency(parser)
     parser.add_argument("--format", choices=("png", "jpg", "tif", "webp"), default="png")
     _add_quality(parser)
     add_export_options(parser)

@@ -19,6 +19,7 @@ from app.cli.cli_inputs import Reader, is_inside, reader, refuse_overwriting
 from app.model.compose import compose
 from app.model.compositing_settings import CompositingSettings
 from app.model.export_options import chosen_profile, from_arguments
+from app.model.transparency import OWN_TRANSPARENCY, own_alpha, own_cutout
 from classic.checks import InvalidInputError, check_same_size
 from classic.foreground import estimate_foreground
 from classic.grabcut import Rect
@@ -202,10 +203,11 @@ def run_composite(args: argparse.Namespace) -> int:
     )
     pipeline.check_networks()  # before any slow work
     files = reader(args)
-    foreground = files.image(args.foreground)
+    loaded_foreground = files.loaded(args.foreground)
+    foreground = loaded_foreground.rgb
     loaded_background = files.loaded(args.background)
     background = loaded_background.rgb
-    cutout = _subject(pipeline, foreground, args, files, decontaminate=settings.decontamination > 0)
+    cutout = _subject(pipeline, loaded_foreground, args, files, decontaminate=settings.decontamination > 0)
     placement = _placement(args, foreground.shape, background.shape)
     # The GUI's entry point: edge shift, smoothing and the decontamination amount as the panel applies them.
     settings = replace(settings, placement=placement)
@@ -218,14 +220,17 @@ def run_composite(args: argparse.Namespace) -> int:
 
 def _subject(
     pipeline: Pipeline,
-    foreground: np.ndarray,
+    loaded: LoadedImage,
     args: argparse.Namespace,
     files: Reader,
     *,
     decontaminate: bool,
 ) -> Cutout:
-    """The cut-out from --alpha, --trimap, --mask or automatic selection; its colours are decontaminated
-    when ``decontaminate`` (compositing blends them with the photo's by the decontamination amount)."""
+    """The cut-out from --alpha, --trimap, the foreground's own transparency (``app.model.transparency``:
+    an --alpha the file carries), --mask or automatic selection; its colours are decontaminated when
+    ``decontaminate`` (compositing blends them with the photo's by the decontamination amount)."""
+    foreground = loaded.rgb
+    own = None if args.ignore_transparency or args.mask else own_alpha(loaded)
     if args.alpha:
         alpha = files.matte(args.alpha)
         check_same_size("foreground", foreground, "alpha", alpha)
@@ -233,6 +238,9 @@ def _subject(
         trimap = files.trimap(args.trimap)
         check_same_size("foreground", foreground, "trimap", trimap)
         alpha = pipeline.matte(foreground, trimap, progress=_bar("Matting"))
+    elif own is not None:
+        alpha = own
+        print(f"cut-out: {OWN_TRANSPARENCY} (--ignore-transparency cuts it out anew)", file=sys.stderr)
     else:
         mask = files.matte(args.mask) if args.mask else None
         if mask is not None:
@@ -303,6 +311,7 @@ def _composite_all(
     bit_depth = loaded_background.bit_depth  # The composite is the background's image: its depth,
     export = from_arguments(args, loaded_background)  # profile and EXIF.
     failures: list[tuple[str, str]] = []
+    own: list[str] = []  # the photos that were cut-outs already
     bar = TextProgressBar("Batch", total=len(photos))
     names = output_names(photos, args.format)
     settings = compositing_settings(args)
@@ -319,8 +328,13 @@ def _composite_all(
     _say_which(pipeline, None)
     for index, photo in enumerate(photos):
         try:
-            foreground = files.image(photo)
-            result = pipeline.cut_out(foreground)
+            loaded = files.loaded(photo)
+            foreground = loaded.rgb
+            decontaminate = settings.decontamination > 0
+            given = None if args.ignore_transparency else own_cutout(loaded, decontaminate=decontaminate)
+            result = given or pipeline.cut_out(foreground)
+            if given is not None:
+                own.append(photo.name)
             image = compose(foreground, background, result, settings, pipeline=pipeline)
             write_image(out / names[photo], image, bit_depth=bit_depth, quality=args.quality, photo=export)
         except InvalidInputError as error:
@@ -329,6 +343,8 @@ def _composite_all(
             failures.append((photo.name, f"unexpected failure ({type(error).__name__}: {error})"))
         bar.update(index + 1, photo.name)
     bar.close()
+    if own:
+        print(f"cut-out of {', '.join(own)}: {OWN_TRANSPARENCY}", file=sys.stderr)
     return failures
 
 

@@ -54,6 +54,7 @@ from app.model.tasks import (
     export_image,
     load_photos,
 )
+from app.model.transparency import own_alpha, own_cutout
 from app.model.views import LAYERS
 from classic.grabcut import Rect
 from classic.imageio import LoadedImage
@@ -235,6 +236,16 @@ class MainWindow(QMainWindow):
                     origin=PhotoOrigin.of(photo),
                 )
         self.recent_files.add_photos({role: roles[role] for role in loaded})
+        if "foreground" in loaded and own_alpha(loaded["foreground"]) is not None:
+            # A cut-out already: its transparency is the cut-out (Cut Out finds the subject anew). The
+            # colours are decontaminated on the worker, as the automatic cut-out's are.
+            self.job_panel.run(
+                "Taking the photo's own cut-out",
+                self._cut_out_done,
+                own_cutout,
+                loaded["foreground"],
+                decontaminate=self.pipeline.options.decontaminate,
+            )
 
     def run_cutout(self, rect: Rect | None = None) -> bool:
         """Cut the subject out of the foreground (from inside ``rect`` when given; else against the clean

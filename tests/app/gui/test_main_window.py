@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainWindow
-from classic.imageio import read_image
+from classic.foreground import estimate_foreground
+from classic.imageio import read_image, write_image
 
 if TYPE_CHECKING:
     from tests.app.conftest import SyntheticPhotos
@@ -93,6 +94,33 @@ def test_drop_cut_out_composite_export(
         assert window.export_composite(str(target))
     exported = read_image(tmp_path / "exported.png")
     np.testing.assert_allclose(exported.rgb, result, atol=1 / 255)
+    assert window.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_foreground_that_is_a_cut_out_already_brings_its_own(
+    qtbot: QtBot, window: MainWindow, photos: SyntheticPhotos, tmp_path: Path
+) -> None:
+    red = np.all(np.abs(photos.foreground - photos.subject_rgb) < 0.01, axis=2)
+    alpha = red.astype(np.float32)
+    alpha[np.roll(red, 2, axis=1) & ~red] = 0.5  # a soft rim
+    path = tmp_path / "cut-out.png"
+    write_image(path, np.dstack([photos.foreground * (alpha > 0)[:, :, None], alpha]))
+    drop_and_wait(qtbot, window, [str(path), photos.background_path])
+    # Then its colours are decontaminated on the worker.
+    qtbot.waitUntil(lambda: "alpha" in window.layers and not window.jobs.is_busy, timeout=JOB_TIMEOUT_MS)
+    shown = window.layers.get("alpha")
+    assert shown is not None and np.abs(shown - alpha).max() <= 1 / 255  # 8-bit
+    assert "segmentation mask" in window.layers and "trimap" in window.layers
+    assert window.statusBar().currentMessage() == "Cut out with the photo's own transparency"
+    stored, cutout = read_image(path), window.document.cutout
+    assert cutout is not None and stored.alpha is not None
+    np.testing.assert_array_equal(cutout.foreground, estimate_foreground(stored.rgb, stored.alpha))
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        assert window.run_composite("alpha")  # no new cut-out: the file's is shown already
+    assert window.statusBar().currentMessage() == "Cut out with the photo's own transparency"
+    result = window.layers.get("composite")
+    assert result is not None
+    np.testing.assert_allclose(result[0, 0], photos.background[0, 0], atol=0.02)
     assert window.errors == []  # type: ignore[attr-defined]
 
 
