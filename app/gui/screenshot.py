@@ -42,6 +42,8 @@ def take_screenshot(foreground: str, background: str, output: str, *, timeout_s:
     def on_finished(_result: object) -> None:
         if window.document.has("composite"):
             QTimer.singleShot(SETTLE_MS, lambda: finish(0 if _save(window, output) else 1, ""))
+        elif window.jobs.is_busy:
+            return  # a job the finished one started (a cut-out's own colours): composite after it
         elif not window.run_composite():
             finish(1, "could not start compositing")
 
