@@ -315,13 +315,14 @@ def _composite_all(
     bar = TextProgressBar("Batch", total=len(photos))
     names = output_names(photos, args.format)
     settings = compositing_settings(args)
+    decontaminate = settings.decontamination > 0
     pipeline = Pipeline(  # one pipeline: networks load once
         PipelineOptions(
             device=args.device,
             compositing=args.method,
             segmentation=args.segmentation,
             trimap=args.trimap_from,
-            decontaminate=settings.decontamination > 0,
+            decontaminate=decontaminate,
         )
     )
     pipeline.check_networks()
@@ -330,7 +331,6 @@ def _composite_all(
         try:
             loaded = files.loaded(photo)
             foreground = loaded.rgb
-            decontaminate = settings.decontamination > 0
             given = None if args.ignore_transparency else own_cutout(loaded, decontaminate=decontaminate)
             result = given or pipeline.cut_out(foreground)
             if given is not None:
