@@ -72,7 +72,8 @@ SETTINGS: dict[str, Setting] = {
             "matting/method", str, "closed-form", "Matting method", _one_of(MATTING_METHODS), MATTING_METHODS
         ),
         Setting(
-            "matting/band_fraction", float, 0.01, "Trimap band (fraction of diagonal)", _between(0.001, 0.2)
+            "matting/band_fraction", float, 0.01, "Trimap band around the mask (fraction of diagonal)",
+            _between(0.001, 0.2),
         ),
         Setting("brush/size", int, 40, "Brush size (px)", _between(1, 2000)),
         Setting("brush/hardness", float, 0.8, "Brush hardness", _between(0.0, 1.0)),
