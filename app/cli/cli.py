@@ -128,8 +128,8 @@ def _add_ignore_transparency(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ignore-transparency",
         action="store_true",
-        help="cut the subject out anew even from a foreground whose alpha channel is a cut-out already "
-        "(by default its transparency is the cut-out)",
+        help="cut the subject out anew even from a photo whose alpha channel is a cut-out already (by "
+        "default its transparency is the cut-out, its colours decontaminated)",
     )
 
 
@@ -251,6 +251,7 @@ def _add_cutout(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _add_segmentation(parser)
     _add_trimap_from(parser)
     parser.add_argument("--matting", choices=MATTING_METHODS, default="closed-form")
+    _add_ignore_transparency(parser)
     parser.set_defaults(run=cli_actions.run_cutout)
 
 

@@ -157,8 +157,13 @@ def run_cutout(args: argparse.Namespace) -> int:
     )
     pipeline.check_networks()
     rect = parse_rect(args.rect)
-    result = pipeline.cut_out(image, rect=rect, progress=_bar("Cutting out"))
-    _say_which(pipeline, rect)
+    own = None if args.ignore_transparency or rect else own_cutout(source, decontaminate=True)
+    if own is not None:  # a cut-out already: its alpha kept, its colours decontaminated
+        print(f"cut-out: {OWN_TRANSPARENCY} (--ignore-transparency cuts it out anew)", file=sys.stderr)
+        result = own
+    else:
+        result = pipeline.cut_out(image, rect=rect, progress=_bar("Cutting out"))
+        _say_which(pipeline, rect)
     rgba = np.dstack([result.foreground, result.alpha])
     photo = from_arguments(args, source)  # The cut-out is the foreground's: its profile and EXIF.
     write_image(output, rgba, bit_depth=args.bit_depth or source.bit_depth, quality=args.quality, photo=photo)

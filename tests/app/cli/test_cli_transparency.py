@@ -1,5 +1,5 @@
-"""A foreground that is a cut-out already (an RGBA PNG whose alpha channel holds the subject): ``composite``
-and ``batch`` take its transparency as the cut-out, unless ``--ignore-transparency``."""
+"""A foreground that is a cut-out already (an RGBA PNG whose alpha channel holds the subject): ``composite``,
+``batch`` and ``cutout`` take its transparency as the cut-out, unless ``--ignore-transparency``."""
 
 # ruff: noqa: F811  (the ``files`` fixture is imported from test_cli)
 
@@ -11,6 +11,8 @@ import cv2
 import numpy as np
 
 from app.model.transparency import OWN_TRANSPARENCY
+from classic.foreground import estimate_foreground
+from classic.imageio import read_image
 from tests.app.cli.test_cli import (  # noqa: F401
     CENTRE,
     HEIGHT,
@@ -75,3 +77,22 @@ def test_batch_takes_the_cut_outs_among_the_photos_as_they_are(files: Files, cap
     assert f"cut-out of cut-out.png: {OWN_TRANSPARENCY}" in err.splitlines()
     assert np.array_equal(read_back(files.out / "cut-out.png"), read_back(single))
     assert sorted(p.name for p in files.out.iterdir()) == ["cut-out.png", "photo.png"]
+
+
+def test_cutout_of_a_cut_out_keeps_its_alpha_and_cleans_its_colours(files: Files, capsys: Capsys) -> None:
+    rgba, alpha = _cut_out(files)
+    output = files.out / "cleaned.png"
+    rc, _, err = run(capsys, "cutout", rgba, "-o", output)
+    assert f"cut-out: {OWN_TRANSPARENCY}" in err
+    written = assert_success(rc, err, output)
+    assert np.array_equal(written[..., 3], read_back(alpha))
+    stored = read_image(rgba)
+    assert stored.alpha is not None
+    expected = np.round(estimate_foreground(stored.rgb, stored.alpha) * 255).astype(int)[..., ::-1]  # BGR
+    visible = written[..., 3] > 0
+    assert np.abs(written[..., :3].astype(int) - expected)[visible].max() <= 1
+    # A box asks for a new cut-out.
+    boxed = files.out / "boxed.png"
+    rc, _, err = run(capsys, "cutout", rgba, "-o", boxed, "--rect", "10,5,44,38")
+    assert rc == 0, err
+    assert OWN_TRANSPARENCY not in err
