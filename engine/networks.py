@@ -22,7 +22,7 @@ CLASSIC_ALTERNATIVES = {
     "matting": "closed-form matting",
     "fusion": "the alpha or laplacian method",
     "plate-matting": "a trimap and closed-form matting",
-    "trimap": "a trimap and closed-form matting",
+    "trimap": "a trimap and closed-form matting, or the mask's band as the automatic cut-out's trimap",
 }
 # How each kind's output becomes values in [0, 1].
 _OUTPUTS: dict[str, OutputSelector] = {
