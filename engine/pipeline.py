@@ -185,8 +185,7 @@ class Pipeline:
         ``mask``)."""
         if self.options.trimap != "auto":
             return self.options.trimap
-        installed = installed_weights("trimap", folder=self.options.weights_folder) is not None
-        return "learned" if installed else "mask"
+        return "learned" if self._has_weights("trimap") else "mask"
 
     def _uses_learned_trimap(self, *, rect: Rect | None, mask_given: bool) -> bool:
         """Whether a cut-out takes the T-Net's trimap: a given (brushed) mask keeps its own edge, and a

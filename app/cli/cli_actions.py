@@ -19,7 +19,7 @@ from app.cli.cli_inputs import Reader, is_inside, reader, refuse_overwriting
 from app.model.compose import compose
 from app.model.compositing_settings import CompositingSettings
 from app.model.export_options import chosen_profile, from_arguments
-from app.model.transparency import OWN_TRANSPARENCY, own_alpha, own_cutout
+from app.model.transparency import OWN_TRANSPARENCY, own_cutout
 from classic.checks import InvalidInputError, check_same_size
 from classic.foreground import estimate_foreground
 from classic.grabcut import Rect
@@ -157,9 +157,9 @@ def run_cutout(args: argparse.Namespace) -> int:
     )
     pipeline.check_networks()
     rect = parse_rect(args.rect)
-    own = None if args.ignore_transparency or rect else own_cutout(source, decontaminate=True)
-    if own is not None:  # a cut-out already: its alpha kept, its colours decontaminated
-        print(f"cut-out: {OWN_TRANSPARENCY} (--ignore-transparency cuts it out anew)", file=sys.stderr)
+    # A cut-out already keeps its alpha, its colours decontaminated; a box asks for a new one.
+    own = None if rect else _own_cutout(source, args, decontaminate=True)
+    if own is not None:
         result = own
     else:
         result = pipeline.cut_out(image, rect=rect, progress=_bar("Cutting out"))
@@ -235,7 +235,9 @@ def _subject(
     an --alpha the file carries), --mask or automatic selection; its colours are decontaminated when
     ``decontaminate`` (compositing blends them with the photo's by the decontamination amount)."""
     foreground = loaded.rgb
-    own = None if args.ignore_transparency or args.mask else own_alpha(loaded)
+    given = args.alpha or args.trimap or args.mask
+    if not given and (own := _own_cutout(loaded, args, decontaminate=decontaminate)) is not None:
+        return own
     if args.alpha:
         alpha = files.matte(args.alpha)
         check_same_size("foreground", foreground, "alpha", alpha)
@@ -243,9 +245,6 @@ def _subject(
         trimap = files.trimap(args.trimap)
         check_same_size("foreground", foreground, "trimap", trimap)
         alpha = pipeline.matte(foreground, trimap, progress=_bar("Matting"))
-    elif own is not None:
-        alpha = own
-        print(f"cut-out: {OWN_TRANSPARENCY} (--ignore-transparency cuts it out anew)", file=sys.stderr)
     else:
         mask = files.matte(args.mask) if args.mask else None
         if mask is not None:
@@ -258,6 +257,17 @@ def _subject(
         colours = estimate_foreground(foreground, alpha, progress=_bar("Decontaminating"))
         return cutout_from_alpha(colours, alpha)
     return cutout_from_alpha(foreground, alpha)
+
+
+def _own_cutout(loaded: LoadedImage, args: argparse.Namespace, *, decontaminate: bool) -> Cutout | None:
+    """The photo's own transparency as its cut-out (``app.model.transparency``), said on stderr; None
+    when it has none to give or with --ignore-transparency."""
+    if args.ignore_transparency:
+        return None
+    own = own_cutout(loaded, decontaminate=decontaminate, progress=_bar("Decontaminating"))
+    if own is not None:
+        print(f"cut-out: {OWN_TRANSPARENCY} (--ignore-transparency cuts it out anew)", file=sys.stderr)
+    return own
 
 
 def _placement(
