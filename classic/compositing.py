@@ -55,7 +55,7 @@ def composite(
     check_image("background", background)
     check_same_size("foreground", foreground, "alpha", alpha)
     blend = _blender(method)
-    placement = placement or default_placement(foreground.shape, background.shape)
+    placement = placement or default_placement(foreground.shape, background.shape, alpha)
     progress(0.0, "Placing the subject")
     placed_foreground = place(foreground, placement, background.shape)
     placed_alpha = np.clip(place(alpha, placement, background.shape), 0.0, 1.0)

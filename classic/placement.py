@@ -21,6 +21,8 @@ from classic.resize import resize_to
 MAX_SCALE = 1000.0
 MAX_OFFSET = 1e6  # px
 MAX_ROTATION = 1e5  # degrees
+# A frame edge cuts the subject when this share of its pixels or more are the subject's.
+CUT_EDGE_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -56,15 +58,46 @@ class Placement:
         return (self.x, self.y, self.scale, self.rotation % 360.0, self.flip) == (0.0, 0.0, 1.0, 0.0, False)
 
 
-def default_placement(foreground_shape: tuple[int, ...], background_shape: tuple[int, ...]) -> Placement:
-    """Same-size photos: the subject stays in place. Otherwise the foreground photo is centred on the
-    background, scaled down to fit when it is larger."""
+def default_placement(
+    foreground_shape: tuple[int, ...], background_shape: tuple[int, ...], alpha: np.ndarray | None = None
+) -> Placement:
+    """Same-size photos: the subject stays in place. Otherwise the foreground photo is scaled down to fit
+    when it is larger and centred on the background, except along an axis where ``alpha`` (h, w), the
+    subject, is cut by one edge of its photo's frame and not the opposite one: there that edge goes onto
+    the background's edge. A person cut off at the waist by the bottom of the frame then stands on the
+    background's bottom edge instead of floating in mid-air."""
     fh, fw = foreground_shape[:2]
     bh, bw = background_shape[:2]
     if (fh, fw) == (bh, bw):
         return Placement()
+    if alpha is not None and alpha.shape[:2] != (fh, fw):
+        raise InvalidInputError(f"the alpha {alpha.shape} must have the foreground photo's size ({fh}, {fw})")
     scale = min(1.0, bw / fw, bh / fh)
-    return Placement(x=(bw - fw * scale) / 2.0, y=(bh - fh * scale) / 2.0, scale=scale)
+    top, bottom, left, right = cut_edges(alpha) if alpha is not None else (False,) * 4
+    return Placement(
+        x=_anchored(bw - fw * scale, start=left, end=right),
+        y=_anchored(bh - fh * scale, start=top, end=bottom),
+        scale=scale,
+    )
+
+
+def cut_edges(alpha: np.ndarray) -> tuple[bool, bool, bool, bool]:
+    """Which edges of the photo's frame (top, bottom, left, right) cut the subject of ``alpha`` (h, w): at
+    least ``CUT_EDGE_SHARE`` of the edge's outermost pixels are the subject's (α ≥ 0.5). A strand of hair
+    or a shadow grazing the frame does not count."""
+    subject = alpha >= 0.5
+    edges = (subject[0], subject[-1], subject[:, 0], subject[:, -1])
+    top, bottom, left, right = (bool(edge.mean() >= CUT_EDGE_SHARE) for edge in edges)
+    return top, bottom, left, right
+
+
+def _anchored(space: float, *, start: bool, end: bool) -> float:
+    """The offset along one axis with ``space`` pixels to spare: against the cut edge, else centred."""
+    if start and not end:
+        return 0.0
+    if end and not start:
+        return space
+    return space / 2.0
 
 
 def place(array: np.ndarray, placement: Placement, background_shape: tuple[int, ...]) -> np.ndarray:

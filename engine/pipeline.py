@@ -572,7 +572,7 @@ class Pipeline:
         check_image("background", background)
         check_same_size("foreground photo", foreground_photo, "alpha", cutout.alpha)
         network = self._network("fusion", progress)
-        placement = placement or default_placement(foreground_photo.shape, background.shape)
+        placement = placement or default_placement(foreground_photo.shape, background.shape, cutout.alpha)
         progress(0.05, "Placing the subject")
         placed = place(cutout.foreground, placement, background.shape)
         alpha = np.clip(place(cutout.alpha, placement, background.shape), 0.0, 1.0)

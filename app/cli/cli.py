@@ -186,8 +186,13 @@ def _add_matte(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _add_placement(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--x", type=float, help="left edge of the placed foreground on the background (px)")
-    parser.add_argument("--y", type=float, help="top edge of the placed foreground on the background (px)")
+    default = (
+        " (default: centred, or on the background's edge where the photo's frame cuts the subject; "
+        "same-size photos: in place)"
+    )
+    for name, edge in (("--x", "left"), ("--y", "top")):
+        where = f"{edge} edge of the placed foreground on the background (px)"
+        parser.add_argument(name, type=float, help=where + default)
     parser.add_argument("--scale", type=float, help="scale factor of the foreground")
     parser.add_argument("--rotate", type=float, default=0.0, help="rotation in degrees, counter-clockwise")
     parser.add_argument("--flip", action="store_true", help="mirror the foreground horizontally")

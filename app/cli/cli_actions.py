@@ -213,7 +213,7 @@ def run_composite(args: argparse.Namespace) -> int:
     loaded_background = files.loaded(args.background)
     background = loaded_background.rgb
     cutout = _subject(pipeline, loaded_foreground, args, files, decontaminate=settings.decontamination > 0)
-    placement = _placement(args, foreground.shape, background.shape)
+    placement = _placement(args, background.shape, cutout.alpha)
     # The GUI's entry point: edge shift, smoothing and the decontamination amount as the panel applies them.
     settings = replace(settings, placement=placement)
     result = compose(foreground, background, cutout, settings, pipeline=pipeline)
@@ -270,10 +270,9 @@ def _own_cutout(loaded: LoadedImage, args: argparse.Namespace, *, decontaminate:
     return own
 
 
-def _placement(
-    args: argparse.Namespace, foreground_shape: tuple[int, ...], background_shape: tuple[int, ...]
-) -> Placement:
-    default = default_placement(foreground_shape, background_shape)
+def _placement(args: argparse.Namespace, background_shape: tuple[int, ...], alpha: np.ndarray) -> Placement:
+    """The options' placement; what they leave out, the default placement of the subject ``alpha``."""
+    default = default_placement(alpha.shape, background_shape, alpha)
     return Placement(
         x=default.x if args.x is None else args.x,
         y=default.y if args.y is None else args.y,

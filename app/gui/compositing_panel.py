@@ -143,7 +143,7 @@ class CompositingPanel(QWidget):
         photo, background = self._document.layers.get("foreground"), self._document.layers.get("background")
         cutout = self._document.shown_cutout()  # Brush strokes included, as Composite and Export.
         assert photo is not None and background is not None and cutout is not None
-        settings = self.settings()
+        settings = self._document.composing_settings()
         if settings.method == "fusion" and self._pipeline is None:
             self._pipeline = Pipeline()
         self.runner.submit(

@@ -41,7 +41,7 @@ from app.model.views import (
     render_mask_region,
     split,
 )
-from classic.placement import Placement, default_placement
+from classic.placement import Placement
 from classic.resize import resize_to
 
 if TYPE_CHECKING:
@@ -121,7 +121,10 @@ class Editor(QObject):
         )
         self.move_mode.toggled.connect(self._on_move_mode)
         self.fit_subject = QAction("&Fit Subject to Background", window.window())
-        self.fit_subject.setToolTip("Place the subject afresh: centred, scaled down to fit the background")
+        self.fit_subject.setToolTip(
+            "Place the subject afresh: scaled down to fit the background and centred, or on the background's "
+            "edge where its photo's frame cuts it"
+        )
         self.fit_subject.triggered.connect(lambda _checked=False: self.fit_placement())
         self.drag = PlacementDrag(
             window.canvas, self.current_placement, self.apply_placement, self._ratio, self._subject_size
@@ -241,11 +244,10 @@ class Editor(QObject):
 
     def fit_placement(self) -> bool:
         """Fit the subject to the background (``default_placement``), one undo step; False without photos."""
-        layers = self._window.layers
-        photo, background = layers.get("foreground"), layers.get("background")
-        if photo is None or background is None:
+        fitted = self._window.document.fitted_placement()
+        if fitted is None:
             return False
-        self.apply_placement(default_placement(photo.shape, background.shape))
+        self.apply_placement(fitted)
         return True
 
     def _photo_replaced(self, event: LayerEvent) -> bool:
@@ -275,6 +277,7 @@ class Editor(QObject):
         current = self.current_placement()
         if current is not None and current != self.placement_panel.placement():
             self.placement_panel.set_placement(current, notify=False)
+            self.drag.refresh()
 
     def after_image(self) -> np.ndarray | None:
         return self.preview if self.preview is not None else self._window.layers.get("composite")

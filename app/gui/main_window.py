@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
             return False
         # As previewed, brush strokes included; read on the worker, as the brush waits for the job.
         cutout = self.document.shown_cutout()
-        settings = self.document.compositing  # Edge, feather, placement… as previewed.
+        settings = self.document.composing_settings()  # Edge, feather, placement… as previewed.
         return self.job_panel.run(
             "Compositing" if cutout is not None else "Cutting out and compositing",
             partial(self._composite_done, new_cutout=cutout is None),
@@ -329,7 +329,7 @@ class MainWindow(QMainWindow):
         if foreground is None or background is None or cutout is None:
             work = partial(export_image, path, image)  # A composite without its cut-out goes out as it is.
         else:  # Composed again at full resolution with the document's compositing settings.
-            settings = self.document.compositing
+            settings = self.document.composing_settings()
             work = partial(
                 compose_and_export, path, foreground, background, cutout, settings, pipeline=self.pipeline
             )

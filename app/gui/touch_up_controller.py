@@ -116,7 +116,7 @@ class AlphaTouchUp(QObject):
             replace(cutout, mask=mask, alpha=alpha),
             region,
             method=document.compositing.method,
-            settings=document.compositing,
+            settings=document.composing_settings(),
             pipeline=window.pipeline,
         )
 

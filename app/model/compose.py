@@ -52,7 +52,7 @@ def compose(
 ) -> np.ndarray:
     """The composite (background's size) of ``cutout``'s subject with ``settings``."""
     alpha = adjusted_alpha(cutout.alpha, settings)
-    placement = settings.placement or default_placement(photo.shape, background.shape)
+    placement = settings.placement or default_placement(photo.shape, background.shape, cutout.alpha)
     if settings.method == "fusion":
         fused = (pipeline or Pipeline()).with_options(compositing="fusion")
         adjusted = replace(cutout, alpha=alpha)
@@ -130,7 +130,7 @@ def compose_preview(
         alpha=_shrink(cutout.alpha, factor),
         foreground=cache.shrunk("colours", cutout.foreground, factor),
     )
-    placement = settings.placement or default_placement(photo.shape, background.shape)
+    placement = settings.placement or default_placement(photo.shape, background.shape, cutout.alpha)
     small_settings = replace(
         settings,
         edge_shift=settings.edge_shift * factor,

@@ -137,11 +137,26 @@ class Document:
             listener(settings, edit)
 
     def current_placement(self) -> Placement | None:
-        """The placement in use: the document's, or the one fitted to the open photos (None without both)."""
+        """The placement in use: the document's, or the fitted one (None without both photos)."""
+        return self.compositing.placement or self.fitted_placement()
+
+    def fitted_placement(self) -> Placement | None:
+        """``default_placement`` of the open photos (None without both) and of the cut-out's subject, kept on
+        a frame edge that cuts it. The cut-out's own alpha, not the layer's: a brush stroke along the
+        frame never moves the subject."""
         photo, background = self.layers.get("foreground"), self.layers.get("background")
         if photo is None or background is None:
             return None
-        return self.compositing.placement or default_placement(photo.shape, background.shape)
+        cutout = self.cutout
+        alpha = cutout.alpha if cutout is not None and cutout.alpha.shape == photo.shape[:2] else None
+        return default_placement(photo.shape, background.shape, alpha)
+
+    def composing_settings(self) -> CompositingSettings:
+        """The settings a composite of the shown cut-out uses: the document's, with the fitted placement
+        made explicit once there is a cut-out (a job would fit it to the brushed alpha it is given)."""
+        if self.cutout is None or self.compositing.placement is not None:
+            return self.compositing
+        return replace(self.compositing, placement=self.current_placement())
 
     def set_method(self, method: str) -> None:
         self.set_compositing(replace(self.compositing, method=method))

@@ -95,6 +95,46 @@ def test_default_placement() -> None:
     assert shrunk.scale == 0.25 and (shrunk.x, shrunk.y) == (37.5, 0.0)
 
 
+def _cut_subject(height: int, width: int, rows: slice, cols: slice) -> np.ndarray:
+    alpha = np.zeros((height, width), np.float32)
+    alpha[rows, cols] = 1.0
+    return alpha
+
+
+def test_default_placement_keeps_a_subject_the_frame_cuts_on_that_edge() -> None:
+    # A 20×30 photo on a 40×60 background: 20 px to spare across, 30 along.
+    standing = _cut_subject(20, 30, slice(5, 20), slice(10, 20))  # Cut by the bottom edge only.
+    assert default_placement((20, 30), (40, 60), standing) == Placement(x=15.0, y=20.0)
+    at_left = _cut_subject(20, 30, slice(5, 15), slice(0, 10))
+    assert default_placement((20, 30), (40, 60), at_left) == Placement(x=0.0, y=10.0)
+    hanging = _cut_subject(20, 30, slice(0, 10), slice(25, 30))  # The top and right edges.
+    assert default_placement((20, 30), (40, 60), hanging) == Placement(x=30.0, y=0.0)
+    # Cut by both edges of an axis, by none, or grazed by a strand: centred, as without an alpha.
+    tall = _cut_subject(20, 30, slice(0, 20), slice(10, 20))
+    floating = _cut_subject(20, 30, slice(5, 15), slice(10, 20))
+    for alpha in (tall, floating):
+        assert default_placement((20, 30), (40, 60), alpha) == Placement(x=15.0, y=10.0)
+    strand = _cut_subject(20, 100, slice(5, 20), slice(50, 51))  # 1 % of the bottom row.
+    assert default_placement((20, 100), (40, 200), strand) == Placement(x=50.0, y=10.0)
+    # Scaled down to fit, the cut edge still lands on the background's edge.
+    shrunk = default_placement((200, 100), (50, 100), _cut_subject(200, 100, slice(50, 200), slice(30, 70)))
+    assert shrunk.scale == 0.25 and (shrunk.x, shrunk.y) == (37.5, 0.0)
+    wide = default_placement((50, 200), (100, 100), _cut_subject(50, 200, slice(10, 50), slice(80, 120)))
+    assert wide.scale == 0.5 and (wide.x, wide.y) == (0.0, 75.0)
+    # Same-size photos keep the subject where it is; an alpha of another size is refused.
+    assert default_placement((20, 30), (20, 30), standing) == Placement()
+    with pytest.raises(InvalidInputError, match="foreground photo's size"):
+        default_placement((20, 31), (40, 60), standing)
+
+
+def test_composite_stands_a_cut_subject_on_the_background_edge() -> None:
+    foreground = np.full((20, 30, 3), RED, np.float32)
+    background = np.full((40, 60, 3), BLUE, np.float32)
+    result = composite(foreground, _cut_subject(20, 30, slice(5, 20), slice(10, 20)), background)
+    np.testing.assert_allclose(result[39, 30], RED, atol=1e-6)  # Its feet on the bottom row.
+    np.testing.assert_allclose(result[24, 30], BLUE, atol=1e-6)  # Nothing above its head.
+
+
 def test_different_sizes_give_the_background_size() -> None:
     foreground, alpha, _ = _inputs(30, 40)
     background = np.full((90, 120, 3), BLUE, np.float32)

@@ -505,6 +505,17 @@ def test_composite_x_y_move_the_subject(files: Files, capsys: Capsys) -> None:
     assert not any(is_red(p) for p in moved[40:].reshape(-1, 3))  # nothing left below the new place
 
 
+def test_composite_stands_a_subject_cut_by_the_frame_on_the_edge(files: Files, capsys: Capsys) -> None:
+    subject = np.zeros((32, 32), bool)
+    subject[12:, 10:22] = True  # A figure the photo's bottom edge cuts.
+    photo, alpha = _small_subject_files(files, subject)
+    standing = _placed(files, capsys, photo, alpha)  # The photo's bottom on the background's: y = 40.
+    assert is_red(standing[BG_HEIGHT - 1, 32 + 16]) and is_red(standing[40 + 13, 32 + 16])
+    assert not is_red(standing[40 + 10, 32 + 16]) and not is_red(standing[20 + 14, 32 + 16])
+    lifted = _placed(files, capsys, photo, alpha, "--y", "20")  # A given offset still wins.
+    assert is_red(lifted[20 + 13, 32 + 16]) and not is_red(lifted[BG_HEIGHT - 1, 32 + 16])
+
+
 def test_composite_flip_mirrors_an_asymmetric_subject(files: Files, capsys: Capsys) -> None:
     subject = np.zeros((32, 32), bool)
     subject[10:22, 3:13] = True  # a block on the left of the photo

@@ -185,6 +185,26 @@ def test_a_new_photo_gets_a_fresh_fitted_placement(
     assert editor.compositing_panel.settings().placement in (None, fitted)
 
 
+def test_a_subject_the_frame_cuts_stands_on_the_background_edge(
+    qtbot: QtBot, window: MainWindow, photos: SyntheticPhotos
+) -> None:
+    """A figure cut off by the bottom of its photo used to float in the middle of a larger background."""
+    editor = window.editor
+    assert editor.current_placement() == Placement(x=10.0, y=5.0)  # The disc: centred.
+    figure = np.zeros(photos.foreground.shape[:2], np.float32)
+    figure[40:, 50:70] = 1.0  # Cut by the photo's bottom edge.
+    window.document.set_cutout(Cutout(figure, figure.copy(), figure.copy(), photos.foreground.copy()))
+    standing = Placement(x=10.0, y=10.0)  # The 90 px photo's bottom on the 100 px background's.
+    assert editor.current_placement() == standing and editor.placement_panel.placement() == standing
+    with qtbot.waitSignal(window.jobs.finished, timeout=JOB_TIMEOUT_MS):
+        window.menu_actions.composite.trigger()
+    composite = layer(window, "composite")
+    np.testing.assert_allclose(composite[99, 70], photos.foreground[89, 60], atol=0.02)  # On the edge.
+    editor.apply_placement(Placement(x=0.0, y=0.0))
+    editor.fit_subject.trigger()
+    assert editor.current_placement() == standing
+
+
 def test_fit_subject_to_background_is_one_undo_step(
     window: MainWindow, photos: SyntheticPhotos, monkeypatch: pytest.MonkeyPatch
 ) -> None:

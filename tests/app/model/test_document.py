@@ -98,6 +98,26 @@ def test_the_shown_cutout_has_the_painted_layers() -> None:
     assert shown is not None and shown.alpha is painted and shown.foreground is cutout.foreground
 
 
+def test_the_fitted_placement_follows_the_cut_out_not_the_brush() -> None:
+    document = Document()
+    document.set_foreground(rgb(20, 30))
+    document.set_background(rgb(40, 60))
+    centred = Placement(x=15.0, y=10.0)
+    assert document.current_placement() == centred and document.composing_settings().placement is None
+    standing = np.zeros((20, 30), np.float32)
+    standing[5:, 10:20] = 1.0  # The frame's bottom edge cuts the subject.
+    document.set_cutout(Cutout(mask=standing, trimap=standing, alpha=standing.copy(), foreground=rgb(20, 30)))
+    assert document.fitted_placement() == document.current_placement() == Placement(x=15.0, y=20.0)
+    assert document.composing_settings().placement == Placement(x=15.0, y=20.0)  # Made explicit for jobs.
+    painted = standing.copy()
+    painted[-3:] = 0.0  # A stroke rubs the feet out: the subject does not jump.
+    document.layers.set_image("alpha", painted)
+    assert document.current_placement() == Placement(x=15.0, y=20.0)
+    chosen = Placement(x=1.0, y=2.0)  # The user's own placement wins.
+    document.set_compositing(replace(document.compositing, placement=chosen))
+    assert document.current_placement() == document.composing_settings().placement == chosen
+
+
 def test_the_document_holds_the_view_mode_and_the_active_layer() -> None:
     document = Document()
     told: list[tuple[str, str | None]] = []
