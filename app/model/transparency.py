@@ -16,6 +16,8 @@ An alpha channel that is opaque everywhere (many exports write one) or transpare
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from classic.foreground import estimate_foreground
@@ -51,5 +53,4 @@ def own_cutout(
     if decontaminate:
         progress(0.0, "Decontaminating the cut-out's colours")
         colours = estimate_foreground(photo.rgb, alpha, progress=progress, is_cancelled=is_cancelled)
-    cutout = cutout_from_alpha(colours, alpha)
-    return Cutout(cutout.mask, cutout.trimap, cutout.alpha, cutout.foreground, method=OWN_TRANSPARENCY)
+    return replace(cutout_from_alpha(colours, alpha), method=OWN_TRANSPARENCY)

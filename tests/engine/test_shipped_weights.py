@@ -90,8 +90,8 @@ def _scene_24mp() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return scaled(skimage.data.astronaut()), scaled(skimage.data.coffee()), alpha
 
 
-def _fusion_composite(device: str) -> np.ndarray:
-    photo, background, alpha = _scene_24mp()
+def _fusion_composite(device: str, scene: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    photo, background, alpha = scene
     pipeline = Pipeline(PipelineOptions(compositing="fusion", device=device))
     return pipeline.composite(photo, background, cutout_from_alpha(photo, alpha))
 
@@ -107,9 +107,10 @@ def test_fp16_moves_the_24_mp_fusion_composite_within_its_tolerance(monkeypatch:
     """The tolerance the GPU check below holds CUDA to, measured here: fp16 autocast on the CPU (slow,
     emulated, the same casts as CUDA's for convolutions) against float32, the shipped fusion network."""
     monkeypatch.delenv("COMPOSITOR_WEIGHTS")
-    expected = _fusion_composite("cpu")
+    scene = _scene_24mp()
+    expected = _fusion_composite("cpu", scene)
     monkeypatch.setattr(inference, "_autocast", lambda *_a, **_k: torch.autocast("cpu", dtype=torch.float16))
-    found = _fusion_composite("cpu")
+    found = _fusion_composite("cpu", scene)
     assert not np.array_equal(found, expected)  # fp16 did run
     print(_agreement(found, expected))
 
@@ -121,9 +122,10 @@ def test_fp16_fusion_at_24_mp_fits_the_gpu_and_matches_the_cpu(monkeypatch: pyte
     768 px working resolution, the correction brought up to full size) without running out of memory,
     within the fp16 tolerance of the float32 CPU composite."""
     monkeypatch.delenv("COMPOSITOR_WEIGHTS")
-    expected = _fusion_composite("cpu")
+    scene = _scene_24mp()
+    expected = _fusion_composite("cpu", scene)
     torch.cuda.reset_peak_memory_stats()
-    found = _fusion_composite("cuda")
+    found = _fusion_composite("cuda", scene)
     peak = torch.cuda.max_memory_allocated() / 2**20
     print(
         f"fp16 fusion at 24 MP on {torch.cuda.get_device_name(0)}: peak {peak:.0f} MiB;",
