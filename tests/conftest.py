@@ -44,3 +44,11 @@ def shipped_segmentation(no_installed_weights: Path, monkeypatch: pytest.MonkeyP
     path = no_installed_weights / "segmentation.pt"
     path.symlink_to(WEIGHTS_FOLDER / "segmentation.pt")
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_second_opinion(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pipelines take no second opinion (``engine.second_opinion``) unless a test asks for one by name:
+    ``scripts/setup.sh`` installs U²-Net-p's file and a developer's machine may lack it, and the tests'
+    results must not depend on which."""
+    monkeypatch.setattr("engine.second_opinion.available", lambda name: False)

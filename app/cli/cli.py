@@ -27,6 +27,7 @@ from engine.pipeline import (
     SEGMENTATION_METHODS,
     TRIMAP_METHODS,
 )
+from engine.second_opinion import SECOND_OPINIONS
 
 SUBCOMMANDS = (
     "segment",
@@ -111,6 +112,18 @@ SEGMENTATION_HELP = (
 
 def _add_segmentation(parser: argparse.ArgumentParser, *, flag: str = "--segmentation") -> None:
     parser.add_argument(flag, choices=SEGMENTATION_METHODS, default="auto", help=SEGMENTATION_HELP)
+    _add_second_opinion(parser)
+
+
+def _add_second_opinion(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--second-opinion",
+        choices=SECOND_OPINIONS,
+        default="auto",
+        help="a second network the segmentation network's probability is averaged with where the two "
+        "agree on the subject: auto (the default): U²-Net-p when its file is installed (scripts/setup.sh "
+        "does; python -m engine.pretrained u2netp) and onnxruntime too; none; u2netp",
+    )
 
 
 def _add_trimap_from(parser: argparse.ArgumentParser) -> None:
@@ -143,6 +156,7 @@ def _add_segment(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default="auto",
         help=f"{SEGMENTATION_HELP}; quickselect: Lazy Snapping from the scribbles",
     )
+    _add_second_opinion(parser)
     parser.add_argument("--rect", help="GrabCut box X,Y,W,H in pixels")
     parser.add_argument(
         "--foreground-scribbles", help="quick-select: image whose non-zero pixels are subject"

@@ -75,7 +75,9 @@ def run_segment(args: argparse.Namespace) -> int:
     if args.method == "quickselect":
         mask = _quick_select(image, args, files)
     else:
-        pipeline = Pipeline(PipelineOptions(device=args.device, segmentation=args.method))
+        pipeline = Pipeline(
+            PipelineOptions(device=args.device, segmentation=args.method, second_opinion=args.second_opinion)
+        )
         pipeline.check_networks()
         rect = parse_rect(args.rect)
         mask = pipeline.segment(image, rect=rect, progress=_bar("Segmenting"))
@@ -152,7 +154,11 @@ def run_cutout(args: argparse.Namespace) -> int:
     # A --rect makes the classic selection GrabCut, and a network look inside the box.
     pipeline = Pipeline(
         PipelineOptions(
-            device=args.device, matting=args.matting, segmentation=args.segmentation, trimap=args.trimap_from
+            device=args.device,
+            matting=args.matting,
+            segmentation=args.segmentation,
+            second_opinion=args.second_opinion,
+            trimap=args.trimap_from,
         )
     )
     pipeline.check_networks()
@@ -201,6 +207,7 @@ def run_composite(args: argparse.Namespace) -> int:
             compositing=args.method,
             matting=args.matting,
             segmentation=args.segmentation,
+            second_opinion=args.second_opinion,
             trimap=args.trimap_from,
             decontaminate=settings.decontamination > 0,
             device=args.device,
@@ -335,6 +342,7 @@ def _composite_all(
             device=args.device,
             compositing=args.method,
             segmentation=args.segmentation,
+            second_opinion=args.second_opinion,
             trimap=args.trimap_from,
             decontaminate=decontaminate,
         )

@@ -21,6 +21,7 @@ from classic.image_source import DEFAULT_MAX_MEGAPIXELS, ImageLimits
 from classic.imageio import CHROMA_SUBSAMPLING, PhotoExport
 from engine.device import DEVICE_PREFERENCES
 from engine.pipeline import COMPOSITING_METHODS, MATTING_METHODS, SEGMENTATION_METHODS, TRIMAP_METHODS
+from engine.second_opinion import SECOND_OPINIONS
 
 # The segmentation methods that need no rectangle: what the automatic cut-out may run.
 AUTOMATIC_SELECTION = tuple(method for method in SEGMENTATION_METHODS if method != "grabcut")
@@ -63,6 +64,11 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "segmentation/method", str, "auto", "Automatic selection",
             _one_of(AUTOMATIC_SELECTION), AUTOMATIC_SELECTION,
+        ),
+        Setting(
+            "segmentation/second_opinion", str, "auto",
+            "Second opinion on the subject (auto: U²-Net-p when installed)",
+            _one_of(SECOND_OPINIONS), SECOND_OPINIONS,
         ),
         Setting(
             "matting/trimap", str, "auto", "Trimap of the automatic cut-out (auto: learned when installed)",
@@ -181,6 +187,7 @@ class Settings:
         return {
             "device": self.get("engine/device"),
             "segmentation": self.get("segmentation/method"),
+            "second_opinion": self.get("segmentation/second_opinion"),
             "trimap": self.get("matting/trimap"),
             "matting": self.get("matting/method"),
             "band_fraction": self.get("matting/band_fraction"),

@@ -19,7 +19,7 @@ from engine.teacher import (
 )
 
 pytest.importorskip("onnx", reason="making a test model needs the onnx package (.[dev])")
-pytest.importorskip("onnxruntime", reason="the teacher needs onnxruntime (.[dev])")
+pytest.importorskip("onnxruntime", reason="the teacher needs onnxruntime")
 
 from tests.engine.tiny_onnx import tiny_matting_model, tiny_saliency_model
 

@@ -283,6 +283,26 @@ def test_cutout_and_composite_take_the_learned_trimap_unless_told(
     assert refused.value.code == 2 and "--trimap-from" in capsys.readouterr().err
 
 
+def test_the_second_opinion_is_chosen_on_the_command_line(
+    files: Files, capsys: Capsys, shipped_segmentation: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.pretrained import CACHE_ENVIRONMENT
+
+    mask = files.out / "mask.png"
+    rc, _, err = run(capsys, "segment", files.photo, "-o", mask, "--second-opinion", "none")
+    assert_success(rc, err, mask)
+    assert "second opinion" not in err
+    # Asked for by name without its file: refused before any work, with the way to install it.
+    monkeypatch.setenv(CACHE_ENVIRONMENT, str(files.root / "no-pretrained"))
+    monkeypatch.setattr("engine.pretrained._installed_member", lambda entry: None)
+    cutout = files.out / "cutout.png"
+    rc, _, err = run(capsys, "cutout", files.photo, "-o", cutout, "--second-opinion", "u2netp")
+    assert rc == EXIT_BAD_INPUT and "python -m engine.pretrained u2netp" in err and not cutout.exists()
+    with pytest.raises(SystemExit) as refused:
+        run(capsys, "composite", files.photo, files.background, "-o", cutout, "--second-opinion", "rembg")
+    assert refused.value.code == 2 and "--second-opinion" in capsys.readouterr().err
+
+
 def test_segment_grabcut_with_a_rectangle(files: Files, capsys: Capsys) -> None:
     output = files.out / "mask.png"
     rc, _, err = run(capsys, "segment", files.photo, "-o", output, "--method", "grabcut", "--rect", RECT)

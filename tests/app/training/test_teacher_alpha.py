@@ -49,7 +49,7 @@ def test_build_training_set_adds_the_people_as_soft_edged_foregrounds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("onnx", reason="making a test model needs the onnx package (.[dev])")
-    pytest.importorskip("onnxruntime", reason="the teacher needs onnxruntime (.[dev])")
+    pytest.importorskip("onnxruntime", reason="the teacher needs onnxruntime")
     from app.training import training_data
     from engine.teacher import MattingTeacher, SaliencyTeacher
     from engine.training.datasets import build_dataset

@@ -1,0 +1,105 @@
+"""The second opinion on the subject: the rule that combines two probabilities, the pipeline's wiring
+(``auto``, ``none``, a name), the refusal without the file, and the real U²-Net-p when installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classic.checks import InvalidInputError
+from engine import second_opinion as second_opinion_module
+from engine.pipeline import Pipeline, PipelineOptions
+from engine.pretrained import CACHE_ENVIRONMENT, find_pretrained
+from engine.second_opinion import AGREEMENT, agreement, combine
+
+
+def disc(radius: float, height: int = 60, width: int = 80) -> np.ndarray:
+    rows, cols = np.mgrid[0:height, 0:width]
+    return (((rows - height / 2) ** 2 + (cols - width / 2) ** 2) <= radius**2).astype(np.float32)
+
+
+def photo() -> np.ndarray:
+    image = np.full((60, 80, 3), (0.3, 0.6, 0.35), np.float32)
+    image[disc(18) > 0] = (0.9, 0.2, 0.15)
+    return image
+
+
+class FixedOpinion:
+    """A second opinion that always says ``saliency``."""
+
+    def __init__(self, saliency: np.ndarray) -> None:
+        self.saliency = saliency
+        self.calls = 0
+
+    def soft_mask(self, image: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return self.saliency
+
+
+def test_agreeing_opinions_are_averaged_and_a_disagreeing_one_is_ignored() -> None:
+    ours = 0.9 * disc(18)
+    close = disc(18.5)  # IoU about (18 / 18.5)² ≈ 0.95
+    assert agreement(ours, close) >= AGREEMENT
+    np.testing.assert_allclose(combine(ours, close), (ours + close) / 2)
+    elsewhere = np.roll(disc(18), 25, axis=1)  # another object
+    assert agreement(ours, elsewhere) < AGREEMENT
+    np.testing.assert_array_equal(combine(ours, elsewhere), ours)
+    assert agreement(np.zeros((4, 4), np.float32), np.zeros((4, 4), np.float32)) == 1.0
+    with pytest.raises(InvalidInputError):
+        combine(ours, close[:10])
+
+
+def test_the_pipeline_combines_the_networks_probability_with_the_second_opinion(
+    shipped_segmentation: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = photo()
+    alone = Pipeline(PipelineOptions(second_opinion="none"))
+    probability = alone.subject_probability(image)
+    assert alone.second_opinion() is None
+    opinion = FixedOpinion(((probability >= 0.5) * 0.8).astype(np.float32))
+    asked = Pipeline(PipelineOptions(second_opinion="u2netp"))
+    monkeypatch.setattr(asked._networks.second_opinions, "get", lambda name: opinion)
+    np.testing.assert_allclose(
+        asked.subject_probability(image), (probability + opinion.saliency) / 2, atol=1e-6
+    )
+    assert opinion.calls == 1
+    assert asked.describe_segmentation() == (
+        "GrabCut seeded by the segmentation network, with U²-Net-p's second opinion"
+    )
+    # The mask follows: a second opinion that agrees and is sure keeps the subject.
+    assert asked.segment(image).shape == (60, 80)
+
+
+def test_auto_takes_the_second_opinion_only_where_it_can_run(
+    shipped_segmentation: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(second_opinion_module, "available", lambda name: name == "u2netp")
+    assert Pipeline().second_opinion() == "u2netp"
+    assert Pipeline(PipelineOptions(second_opinion="none")).second_opinion() is None
+    monkeypatch.undo()
+    monkeypatch.setenv(CACHE_ENVIRONMENT, str(tmp_path))  # no file: auto goes on without it
+    monkeypatch.setattr("engine.pretrained._installed_member", lambda entry: None)
+    assert not second_opinion_module.available("u2netp")
+    pipeline = Pipeline(PipelineOptions(weights_folder=shipped_segmentation.parent))
+    assert pipeline.second_opinion() is None
+    assert pipeline.describe_segmentation() == "GrabCut seeded by the segmentation network"
+    # Asked for by name, its absence is refused before any work, saying how to install it.
+    with pytest.raises(InvalidInputError, match=r"python -m engine\.pretrained u2netp"):
+        Pipeline(PipelineOptions(second_opinion="u2netp")).check_networks()
+    with pytest.raises(InvalidInputError, match="unknown second opinion method 'rembg'"):
+        PipelineOptions(second_opinion="rembg")
+
+
+@pytest.mark.skipif(find_pretrained("u2netp") is None, reason="U²-Net-p is not installed here")
+def test_u2netp_gives_its_opinion_on_a_photo(shipped_segmentation: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    image = photo()
+    pipeline = Pipeline(PipelineOptions(second_opinion="u2netp"))
+    pipeline.check_networks()
+    saliency = pipeline._networks.second_opinions.get("u2netp").soft_mask(image)
+    alone = Pipeline(PipelineOptions(second_opinion="none")).subject_probability(image)
+    np.testing.assert_allclose(pipeline.subject_probability(image), combine(alone, saliency), atol=1e-6)
+    # Both see the red disc on the green ground.
+    assert agreement(alone, saliency) > 0.8 and saliency[disc(12) > 0].mean() > 0.5
