@@ -139,6 +139,8 @@ def _session(path: Path, threads: int | None) -> Any:
             "the teacher needs onnxruntime: pip install onnxruntime (a dependency of this project)"
         ) from None
     options = onnxruntime.SessionOptions()
+    # Without memory patterns U²-Net-p's second run peaks at 350 MiB instead of 545 (and is no slower).
+    options.enable_mem_pattern = False
     if threads is not None:
         options.intra_op_num_threads = threads
     try:
