@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -103,3 +104,22 @@ def test_u2netp_gives_its_opinion_on_a_photo(shipped_segmentation: Path) -> None
     np.testing.assert_allclose(pipeline.subject_probability(image), combine(alone, saliency), atol=1e-6)
     # Both see the red disc on the green ground.
     assert agreement(alone, saliency) > 0.8 and saliency[disc(12) > 0].mean() > 0.5
+
+
+def test_clean_plate_matting_keeps_the_networks_own_probability(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.weights import WEIGHTS_FOLDER
+
+    for kind in ("segmentation", "plate-matting"):
+        (tmp_path / f"{kind}.pt").symlink_to(WEIGHTS_FOLDER / f"{kind}.pt")
+    rng = np.random.default_rng(0)
+    plate = cv2.resize(rng.uniform(0.2, 0.8, (8, 10, 3)).astype(np.float32), (80, 60))
+    image = np.where(disc(18)[..., None] > 0, np.float32((0.9, 0.2, 0.15)), plate).astype(np.float32)
+    pipeline = Pipeline(PipelineOptions(weights_folder=tmp_path, second_opinion="u2netp", device="cpu"))
+    opinion = FixedOpinion(disc(18))
+    monkeypatch.setattr(pipeline._networks.second_opinions, "get", lambda name: opinion)
+    assert pipeline.matte_with_plate(image, plate).shape == (60, 80)
+    assert opinion.calls == 0  # the plate set scores better without it (the model card)
+    pipeline.subject_probability(image)
+    assert opinion.calls == 1
