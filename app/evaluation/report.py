@@ -12,6 +12,7 @@ from app.evaluation.machine import machine_markdown
 from app.evaluation.runner import Evaluation, Scores, summary
 from app.evaluation.task import MEMORY, TIME, Metric
 from classic.atomic_file import write_atomically
+from engine import second_opinion
 
 WORST_COUNT = 3
 
@@ -81,8 +82,15 @@ def _header(evaluation: Evaluation, command: str) -> str:
         f"# {task.name.capitalize()} evaluation\n\n"
         f"`{command}`\n\n"
         f"Data: `{evaluation.data}` ({len(evaluation.samples)} images; {folders}).\n\n"
-        f"Methods:\n\n{methods}\n\nMachine:\n\n{machine_markdown()}"
+        f"Methods:\n\n{methods}\n\n{_second_opinion_line()}\n\nMachine:\n\n{machine_markdown()}"
     )
+
+
+def _second_opinion_line() -> str:
+    """Whether the pipelines here took U²-Net-p's second opinion (``auto``: where it is installed)."""
+    if second_opinion.available("u2netp"):
+        return "Second opinion (`auto`): U²-Net-p is installed, so the network selection takes it."
+    return "Second opinion (`auto`): none, U²-Net-p is not installed."
 
 
 def _summary_section(evaluation: Evaluation) -> str:

@@ -98,6 +98,8 @@ def check_report(out: Path, methods: tuple[str, ...], metrics: set[str]) -> dict
             assert f"| {name} |" in report
     figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
     assert "plots/per_image.png" in figures and "plots/worst.png" in figures
+    # The tests' pipelines take no second opinion (tests/conftest.py), and the report says so.
+    assert "Second opinion (`auto`): none, U²-Net-p is not installed." in report
     for figure in figures:
         assert (out / figure).stat().st_size > 1000
     return dict(summary)
