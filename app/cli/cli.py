@@ -94,12 +94,19 @@ def _output(parser: argparse.ArgumentParser, help_text: str) -> None:
     add_reading_options(parser)
 
 
+def _add_auto_choice(
+    parser: argparse.ArgumentParser, flag: str, choices: tuple[str, ...], description: str
+) -> None:
+    """An option among ``choices`` whose default is ``auto``."""
+    parser.add_argument(flag, choices=choices, default="auto", help=description)
+
+
 def _add_device(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    _add_auto_choice(
+        parser,
         "--device",
-        choices=DEVICE_PREFERENCES,
-        default="auto",
-        help="where networks run: auto (CUDA, then MPS, then CPU; or $COMPOSITOR_DEVICE), cuda, mps or cpu",
+        DEVICE_PREFERENCES,
+        "where networks run: auto (CUDA, then MPS, then CPU; or $COMPOSITOR_DEVICE), cuda, mps or cpu",
     )
 
 
@@ -111,27 +118,27 @@ SEGMENTATION_HELP = (
 
 
 def _add_segmentation(parser: argparse.ArgumentParser, *, flag: str = "--segmentation") -> None:
-    parser.add_argument(flag, choices=SEGMENTATION_METHODS, default="auto", help=SEGMENTATION_HELP)
+    _add_auto_choice(parser, flag, SEGMENTATION_METHODS, SEGMENTATION_HELP)
     _add_second_opinion(parser)
 
 
 def _add_second_opinion(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    _add_auto_choice(
+        parser,
         "--second-opinion",
-        choices=SECOND_OPINIONS,
-        default="auto",
-        help="a second network the segmentation network's probability is averaged with where the two "
-        "agree on the subject: auto (the default): U²-Net-p when its file is installed (scripts/setup.sh "
-        "does; python -m engine.pretrained u2netp) and onnxruntime too; none; u2netp",
+        SECOND_OPINIONS,
+        "a second network the segmentation network's probability is averaged with where the two agree on "
+        "the subject: auto (the default): U²-Net-p when its file is installed (scripts/setup.sh does; "
+        "python -m engine.pretrained u2netp) and onnxruntime too; none; u2netp",
     )
 
 
 def _add_trimap_from(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    _add_auto_choice(
+        parser,
         "--trimap-from",
-        choices=TRIMAP_METHODS,
-        default="auto",
-        help="where the automatic cut-out's trimap comes from: auto (the default): the learned trimap (the "
+        TRIMAP_METHODS,
+        "where the automatic cut-out's trimap comes from: auto (the default): the learned trimap (the "
         "T-Net, given the photo and the selection's mask) when its weights are installed, else mask; mask: "
         "a band around the mask's edge; learned. A given --mask or a --rect box keeps the mask's band",
     )
