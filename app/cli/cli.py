@@ -203,6 +203,7 @@ def _add_matte(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="matting inside the trimap, given or learned (default: the matting network inside a given "
         "trimap when it is installed, else closed-form); not with --clean-plate",
     )
+    _add_second_opinion(parser)  # the learned trimap's hint is the automatic selection's mask
     parser.set_defaults(run=cli_actions.run_matte)
 
 

@@ -116,7 +116,13 @@ def run_matte(args: argparse.Namespace) -> int:
             "--method chooses the matting inside a trimap; with --clean-plate the clean-plate matting "
             "network finds the alpha, so leave --method out"
         )
-    pipeline = Pipeline(PipelineOptions(device=args.device, matting=args.method or _trimap_matting(args)))
+    pipeline = Pipeline(
+        PipelineOptions(
+            device=args.device,
+            matting=args.method or _trimap_matting(args),
+            second_opinion=args.second_opinion,
+        )
+    )
     pipeline.check_networks()  # before any slow work, as the kinds below
     if args.clean_plate:
         installed_network("plate-matting", pipeline.options.weights_folder)

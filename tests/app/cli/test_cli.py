@@ -292,6 +292,13 @@ def test_the_second_opinion_is_chosen_on_the_command_line(
     rc, _, err = run(capsys, "segment", files.photo, "-o", mask, "--second-opinion", "none")
     assert_success(rc, err, mask)
     assert "second opinion" not in err
+    from engine.weights import WEIGHTS_FOLDER
+
+    (shipped_segmentation.parent / "trimap.pt").symlink_to(WEIGHTS_FOLDER / "trimap.pt")
+    mask.unlink()
+    alpha = files.out / "alpha.png"
+    rc, _, err = run(capsys, "matte", files.photo, "-o", alpha, "--second-opinion", "none")
+    assert_success(rc, err, alpha)
     # Asked for by name without its file: refused before any work, with the way to install it.
     monkeypatch.setenv(CACHE_ENVIRONMENT, str(files.root / "no-pretrained"))
     monkeypatch.setattr("engine.pretrained._installed_member", lambda entry: None)
