@@ -300,17 +300,21 @@ class Pipeline:
         """The segmentation network's subject probability (H, W) float32 in [0, 1] for ``image``: the
         photo squeezed to ``segmentation_size``², the result guided-upsampled to the photo's size, then
         combined with the second opinion when one runs (``second_opinion``)."""
-        check_image("image", image)
-        network = self._network("segmentation", progress)
-        side = self.options.segmentation_size
-        probability = network.predict_matte(
-            image, size=(side, side), progress=progress, is_cancelled=is_cancelled
-        )
+        probability = self._network_probability(image, progress, is_cancelled)
         second = self.second_opinion()
         if second is None:
             return probability
-        progress(1.0, "Asking U²-Net-p for a second opinion")
+        progress(1.0, f"Asking for {SECOND_OPINION_DESCRIPTIONS[second]}")
         return combine(probability, self._networks.second_opinions.get(second).soft_mask(image))
+
+    def _network_probability(
+        self, image: np.ndarray, progress: ProgressCallback, is_cancelled: CancelCallback
+    ) -> np.ndarray:
+        """The segmentation network's own probability, without a second opinion."""
+        check_image("image", image)
+        network = self._network("segmentation", progress)
+        side = self.options.segmentation_size
+        return network.predict_matte(image, size=(side, side), progress=progress, is_cancelled=is_cancelled)
 
     def refine(
         self,
@@ -400,9 +404,8 @@ class Pipeline:
             if self._has_weights("segmentation"):
                 # The network's own probability: with the second opinion the clean-plate set scores SAD
                 # 3.52 against 3.48 (resources/weights/MODEL_CARD.md).
-                segmentation = self.with_options(second_opinion="none").subject_probability(
-                    small, progress=wrap_progress(progress, 0.0, 0.2), is_cancelled=is_cancelled
-                )
+                hint_progress = wrap_progress(progress, 0.0, 0.2)
+                segmentation = self._network_probability(small, hint_progress, is_cancelled)
         alpha = matte_with_plate(
             network,
             image,

@@ -22,7 +22,7 @@ import numpy as np
 
 from classic.checks import check_matte, check_same_size
 from engine.pretrained import find_pretrained, pretrained_file
-from engine.teacher import SaliencyTeacher, load_teacher
+from engine.teacher import SaliencyTeacher
 
 SECOND_OPINIONS = ("auto", "none", "u2netp")
 # The masks' IoU (each probability at 0.5) from which the two are averaged. On the held-out real photos
@@ -74,6 +74,6 @@ class SecondOpinions:
         """The network ``name``; ``InvalidInputError`` saying how to install it when it is missing."""
         with self._lock:
             if name not in self._loaded:
-                pretrained_file(name)  # the refusal with the install command, before onnxruntime's
-                self._loaded[name] = load_teacher(name)
+                # pretrained_file refuses a missing file with the install command, before onnxruntime
+                self._loaded[name] = SaliencyTeacher(pretrained_file(name))
             return self._loaded[name]
