@@ -11,7 +11,7 @@ stages follow Deep Image Compositing (Zhang et al. 2021):
   default, is ``AUTOMATIC_SEGMENTATION`` (chosen on the dev sets, see the model card) when segmentation
   weights are installed, else the classic saliency-seeded GrabCut (``saliency``). The network's
   probability takes U²-Net-p's second opinion when that can run (``second_opinion``,
-  ``engine.second_opinion``: the two's mean where their masks agree);
+  ``engine.second_opinion``: the two's mean, weighed by how well their masks agree);
 - **refinement** runs twice on the whole photo, as the paper: at 320×320 on the photo and the raw mask,
   then at 640×640 on the photo and the first result upsampled; the refined mask (soft, in [0, 1]) comes
   back to full size by guided upsampling;
@@ -66,7 +66,7 @@ from engine.inference import Predictor, Tiling
 from engine.learned_trimap import matte_from_photo
 from engine.nets import PHOTO_INPUT_PLANES
 from engine.networks import Networks, installed_network
-from engine.second_opinion import SECOND_OPINION_DESCRIPTIONS, SECOND_OPINIONS, combine
+from engine.second_opinion import SECOND_OPINION_DESCRIPTIONS, SECOND_OPINIONS, combine, grabcut_seeds
 from engine.tensors import image_to_tensor, tensor_to_image
 from engine.weights import installed_weights
 
@@ -275,12 +275,10 @@ class Pipeline:
         mask returns to full size once, by guided upsampling, as ``grabcut`` itself would (bringing the
         probability to 24 MP first, only for GrabCut to shrink it again, cost seconds)."""
         small = downscale(image, GRABCUT_MEGAPIXELS)
-        probability = self.subject_probability(
-            small, progress=wrap_progress(progress, 0.0, 0.5), is_cancelled=is_cancelled
-        )
+        probability, opinions = self._opinions(small, wrap_progress(progress, 0.0, 0.5), is_cancelled)
         mask = grabcut_from_probability(
             small,
-            probability,
+            grabcut_seeds(probability, *opinions),
             iterations=NETWORK_GRABCUT_ITERATIONS,
             progress=wrap_progress(progress, 0.5, 0.9),
             is_cancelled=is_cancelled,
@@ -300,12 +298,20 @@ class Pipeline:
         """The segmentation network's subject probability (H, W) float32 in [0, 1] for ``image``: the
         photo squeezed to ``segmentation_size``², the result guided-upsampled to the photo's size, then
         combined with the second opinion when one runs (``second_opinion``)."""
+        return self._opinions(image, progress, is_cancelled)[0]
+
+    def _opinions(
+        self, image: np.ndarray, progress: ProgressCallback, is_cancelled: CancelCallback
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """``subject_probability`` and the opinions behind it: the network's own probability, and the
+        second opinion's saliency when one runs."""
         probability = self._network_probability(image, progress, is_cancelled)
         second = self.second_opinion()
         if second is None:
-            return probability
+            return probability, (probability,)
         progress(1.0, f"Asking for {SECOND_OPINION_DESCRIPTIONS[second]}")
-        return combine(probability, self._networks.second_opinions.get(second).soft_mask(image))
+        saliency = self._networks.second_opinions.get(second).soft_mask(image)
+        return combine(probability, saliency), (probability, saliency)
 
     def _network_probability(
         self, image: np.ndarray, progress: ProgressCallback, is_cancelled: CancelCallback

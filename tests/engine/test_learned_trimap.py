@@ -4,6 +4,7 @@ training targets, and the pipeline's photo-only path with an untrained T-Net."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -153,13 +154,13 @@ def test_the_learned_trimap_cut_out_runs_the_segmentation_network_once(
     save_checkpoint(folder / "segmentation.pt", segmentation, name="segmentation", trained_on="", metrics={})
     pipeline = Pipeline(PipelineOptions(weights_folder=folder, device="cpu", trimap="learned"))
     calls: list[tuple[int, ...]] = []
-    original = Pipeline.subject_probability
+    original = Pipeline._network_probability
 
-    def counted(self: Pipeline, image: np.ndarray, **kwargs: object) -> np.ndarray:
+    def counted(self: Pipeline, image: np.ndarray, *args: Any) -> np.ndarray:
         calls.append(image.shape)
-        return original(self, image, **kwargs)  # type: ignore[arg-type]
+        return original(self, image, *args)
 
-    monkeypatch.setattr(Pipeline, "subject_probability", counted)
+    monkeypatch.setattr(Pipeline, "_network_probability", counted)
     photo = scene()
     cutout = pipeline.cut_out(photo)
     assert "learned trimap" in cutout.method and len(calls) == 1

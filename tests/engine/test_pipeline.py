@@ -156,7 +156,7 @@ def test_network_grabcut_seeds_grabcut_with_the_networks_probability(
     # A coarse network: a disc 3 px too large with a soft edge, sure well inside and outside.
     coarse = (((rows - 30) ** 2 + (cols - 40) ** 2) <= 21**2).astype(np.float32)
     probability = np.clip(cv2.GaussianBlur(coarse, (0, 0), 2.0), 0.0, 1.0)
-    monkeypatch.setattr(Pipeline, "subject_probability", lambda self, image, **kwargs: probability)
+    monkeypatch.setattr(Pipeline, "_network_probability", lambda self, image, *args: probability)
     network = Pipeline(PipelineOptions(segmentation="network", weights_folder=weights)).segment(photo)
     seeded = Pipeline(PipelineOptions(segmentation="network-grabcut", weights_folder=weights)).segment(photo)
     truth = (((rows - 30) ** 2 + (cols - 40) ** 2) <= 18**2).astype(np.float32)

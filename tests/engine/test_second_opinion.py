@@ -13,7 +13,7 @@ from classic.checks import InvalidInputError
 from engine import second_opinion as second_opinion_module
 from engine.pipeline import Pipeline, PipelineOptions
 from engine.pretrained import CACHE_ENVIRONMENT, find_pretrained
-from engine.second_opinion import AGREEMENT, agreement, combine
+from engine.second_opinion import AGREEMENT, DISAGREEMENT, agreement, combine, grabcut_seeds, weight
 
 
 def disc(radius: float, height: int = 60, width: int = 80) -> np.ndarray:
@@ -44,12 +44,38 @@ def test_agreeing_opinions_are_averaged_and_a_disagreeing_one_is_ignored() -> No
     close = disc(18.5)  # IoU about (18 / 18.5)² ≈ 0.95
     assert agreement(ours, close) >= AGREEMENT
     np.testing.assert_allclose(combine(ours, close), (ours + close) / 2)
-    elsewhere = np.roll(disc(18), 25, axis=1)  # another object
-    assert agreement(ours, elsewhere) < AGREEMENT
+    elsewhere = np.roll(disc(18), 40, axis=1)  # another object
+    assert agreement(ours, elsewhere) <= DISAGREEMENT
     np.testing.assert_array_equal(combine(ours, elsewhere), ours)
     assert agreement(np.zeros((4, 4), np.float32), np.zeros((4, 4), np.float32)) == 1.0
     with pytest.raises(InvalidInputError):
         combine(ours, close[:10])
+
+
+def test_the_second_opinions_share_follows_how_well_the_masks_agree() -> None:
+    assert weight(1.0) == weight(AGREEMENT) == 0.5
+    assert weight(0.0) == weight(DISAGREEMENT) == 0.0
+    middle = (AGREEMENT + DISAGREEMENT) / 2
+    assert weight(middle) == pytest.approx(0.25)
+    ours = 0.9 * disc(18)
+    shifted = np.roll(disc(18), 10, axis=1)  # the same object, half of it misplaced
+    share = weight(agreement(ours, shifted))
+    assert 0.0 < share < 0.5
+    np.testing.assert_allclose(combine(ours, shifted), (1 - share) * ours + share * shifted, atol=1e-6)
+
+
+def test_grabcut_is_seeded_as_surely_as_the_surest_opinion_on_the_combinations_side() -> None:
+    combined = np.float32([[0.55, 0.55, 0.45, 0.45, 0.7]])
+    own = np.float32([[0.95, 0.2, 0.3, 0.9, 0.7]])
+    saliency = np.float32([[0.15, 0.9, 0.02, 0.0, 0.7]])
+    seeds = grabcut_seeds(combined, own, saliency)
+    # Subject where the combination says subject, as sure as the surer network there; background likewise.
+    np.testing.assert_allclose(seeds, [[0.95, 0.9, 0.02, 0.0, 0.7]])
+    assert seeds.dtype == np.float32
+    # One opinion alone: its own probability, untouched.
+    np.testing.assert_array_equal(grabcut_seeds(own, own), own)
+    with pytest.raises(InvalidInputError):
+        grabcut_seeds(combined, own[:, :3])
 
 
 def test_the_pipeline_combines_the_networks_probability_with_the_second_opinion(
@@ -69,8 +95,17 @@ def test_the_pipeline_combines_the_networks_probability_with_the_second_opinion(
     assert asked.describe_segmentation() == (
         "GrabCut seeded by the segmentation network, with U²-Net-p's second opinion"
     )
-    # The mask follows: a second opinion that agrees and is sure keeps the subject.
+    # GrabCut starts from both opinions: the combination's side, as sure as the surer of the two.
+    seeded: list[np.ndarray] = []
+
+    def spy(image: np.ndarray, probability: np.ndarray, **options: object) -> np.ndarray:
+        seeded.append(probability)
+        return (probability >= 0.5).astype(np.float32)
+
+    monkeypatch.setattr("engine.pipeline.grabcut_from_probability", spy)
     assert asked.segment(image).shape == (60, 80)
+    combined = asked.subject_probability(image)
+    np.testing.assert_allclose(seeded[0], grabcut_seeds(combined, probability, opinion.saliency), atol=1e-6)
 
 
 def test_auto_takes_the_second_opinion_only_where_it_can_run(

@@ -17,7 +17,7 @@ def test_the_networks_doubt_marks_the_cut_outs_map(monkeypatch: pytest.MonkeyPat
     probability[5:20, 60:78] = 0.5  # unsure of a patch of plain background
     monkeypatch.setattr(Pipeline, "segmentation_method", lambda self, rect=None: "network-grabcut")
     monkeypatch.setattr(Pipeline, "check_networks", lambda self, kinds=None: None)
-    monkeypatch.setattr(Pipeline, "subject_probability", lambda self, image, **kwargs: probability)
+    monkeypatch.setattr(Pipeline, "_network_probability", lambda self, image, *args: probability)
     cutout = Pipeline().cut_out(photo)
     assert cutout.uncertainty is not None and cutout.uncertainty.shape == (60, 80)
     classic = cut_out(photo, mask=cutout.mask).uncertainty
