@@ -5,9 +5,9 @@ is, their mean probability keeps what either sees of its edge (fur, a thin limb)
 one of them may have taken another object for the subject, and averaging would leave half
 probabilities over whole regions. So U²-Net-p's share of the mean follows how well their masks agree
 (``weight``): half from an IoU of ``AGREEMENT``, none below ``DISAGREEMENT``, in between in proportion.
-GrabCut then starts from the combined probability, its sure regions where either network is sure and
-the combination agrees (``grabcut_seeds``), so a region only one of them finds stays for GrabCut to
-settle by colour, while what one network is sure of and the combination keeps is not reopened.
+GrabCut then starts from the combined probability's side of 0.5, as sure there as the surer network
+(``grabcut_seeds``): averaging a sure network with an unsure one no longer reopens, for GrabCut's colour
+models to settle, what the sure one knows.
 The rule was chosen on the held-out real photos of the training data and tested on the dev sets
 (``resources/weights/MODEL_CARD.md``).
 
