@@ -7,8 +7,10 @@ the end-to-end training stage, closed-form matting the most likely one — and t
 α = F + U·α_raw with F and U the T-Net's foreground and unknown probabilities (``fuse_alpha``) inside the
 most likely trimap's unknown region; outside it the alpha is that trimap's 0 or 1. (F and U are never
 exactly 0 or 1: fused everywhere, the alpha laid a faint haze over the whole photo, 86 % of whose pixels
-then counted as fractional, to be decontaminated, 2 s more at 24 MP, for the same dev-set errors.) The
-alpha returns to full size by guided upsampling.
+then counted as fractional, to be decontaminated, 2 s more at 24 MP, for the same dev-set errors.)
+Given a transparency hint (``engine.transparency_hint``), the unknown region also takes in the pixels it
+marks see-through near the subject, and the alpha there is the matting method's own. The alpha returns
+to full size by guided upsampling.
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from classic.resize import downscale, guided_upsample, resize_to
 from engine.inference import Predictor
 from engine.nets.trimap import fuse_alpha, soft_trimap
 from engine.tensors import image_to_tensor, tensor_to_image
+from engine.transparency_hint import widen_unknown
 
 TRIMAP_SIDE = 512  # the T-Net's working size (long side), near its training crops' scale
 # A matting method at the working resolution: photo, the most likely trimap (0 / 0.5 / 1) and the soft
 # trimap 0.5·U + F (in [0, 1]) → raw alpha.
 RawMatting = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+# A transparency hint: photo → an alpha (H, W) in [0, 1] whose fractional pixels are see-through.
+Transparency = Callable[[np.ndarray], np.ndarray]
 
 
 def trimap_probabilities(
@@ -71,12 +76,14 @@ def matte_from_photo(
     raw_matting: RawMatting,
     *,
     megapixels: float,
+    transparency: Transparency | None = None,
     progress: ProgressCallback = no_progress,
     is_cancelled: CancelCallback = never_cancelled,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Alpha (H, W) in [0, 1] and the learned trimap (H, W), from the photo alone.
 
-    ``segmentation`` is at any size (resized here); ``raw_matting`` is called at ``megapixels``.
+    ``segmentation`` is at any size (resized here); ``raw_matting`` and ``transparency`` (None: no hint)
+    are called at ``megapixels``.
     """
     small = downscale(image, megapixels)
     small_size = (small.shape[1], small.shape[0])
@@ -85,10 +92,17 @@ def matte_from_photo(
         network, small, hint, progress=wrap_progress(progress, 0.0, 0.3), is_cancelled=is_cancelled
     )
     trimap = most_likely_trimap(probabilities)
-    progress(0.3, "Matting inside the learned trimap")
     prob = torch.from_numpy(probabilities.transpose(2, 0, 1)[None].copy())
-    raw = raw_matting(small, trimap, soft_trimap(prob).numpy()[0, 0])
+    soft = soft_trimap(prob).numpy()[0, 0]
+    grown = np.zeros(trimap.shape, bool)
+    if transparency is not None:
+        progress(0.3, "Looking for see-through edges")
+        trimap, grown = widen_unknown(trimap, transparency(small))
+        soft = np.where(grown, np.float32(0.5), soft)
+    progress(0.4, "Matting inside the learned trimap")
+    raw = raw_matting(small, trimap, soft)
     fused = fuse_alpha(prob, torch.from_numpy(raw)[None, None]).numpy()[0, 0]
+    fused = np.where(grown, raw, fused)
     alpha = np.where(trimap == 0.5, np.clip(fused, 0.0, 1.0), trimap).astype(np.float32)
     if small is not image:
         progress(0.9, "Bringing the alpha to full size")

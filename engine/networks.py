@@ -14,6 +14,7 @@ from engine.checkpoint import CheckpointError, load_checkpoint
 from engine.device import DeviceChoice, select_device
 from engine.inference import OutputSelector, Predictor, Tiling, as_is, probability, refined_alpha, softmax
 from engine.second_opinion import SecondOpinions
+from engine.transparency_hint import TransparencyHints
 from engine.weight_files import CHECKPOINT_NAMES
 from engine.weights import require_network
 
@@ -42,14 +43,15 @@ def installed_network(kind: str, folder: Path | None) -> Path:
 
 
 class Networks:
-    """Predictors by (kind, device preference), loaded on first use, and the second opinions
-    (``engine.second_opinion``); thread-safe."""
+    """Predictors by (kind, device preference), loaded on first use, the second opinions
+    (``engine.second_opinion``) and the transparency hints (``engine.transparency_hint``); thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._loaded: dict[tuple[str, str], tuple[tuple[str, int], Predictor]] = {}
         self._devices: dict[str, DeviceChoice] = {}
         self.second_opinions = SecondOpinions()
+        self.transparency_hints = TransparencyHints()
 
     def device(self, preference: str) -> DeviceChoice:
         """The device for ``preference``, chosen once (``engine.device.select_device``)."""

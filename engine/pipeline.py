@@ -68,6 +68,7 @@ from engine.nets import PHOTO_INPUT_PLANES
 from engine.networks import Networks, installed_network
 from engine.second_opinion import SECOND_OPINION_DESCRIPTIONS, SECOND_OPINIONS, combine, grabcut_seeds
 from engine.tensors import image_to_tensor, tensor_to_image
+from engine.transparency_hint import TRANSPARENCY_HINT_DESCRIPTIONS, TRANSPARENCY_HINTS
 from engine.weights import installed_weights
 
 SEGMENTATION_METHODS = ("auto", "network", "network-grabcut", "saliency", "grabcut")
@@ -104,6 +105,7 @@ class PipelineOptions:
     second_opinion: str = "auto"
     refinement: str = "none"
     trimap: str = "auto"
+    transparency_hint: str = "auto"
     band_fraction: float = 0.01
     matting: str = "closed-form"
     matting_megapixels: float = 0.5
@@ -122,6 +124,7 @@ class PipelineOptions:
             ("second opinion", self.second_opinion, SECOND_OPINIONS),
             ("refinement", self.refinement, REFINEMENT_METHODS),
             ("trimap", self.trimap, TRIMAP_METHODS),
+            ("transparency hint", self.transparency_hint, TRANSPARENCY_HINTS),
             ("matting", self.matting, MATTING_METHODS),
             ("compositing", self.compositing, COMPOSITING_METHODS),
             ("device", self.device, DEVICE_PREFERENCES),
@@ -206,11 +209,18 @@ class Pipeline:
         segmentation = "the given mask" if mask_given else self.describe_segmentation(rect=rect)
         refinement = ", the refinement network" if self.options.refinement == "network" else ""
         if self._uses_learned_trimap(rect=rect, mask_given=mask_given):
-            refinement += ", the learned trimap"
+            refinement += f", {self.describe_learned_trimap()}"
         matting = (
             "the matting network" if self.options.matting == "network" else f"{self.options.matting} matting"
         )
         return f"{segmentation}{refinement}, {matting}"
+
+    def describe_learned_trimap(self) -> str:
+        """The learned trimap in words, with the transparency hint it takes."""
+        hint = self.transparency_hint()
+        return "the learned trimap" + (
+            "" if hint is None else f" with {TRANSPARENCY_HINT_DESCRIPTIONS[hint]}"
+        )
 
     def check_networks(self, kinds: tuple[str, ...] | None = None) -> None:
         """Raise ``NetworkUnavailableError`` now, before any slow work, if a chosen network is missing.
@@ -223,6 +233,19 @@ class Pipeline:
         chosen = self.options.second_opinion
         if chosen not in ("auto", "none") and (kinds is None or "segmentation" in kinds):
             self._networks.second_opinions.get(chosen)
+        hint = self.options.transparency_hint
+        if hint not in ("auto", "none") and (kinds is None or "trimap" in kinds):
+            self._networks.transparency_hints.get(hint)
+
+    def transparency_hint(self) -> str | None:
+        """The transparency hint the learned trimap takes (``engine.transparency_hint``): ``auto``
+        resolved (MODNet when its file and onnxruntime are here), None for none."""
+        chosen = self.options.transparency_hint
+        if chosen == "none":
+            return None
+        if chosen == "auto":
+            return "modnet" if self._networks.transparency_hints.available("modnet") else None
+        return chosen
 
     def second_opinion(self) -> str | None:
         """The second opinion the segmentation network takes (``engine.second_opinion``): ``auto``
@@ -469,12 +492,14 @@ class Pipeline:
                 return self._network_alpha(photo, trimap, soft, no_progress, is_cancelled)
             return estimate_alpha(photo, trimap, method=self.options.matting, is_cancelled=is_cancelled)
 
+        hint = self.transparency_hint()
         return matte_from_photo(
             network,
             image,
             segmentation,
             raw_alpha,
             megapixels=self.options.matting_megapixels,
+            transparency=None if hint is None else self._networks.transparency_hints.get(hint).soft_alpha,
             progress=wrap_progress(progress, 0.2, 1.0),
             is_cancelled=is_cancelled,
         )

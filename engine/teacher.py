@@ -4,7 +4,8 @@ and MODNet (Ke et al., AAAI 2022) as a teacher of soft alpha for people.
 The teacher is a training tool: its soft masks on unlabelled photos become extra targets (confident
 pixels only), and ``main.py evaluate`` scores it beside the project's own methods. It is not shipped;
 where its file is installed, U²-Net-p also gives the automatic selection a second opinion
-(``engine.second_opinion``).
+(``engine.second_opinion``), and MODNet the learned trimap a transparency hint
+(``engine.transparency_hint``). ``Teachers`` loads them once for the pipeline.
 It runs with onnxruntime (imported lazily: only training and evaluation need it) on the ONNX file of
 ``engine.pretrained``, following rembg's contract: the photo resized to 320², divided by its maximum,
 standardised with ImageNet's mean and deviation; the first of the seven side outputs, min-max
@@ -13,9 +14,11 @@ normalised and resized back to the photo's size.
 
 from __future__ import annotations
 
+import importlib.util
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import cv2
 import numpy as np
@@ -23,7 +26,7 @@ import numpy as np
 from classic.checks import InvalidInputError, check_image
 from classic.resize import resize_to
 from engine.nets.efficientnet import IMAGENET_MEAN, IMAGENET_STD
-from engine.pretrained import pretrained_file
+from engine.pretrained import find_pretrained, pretrained_file
 
 TEACHER_SIDE = 320
 # Pixels the teacher is sure of: probability below the first or above the second value.
@@ -32,6 +35,9 @@ TEACHERS = ("u2netp",)
 # Portrait matting (MODNet, Ke et al. AAAI 2022): soft alpha of people, for the matting networks' data.
 MATTING_TEACHERS = ("modnet",)
 MATTING_TEACHER_SIDE = 512
+# The matting teacher's long side at most: a panorama or a one-row photo brought to a short side of 512
+# would otherwise ask for gigabytes (a 1 × 4000 photo: 2 048 000 × 512).
+MATTING_TEACHER_LONG_SIDE = 4 * MATTING_TEACHER_SIDE
 
 
 class _OnnxTeacher:
@@ -95,7 +101,8 @@ class MattingTeacher(_OnnxTeacher):
 
     ``path`` is an ONNX model with one input ``(N, 3, H, W)``, H and W multiples of 32, RGB scaled to
     [−1, 1], and one output ``(N, 1, H, W)``, the alpha. The photo is resized so that its short side is
-    about ``side`` (MODNet's reference size, 512) and each side a multiple of 32; the alpha is resized back.
+    about ``side`` (MODNet's reference size, 512), its long side at most ``MATTING_TEACHER_LONG_SIDE``
+    and each side a multiple of 32 (at least 32); the alpha is resized back.
     """
 
     def __init__(self, path: Path, *, side: int = MATTING_TEACHER_SIDE, threads: int | None = None) -> None:
@@ -111,7 +118,7 @@ class MattingTeacher(_OnnxTeacher):
         """The subject's alpha (H, W) float32 in [0, 1] for an RGB photo (H, W, 3) in [0, 1]."""
         check_image("image", image)
         height, width = image.shape[:2]
-        scale = self.side / min(height, width)
+        scale = min(self.side / min(height, width), MATTING_TEACHER_LONG_SIDE / max(height, width))
         size = tuple(max(32, round(side * scale / 32) * 32) for side in (width, height))
         small = resize_to(image, (size[0], size[1]))
         alpha = self._plane(np.ascontiguousarray((small * 2.0 - 1.0).transpose(2, 0, 1)[None], np.float32))
@@ -141,6 +148,7 @@ def _session(path: Path, threads: int | None) -> Any:
     options = onnxruntime.SessionOptions()
     # Without memory patterns U²-Net-p's second run peaks at 350 MiB instead of 545 (and is no slower).
     options.enable_mem_pattern = False
+    options.enable_cpu_mem_arena = False
     if threads is not None:
         options.intra_op_num_threads = threads
     try:
@@ -162,3 +170,39 @@ def confident_target(soft: np.ndarray) -> np.ndarray:
     """A training target (H, W) from a teacher's soft mask: 0 or 1 where it is sure, 0.5 (ignored) else."""
     low, high = CONFIDENT
     return np.where(soft <= low, 0.0, np.where(soft >= high, 1.0, 0.5)).astype(np.float32)
+
+
+def teacher_available(name: str) -> bool:
+    """Whether the teacher ``name`` can run here: its file installed and onnxruntime importable."""
+    return importlib.util.find_spec("onnxruntime") is not None and find_pretrained(name) is not None
+
+
+TeacherT = TypeVar("TeacherT", SaliencyTeacher, MattingTeacher)
+
+
+class Teachers(Generic[TeacherT]):
+    """Teachers of one kind (``load``: a file to a teacher), loaded on first use and kept; thread-safe.
+
+    ``available`` says whether one can run (looked up on every first ask, so tests can stub it)."""
+
+    def __init__(self, load: Callable[[Path], TeacherT], available: Callable[[str], bool]) -> None:
+        self._load: Callable[[Path], TeacherT] = load
+        self._is_available = available
+        self._lock = threading.Lock()
+        self._loaded: dict[str, TeacherT] = {}
+        self._available: dict[str, bool] = {}
+
+    def available(self, name: str) -> bool:
+        """``available(name)``, asked once (it reads the file's checksum)."""
+        with self._lock:
+            if name not in self._available:
+                self._available[name] = self._is_available(name)
+            return self._available[name]
+
+    def get(self, name: str) -> TeacherT:
+        """The teacher ``name``; ``InvalidInputError`` saying how to install it when it is missing."""
+        with self._lock:
+            if name not in self._loaded:
+                # pretrained_file refuses a missing file with the install command, before onnxruntime
+                self._loaded[name] = self._load(pretrained_file(name))
+            return self._loaded[name]

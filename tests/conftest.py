@@ -48,7 +48,9 @@ def shipped_segmentation(no_installed_weights: Path, monkeypatch: pytest.MonkeyP
 
 @pytest.fixture(autouse=True)
 def no_second_opinion(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pipelines take no second opinion (``engine.second_opinion``) unless a test asks for one by name:
-    ``scripts/setup.sh`` installs U²-Net-p's file and a developer's machine may lack it, and the tests'
-    results must not depend on which."""
+    """Pipelines take no second opinion (``engine.second_opinion``) nor transparency hint
+    (``engine.transparency_hint``) unless a test asks for one by name: ``scripts/setup.sh`` installs
+    U²-Net-p's and MODNet's files and a developer's machine may lack them, and the tests' results must
+    not depend on which."""
     monkeypatch.setattr("engine.second_opinion.available", lambda name: False)
+    monkeypatch.setattr("engine.transparency_hint.available", lambda name: False)

@@ -2,7 +2,7 @@
 of the engine's: each network in its shipping configuration (untrained weights: speed does not depend on
 training) at 320², 640² and 1 MP (segmentation also at 384²), and the automatic cut-out and composite of
 ``engine.pipeline.Pipeline()`` as a user gets it (GrabCut seeded by the shipped segmentation network,
-with U²-Net-p's second opinion where it is installed)
+with U²-Net-p's second opinion, and the learned trimap with MODNet's transparency hint, where installed)
 at 1 MP and 24 MP, and the automatic composite at 100 MP.
 ``--editor`` measures the editor's responsiveness instead (``app.gui.responsiveness``).
 
@@ -323,7 +323,8 @@ _ENGINE_NOTE = (
     "network passes the accuracy check). The automatic cut-out and the automatic pipeline (cut-out, then "
     "the alpha composite) are ``Pipeline()`` as a user gets it: GrabCut seeded by the shipped "
     "segmentation network at 320² (with U²-Net-p's second opinion where it is installed), the "
-    "learned trimap (the T-Net at 512 px, on that selection's mask), "
+    "learned trimap (the T-Net at 512 px, on that selection's mask, with MODNet's transparency hint where "
+    "it is installed), "
     "closed-form matting inside it at 0.5 MP and the fusion α = F + U·α_raw, decontamination; the "
     "saliency cut-out above is the classic method it replaced as the default. The network pipeline runs "
     "every stage as a network (segmentation at 320², refinement at 320² then 640², matting at 0.5 MP "

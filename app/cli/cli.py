@@ -28,6 +28,7 @@ from engine.pipeline import (
     TRIMAP_METHODS,
 )
 from engine.second_opinion import SECOND_OPINIONS
+from engine.transparency_hint import TRANSPARENCY_HINTS
 
 SUBCOMMANDS = (
     "segment",
@@ -127,8 +128,9 @@ def _add_second_opinion(parser: argparse.ArgumentParser) -> None:
         parser,
         "--second-opinion",
         SECOND_OPINIONS,
-        "a second network the segmentation network's probability is averaged with where the two agree on "
-        "the subject: auto (the default): U²-Net-p when its file is installed (scripts/setup.sh does; "
+        "a second network the segmentation network's probability is averaged with, its share following "
+        "how well the two agree on the subject: auto (the default): U²-Net-p when its file is installed "
+        "(scripts/setup.sh does; "
         "python -m engine.pretrained u2netp) and onnxruntime too; none; u2netp",
     )
 
@@ -141,6 +143,18 @@ def _add_trimap_from(parser: argparse.ArgumentParser) -> None:
         "where the automatic cut-out's trimap comes from: auto (the default): the learned trimap (the "
         "T-Net, given the photo and the selection's mask) when its weights are installed, else mask; mask: "
         "a band around the mask's edge; learned. A given --mask or a --rect box keeps the mask's band",
+    )
+    _add_transparency_hint(parser)
+
+
+def _add_transparency_hint(parser: argparse.ArgumentParser) -> None:
+    _add_auto_choice(
+        parser,
+        "--transparency-hint",
+        TRANSPARENCY_HINTS,
+        "a portrait-matting network whose see-through pixels (hair, fur) near the subject join the learned "
+        "trimap's unknown band: auto (the default): MODNet when its file is installed (scripts/setup.sh "
+        "does; python -m engine.pretrained modnet) and onnxruntime too; none; modnet",
     )
 
 
@@ -204,6 +218,7 @@ def _add_matte(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "trimap when it is installed, else closed-form); not with --clean-plate",
     )
     _add_second_opinion(parser)  # the learned trimap's hint is the automatic selection's mask
+    _add_transparency_hint(parser)
     parser.set_defaults(run=cli_actions.run_matte)
 
 

@@ -121,6 +121,7 @@ def run_matte(args: argparse.Namespace) -> int:
             device=args.device,
             matting=args.method or _trimap_matting(args),
             second_opinion=args.second_opinion,
+            transparency_hint=args.transparency_hint,
         )
     )
     pipeline.check_networks()  # before any slow work, as the kinds below
@@ -164,6 +165,7 @@ def run_cutout(args: argparse.Namespace) -> int:
             matting=args.matting,
             segmentation=args.segmentation,
             second_opinion=args.second_opinion,
+            transparency_hint=args.transparency_hint,
             trimap=args.trimap_from,
         )
     )
@@ -214,6 +216,7 @@ def run_composite(args: argparse.Namespace) -> int:
             matting=args.matting,
             segmentation=args.segmentation,
             second_opinion=args.second_opinion,
+            transparency_hint=args.transparency_hint,
             trimap=args.trimap_from,
             decontaminate=settings.decontamination > 0,
             device=args.device,
@@ -349,6 +352,7 @@ def _composite_all(
             compositing=args.method,
             segmentation=args.segmentation,
             second_opinion=args.second_opinion,
+            transparency_hint=args.transparency_hint,
             trimap=args.trimap_from,
             decontaminate=decontaminate,
         )

@@ -12,7 +12,7 @@ from app.evaluation.machine import machine_markdown
 from app.evaluation.runner import Evaluation, Scores, summary
 from app.evaluation.task import MEMORY, TIME, Metric
 from classic.atomic_file import write_atomically
-from engine import second_opinion
+from engine import second_opinion, transparency_hint
 
 WORST_COUNT = 3
 
@@ -87,10 +87,15 @@ def _header(evaluation: Evaluation, command: str) -> str:
 
 
 def _second_opinion_line() -> str:
-    """Whether the pipelines here took U²-Net-p's second opinion (``auto``: where it is installed)."""
+    """Whether the pipelines here took U²-Net-p's second opinion and MODNet's transparency hint (``auto``:
+    where installed)."""
     if second_opinion.available("u2netp"):
-        return "Second opinion (`auto`): U²-Net-p is installed, so the network selection takes it."
-    return "Second opinion (`auto`): none, U²-Net-p is not installed."
+        line = "Second opinion (`auto`): U²-Net-p is installed, so the network selection takes it."
+    else:
+        line = "Second opinion (`auto`): none, U²-Net-p is not installed."
+    if transparency_hint.available("modnet"):
+        return f"{line} Transparency hint (`auto`): MODNet is installed, so the learned trimap takes it."
+    return f"{line} Transparency hint (`auto`): none, MODNet is not installed."
 
 
 def _summary_section(evaluation: Evaluation) -> str:

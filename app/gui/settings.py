@@ -22,6 +22,7 @@ from classic.imageio import CHROMA_SUBSAMPLING, PhotoExport
 from engine.device import DEVICE_PREFERENCES
 from engine.pipeline import COMPOSITING_METHODS, MATTING_METHODS, SEGMENTATION_METHODS, TRIMAP_METHODS
 from engine.second_opinion import SECOND_OPINIONS
+from engine.transparency_hint import TRANSPARENCY_HINTS
 
 # The segmentation methods that need no rectangle: what the automatic cut-out may run.
 AUTOMATIC_SELECTION = tuple(method for method in SEGMENTATION_METHODS if method != "grabcut")
@@ -73,6 +74,11 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "matting/trimap", str, "auto", "Trimap of the automatic cut-out (auto: learned when installed)",
             _one_of(TRIMAP_METHODS), TRIMAP_METHODS,
+        ),
+        Setting(
+            "matting/transparency_hint", str, "auto",
+            "See-through edges for the learned trimap (auto: MODNet when installed)",
+            _one_of(TRANSPARENCY_HINTS), TRANSPARENCY_HINTS,
         ),
         Setting(
             "matting/method", str, "closed-form", "Matting method", _one_of(MATTING_METHODS), MATTING_METHODS
@@ -189,6 +195,7 @@ class Settings:
             "segmentation": self.get("segmentation/method"),
             "second_opinion": self.get("segmentation/second_opinion"),
             "trimap": self.get("matting/trimap"),
+            "transparency_hint": self.get("matting/transparency_hint"),
             "matting": self.get("matting/method"),
             "band_fraction": self.get("matting/band_fraction"),
         }

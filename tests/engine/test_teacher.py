@@ -53,6 +53,13 @@ def test_the_matting_teacher_follows_modnets_contract(tmp_path: Path) -> None:
     assert alpha.shape == (90, 120) and alpha.dtype == np.float32
     # RGB went in scaled to [−1, 1]: the tiny model's mean plane maps back to the photo's brightness.
     assert alpha[35:55, 45:75] == pytest.approx(0.9, abs=1e-3) and alpha[:20] == pytest.approx(0.2, abs=1e-3)
+    # A one-row photo runs at a bounded size (its short side at 512 would make its long side 2 million).
+    seen: list[tuple[int, ...]] = []
+    plane = teacher._plane
+    teacher._plane = lambda batch: seen.append(batch.shape) or plane(batch)  # type: ignore[method-assign]
+    row = teacher.soft_alpha(np.full((1, 4000, 3), 0.9, np.float32))
+    assert row.shape == (1, 4000) and seen[-1] == (1, 3, 32, 2048)
+    assert row == pytest.approx(0.9, abs=1e-3)
     with pytest.raises(InvalidInputError, match=r"expected one \(N, 3, H, W\) input"):
         MattingTeacher(tiny_matting_model(tmp_path / "grey.onnx", channels=1))
     with pytest.raises(InvalidInputError, match="unknown matting teacher 'vitmatte'"):

@@ -308,6 +308,13 @@ def test_the_second_opinion_is_chosen_on_the_command_line(
     with pytest.raises(SystemExit) as refused:
         run(capsys, "composite", files.photo, files.background, "-o", cutout, "--second-opinion", "rembg")
     assert refused.value.code == 2 and "--second-opinion" in capsys.readouterr().err
+    # The learned trimap's transparency hint likewise.
+    hinted = files.out / "hinted.png"
+    rc, _, err = run(capsys, "matte", files.photo, "-o", hinted, "--transparency-hint", "modnet")
+    assert rc == EXIT_BAD_INPUT and "python -m engine.pretrained modnet" in err and not hinted.exists()
+    with pytest.raises(SystemExit) as refused:
+        run(capsys, "batch", files.root, files.background, "-o", files.out, "--transparency-hint", "vitmatte")
+    assert refused.value.code == 2 and "--transparency-hint" in capsys.readouterr().err
 
 
 def test_segment_grabcut_with_a_rectangle(files: Files, capsys: Capsys) -> None:

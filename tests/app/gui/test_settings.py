@@ -96,10 +96,12 @@ def test_preferences_reach_the_pipeline(qtbot: QtBot) -> None:
     settings.set("matting/band_fraction", 0.02)
     settings.set("matting/trimap", "mask")
     settings.set("segmentation/second_opinion", "none")
+    settings.set("matting/transparency_hint", "none")
     settings.set("compositing/method", "laplacian")
     window.apply_settings()
     assert window.pipeline.options.trimap == "mask"
     assert window.pipeline.options.second_opinion == "none"
+    assert window.pipeline.options.transparency_hint == "none"
     assert window.pipeline.options.matting == "knn"
     assert window.pipeline.options.band_fraction == 0.02
     assert window.method_combo.currentText() == "laplacian"

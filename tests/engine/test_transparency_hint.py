@@ -1,0 +1,181 @@
+"""The transparency hint for the learned trimap: the rule that widens the unknown region, the matting
+inside it, the pipeline's wiring (``auto``, ``none``, a name), the refusal without the file, and the real
+MODNet when installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classic.checks import InvalidInputError
+from engine import learned_trimap
+from engine import transparency_hint as transparency_hint_module
+from engine.learned_trimap import most_likely_trimap
+from engine.pipeline import Pipeline, PipelineOptions
+from engine.pretrained import CACHE_ENVIRONMENT, find_pretrained
+from engine.transparency_hint import FRACTIONAL, REACH, widen_unknown
+from tests.engine.test_clean_plate import disc, scene
+from tests.engine.test_learned_trimap import weights  # noqa: F401  (the module's tiny T-Net)
+
+
+def ring(
+    inner: float,
+    outer: float,
+    height: int = 96,
+    width: int = 128,
+    *,
+    centre: tuple[float, float] | None = None,
+) -> np.ndarray:
+    rows, cols = np.mgrid[0:height, 0:width]
+    row, col = centre if centre is not None else (height / 2, width / 2)
+    distance = np.hypot(rows - row, cols - col)
+    return (distance >= inner) & (distance <= outer)
+
+
+def disc_trimap() -> np.ndarray:
+    """A disc of radius 20 with a band of 2 px on each side of its edge."""
+    trimap = np.zeros((96, 128), np.float32)
+    trimap[ring(0, 22)] = 0.5
+    trimap[ring(0, 18)] = 1.0
+    return trimap
+
+
+def test_see_through_pixels_near_the_subject_join_the_unknown_region() -> None:
+    trimap = disc_trimap()
+    transparency = np.zeros_like(trimap)
+    transparency[ring(0, 16)] = 1.0  # opaque core: stays foreground
+    transparency[ring(22, 24)] = 0.4  # a fringe of hair just past the band
+    transparency[ring(8, 12)] = 0.6  # see-through inside the subject (a veil)
+    far = ring(0, 3, centre=(10, 10))
+    transparency[far] = 0.5  # something see-through far from the subject
+    widened, grown = widen_unknown(trimap, transparency)
+    assert REACH * np.hypot(96, 128) < 5  # the far blob is out of reach
+    np.testing.assert_array_equal(grown, (ring(22, 24) & (trimap == 0)) | (ring(8, 12) & (trimap == 1)))
+    assert (widened[grown] == 0.5).all() and not grown[far].any()
+    np.testing.assert_array_equal(widened[~grown], trimap[~grown])  # nothing else moves
+    # Values at the threshold are not see-through.
+    edge = np.where(ring(22, 24), np.float32(FRACTIONAL), np.float32(0.0))
+    assert not widen_unknown(trimap, edge)[1].any()
+    assert not widen_unknown(trimap, np.where(ring(22, 24), np.float32(1 - FRACTIONAL), edge))[1].any()
+    with pytest.raises(InvalidInputError):
+        widen_unknown(trimap, transparency[:10])
+
+
+def confident_t_net(monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
+    """The T-Net's probabilities replaced by ``disc_trimap``'s classes at 0.98; returns them."""
+    truth = disc_trimap()
+    probabilities = np.full((*truth.shape, 3), 0.01, np.float32)
+    for index, value in enumerate((0.0, 0.5, 1.0)):
+        probabilities[..., index] += 0.97 * (truth == value)
+    monkeypatch.setattr(learned_trimap, "trimap_probabilities", lambda *args, **kwargs: probabilities)
+    return probabilities
+
+
+def test_the_matting_method_alone_gives_the_alpha_where_the_hint_widened_the_band(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    truth = disc_trimap()
+    probabilities = confident_t_net(monkeypatch)
+    fringe = ring(22, 24) & (truth == 0)
+    seen: dict[str, np.ndarray] = {}
+
+    def raw_matting(image: np.ndarray, hard: np.ndarray, soft: np.ndarray) -> np.ndarray:
+        seen["trimap"], seen["soft"] = hard, soft
+        return np.full(hard.shape, 0.3, np.float32)
+
+    alpha, trimap = learned_trimap.matte_from_photo(
+        None,  # type: ignore[arg-type]
+        scene(),
+        None,
+        raw_matting,
+        megapixels=1.0,
+        transparency=lambda image: np.where(fringe, np.float32(0.4), np.float32(0.0)),
+    )
+    assert most_likely_trimap(probabilities)[fringe].max() == 0.0
+    assert (trimap[fringe] == 0.5).all() and (seen["trimap"][fringe] == 0.5).all()
+    assert (seen["soft"][fringe] == 0.5).all()  # the soft trimap says unknown there too
+    np.testing.assert_allclose(alpha[fringe], 0.3)  # the raw alpha: the T-Net saw no band there
+    band = truth == 0.5
+    np.testing.assert_allclose(alpha[band], 0.01 + 0.98 * 0.3, atol=1e-6)  # the fusion, as before
+    np.testing.assert_array_equal(alpha[truth == 1.0], 1.0)
+
+
+class FixedHint:
+    """A transparency hint that always says ``alpha``."""
+
+    def __init__(self, alpha: np.ndarray) -> None:
+        self.alpha = alpha
+        self.calls = 0
+
+    def soft_alpha(self, image: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return self.alpha
+
+
+def photo() -> np.ndarray:
+    alpha = disc()
+    return (alpha[..., None] * np.float32((0.9, 0.2, 0.1)) + (1 - alpha[..., None]) * scene()).astype(
+        np.float32
+    )
+
+
+def test_the_learned_trimap_takes_the_hint_it_is_given_and_says_so(
+    weights: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    image = photo()
+    confident_t_net(monkeypatch)
+    plain = Pipeline(PipelineOptions(weights_folder=weights, device="cpu", trimap="learned"))
+    assert plain.transparency_hint() is None
+    alpha, trimap = plain.learned_trimap_matte(image)
+    hinted = Pipeline(
+        PipelineOptions(weights_folder=weights, device="cpu", trimap="learned", transparency_hint="modnet")
+    )
+    hint = FixedHint(np.where(ring(22, 24) & (trimap == 0), np.float32(0.5), np.float32(0.0)))
+    monkeypatch.setattr(hinted._networks.transparency_hints, "get", lambda name: hint)
+    hinted_alpha, hinted_trimap = hinted.learned_trimap_matte(image)
+    assert hint.calls == 1
+    assert (hinted_trimap[hint.alpha > 0] == 0.5).all() and (trimap[hint.alpha > 0] == 0.0).all()
+    np.testing.assert_array_equal(hinted_trimap[hint.alpha == 0], trimap[hint.alpha == 0])
+    assert not np.array_equal(hinted_alpha, alpha)
+    assert hinted.cut_out(image).method.endswith(
+        "the learned trimap with MODNet's transparency hint, closed-form matting"
+    )
+    assert "MODNet" not in plain.cut_out(image).method
+    # A box keeps the mask's band, and so takes no hint.
+    assert "MODNet" not in hinted.describe_cutout(rect=(10, 10, 60, 60))
+
+
+def test_auto_takes_the_hint_only_where_it_can_run(
+    weights: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setattr(transparency_hint_module, "available", lambda name: name == "modnet")
+    assert Pipeline().transparency_hint() == "modnet"
+    assert Pipeline(PipelineOptions(transparency_hint="none")).transparency_hint() is None
+    monkeypatch.undo()
+    monkeypatch.setenv(CACHE_ENVIRONMENT, str(tmp_path))  # no file: auto goes on without it
+    monkeypatch.setattr("engine.pretrained._installed_member", lambda entry: None)
+    assert not transparency_hint_module.available("modnet")
+    assert Pipeline(PipelineOptions(weights_folder=weights)).transparency_hint() is None
+    # Asked for by name, its absence is refused before any work, saying how to install it.
+    with pytest.raises(InvalidInputError, match=r"python -m engine\.pretrained modnet"):
+        Pipeline(PipelineOptions(weights_folder=weights, transparency_hint="modnet")).check_networks()
+    with pytest.raises(InvalidInputError, match="unknown transparency hint method 'vitmatte'"):
+        PipelineOptions(transparency_hint="vitmatte")
+
+
+@pytest.mark.skipif(find_pretrained("modnet") is None, reason="MODNet is not installed here")
+def test_modnet_gives_its_hint_on_a_photo(weights: Path) -> None:  # noqa: F811
+    pytest.importorskip("onnxruntime")
+    pipeline = Pipeline(
+        PipelineOptions(weights_folder=weights, device="cpu", trimap="learned", transparency_hint="modnet")
+    )
+    pipeline.check_networks()
+    transparency = pipeline._networks.transparency_hints.get("modnet").soft_alpha(photo())
+    assert transparency.shape == (96, 128) and transparency.min() >= 0.0 and transparency.max() <= 1.0
+    alpha, trimap = pipeline.learned_trimap_matte(photo())
+    assert alpha.shape == trimap.shape == (96, 128) and 0.0 <= alpha.min() <= alpha.max() <= 1.0
