@@ -67,6 +67,7 @@ from engine.learned_trimap import matte_from_photo
 from engine.nets import PHOTO_INPUT_PLANES
 from engine.networks import Networks, installed_network
 from engine.second_opinion import SECOND_OPINION_DESCRIPTIONS, SECOND_OPINIONS, combine, grabcut_seeds
+from engine.teacher import Teachers
 from engine.tensors import image_to_tensor, tensor_to_image
 from engine.transparency_hint import TRANSPARENCY_HINT_DESCRIPTIONS, TRANSPARENCY_HINTS
 from engine.weights import installed_weights
@@ -240,22 +241,12 @@ class Pipeline:
     def transparency_hint(self) -> str | None:
         """The transparency hint the learned trimap takes (``engine.transparency_hint``): ``auto``
         resolved (MODNet when its file and onnxruntime are here), None for none."""
-        chosen = self.options.transparency_hint
-        if chosen == "none":
-            return None
-        if chosen == "auto":
-            return "modnet" if self._networks.transparency_hints.available("modnet") else None
-        return chosen
+        return _resolve_teacher(self.options.transparency_hint, "modnet", self._networks.transparency_hints)
 
     def second_opinion(self) -> str | None:
         """The second opinion the segmentation network takes (``engine.second_opinion``): ``auto``
         resolved (U²-Net-p when its file and onnxruntime are here), None for none."""
-        chosen = self.options.second_opinion
-        if chosen == "none":
-            return None
-        if chosen == "auto":
-            return "u2netp" if self._networks.second_opinions.available("u2netp") else None
-        return chosen
+        return _resolve_teacher(self.options.second_opinion, "u2netp", self._networks.second_opinions)
 
     def segment(
         self,
@@ -762,6 +753,16 @@ def _to_full_size(matte: np.ndarray, guide: np.ndarray, image: np.ndarray) -> np
     if matte.size >= image.shape[0] * image.shape[1]:
         return resize_to(matte, (image.shape[1], image.shape[0]))
     return guided_upsample(matte, guide, image, radius=2, epsilon=1e-4)
+
+
+def _resolve_teacher(chosen: str, default: str, teachers: Teachers[Any]) -> str | None:
+    """A teacher option resolved: ``none`` None, ``auto`` ``default`` where it can run (else None), a
+    name itself."""
+    if chosen == "none":
+        return None
+    if chosen == "auto":
+        return default if teachers.available(default) else None
+    return chosen
 
 
 def _window(rect: Rect | None, shape: tuple[int, ...]) -> tuple[slice, slice]:

@@ -27,16 +27,19 @@ def photo() -> np.ndarray:
     return image
 
 
-class FixedOpinion:
-    """A second opinion that always says ``saliency``."""
+class FixedTeacher:
+    """A teacher that always answers ``answer``: as a second opinion (``soft_mask``) or as a transparency
+    hint (``soft_alpha``)."""
 
-    def __init__(self, saliency: np.ndarray) -> None:
-        self.saliency = saliency
+    def __init__(self, answer: np.ndarray) -> None:
+        self.answer = answer
         self.calls = 0
 
     def soft_mask(self, image: np.ndarray) -> np.ndarray:
         self.calls += 1
-        return self.saliency
+        return self.answer
+
+    soft_alpha = soft_mask
 
 
 def test_agreeing_opinions_are_averaged_and_a_disagreeing_one_is_ignored() -> None:
@@ -85,11 +88,11 @@ def test_the_pipeline_combines_the_networks_probability_with_the_second_opinion(
     alone = Pipeline(PipelineOptions(second_opinion="none"))
     probability = alone.subject_probability(image)
     assert alone.second_opinion() is None
-    opinion = FixedOpinion(((probability >= 0.5) * 0.8).astype(np.float32))
+    opinion = FixedTeacher(((probability >= 0.5) * 0.8).astype(np.float32))
     asked = Pipeline(PipelineOptions(second_opinion="u2netp"))
     monkeypatch.setattr(asked._networks.second_opinions, "get", lambda name: opinion)
     np.testing.assert_allclose(
-        asked.subject_probability(image), (probability + opinion.saliency) / 2, atol=1e-6
+        asked.subject_probability(image), (probability + opinion.answer) / 2, atol=1e-6
     )
     assert opinion.calls == 1
     assert asked.describe_segmentation() == (
@@ -105,7 +108,7 @@ def test_the_pipeline_combines_the_networks_probability_with_the_second_opinion(
     monkeypatch.setattr("engine.pipeline.grabcut_from_probability", spy)
     assert asked.segment(image).shape == (60, 80)
     combined = asked.subject_probability(image)
-    np.testing.assert_allclose(seeded[0], grabcut_seeds(combined, probability, opinion.saliency), atol=1e-6)
+    np.testing.assert_allclose(seeded[0], grabcut_seeds(combined, probability, opinion.answer), atol=1e-6)
 
 
 def test_auto_takes_the_second_opinion_only_where_it_can_run(
@@ -152,7 +155,7 @@ def test_clean_plate_matting_keeps_the_networks_own_probability(
     plate = cv2.resize(rng.uniform(0.2, 0.8, (8, 10, 3)).astype(np.float32), (80, 60))
     image = np.where(disc(18)[..., None] > 0, np.float32((0.9, 0.2, 0.15)), plate).astype(np.float32)
     pipeline = Pipeline(PipelineOptions(weights_folder=tmp_path, second_opinion="u2netp", device="cpu"))
-    opinion = FixedOpinion(disc(18))
+    opinion = FixedTeacher(disc(18))
     monkeypatch.setattr(pipeline._networks.second_opinions, "get", lambda name: opinion)
     assert pipeline.matte_with_plate(image, plate).shape == (60, 80)
     assert opinion.calls == 0  # the plate set scores better without it (the model card)

@@ -18,6 +18,7 @@ from engine.pretrained import CACHE_ENVIRONMENT, find_pretrained
 from engine.transparency_hint import FRACTIONAL, REACH, widen_unknown
 from tests.engine.test_clean_plate import disc, scene
 from tests.engine.test_learned_trimap import weights  # noqa: F401  (the module's tiny T-Net)
+from tests.engine.test_second_opinion import FixedTeacher
 
 
 def ring(
@@ -102,18 +103,6 @@ def test_the_matting_method_alone_gives_the_alpha_where_the_hint_widened_the_ban
     np.testing.assert_array_equal(alpha[truth == 1.0], 1.0)
 
 
-class FixedHint:
-    """A transparency hint that always says ``alpha``."""
-
-    def __init__(self, alpha: np.ndarray) -> None:
-        self.alpha = alpha
-        self.calls = 0
-
-    def soft_alpha(self, image: np.ndarray) -> np.ndarray:
-        self.calls += 1
-        return self.alpha
-
-
 def photo() -> np.ndarray:
     alpha = disc()
     return (alpha[..., None] * np.float32((0.9, 0.2, 0.1)) + (1 - alpha[..., None]) * scene()).astype(
@@ -133,12 +122,12 @@ def test_the_learned_trimap_takes_the_hint_it_is_given_and_says_so(
     hinted = Pipeline(
         PipelineOptions(weights_folder=weights, device="cpu", trimap="learned", transparency_hint="modnet")
     )
-    hint = FixedHint(np.where(ring(22, 24) & (trimap == 0), np.float32(0.5), np.float32(0.0)))
+    hint = FixedTeacher(np.where(ring(22, 24) & (trimap == 0), np.float32(0.5), np.float32(0.0)))
     monkeypatch.setattr(hinted._networks.transparency_hints, "get", lambda name: hint)
     hinted_alpha, hinted_trimap = hinted.learned_trimap_matte(image)
     assert hint.calls == 1
-    assert (hinted_trimap[hint.alpha > 0] == 0.5).all() and (trimap[hint.alpha > 0] == 0.0).all()
-    np.testing.assert_array_equal(hinted_trimap[hint.alpha == 0], trimap[hint.alpha == 0])
+    assert (hinted_trimap[hint.answer > 0] == 0.5).all() and (trimap[hint.answer > 0] == 0.0).all()
+    np.testing.assert_array_equal(hinted_trimap[hint.answer == 0], trimap[hint.answer == 0])
     assert not np.array_equal(hinted_alpha, alpha)
     assert hinted.cut_out(image).method.endswith(
         "the learned trimap with MODNet's transparency hint, closed-form matting"
