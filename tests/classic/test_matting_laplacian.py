@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
-from classic.matting_laplacian import band_system
+from classic import matting_laplacian
+from classic.matting_laplacian import band_system, quiet_ichol
 
 
 def _photo_and_trimap(seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -60,3 +63,29 @@ def test_a_trimap_without_unknown_pixels_gives_an_empty_system() -> None:
     photo, trimap = _photo_and_trimap(3)
     system = band_system(photo, np.where(trimap == 0.5, 1.0, trimap).astype(np.float32))
     assert system.inner.shape == (0, 0) and system.outer.shape == (0,)
+
+
+def test_the_preconditioner_reserves_storage_for_its_matrix_not_for_250_million_entries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pymatting
+
+    image, trimap = _photo_and_trimap(0)
+    matrix = band_system(image, trimap).inner
+    asked: list[int] = []
+    original = pymatting.ichol
+
+    def spy(matrix: object, **options: Any) -> Any:
+        asked.append(options["max_nnz"])
+        return original(matrix, **options)
+
+    monkeypatch.setattr(pymatting, "ichol", spy)
+    vector = np.linspace(0.0, 1.0, matrix.shape[0])
+    expected = original(matrix, discard_threshold=1e-3)(vector)
+    np.testing.assert_allclose(quiet_ichol(matrix, 1e-3)(vector), expected)
+    assert asked == [4 * matrix.nnz + matrix.shape[0]]
+    # Storage that overflows grows fourfold and the factor is the same.
+    monkeypatch.setattr(matting_laplacian, "_FILL", 0)
+    asked.clear()
+    np.testing.assert_allclose(quiet_ichol(matrix, 1e-3)(vector), expected)
+    assert asked[0] == matrix.shape[0] and asked[1:] == [4 * value for value in asked[:-1]]
