@@ -94,7 +94,7 @@ def matte_from_photo(
     trimap = most_likely_trimap(probabilities)
     prob = torch.from_numpy(probabilities.transpose(2, 0, 1)[None].copy())
     soft = soft_trimap(prob).numpy()[0, 0]
-    grown = np.zeros(trimap.shape, bool)
+    grown = None
     if transparency is not None:
         progress(0.3, "Looking for see-through edges")
         trimap, grown = widen_unknown(trimap, transparency(small))
@@ -102,7 +102,8 @@ def matte_from_photo(
     progress(0.4, "Matting inside the learned trimap")
     raw = raw_matting(small, trimap, soft)
     fused = fuse_alpha(prob, torch.from_numpy(raw)[None, None]).numpy()[0, 0]
-    fused = np.where(grown, raw, fused)
+    if grown is not None:
+        fused = np.where(grown, raw, fused)
     alpha = np.where(trimap == 0.5, np.clip(fused, 0.0, 1.0), trimap).astype(np.float32)
     if small is not image:
         progress(0.9, "Bringing the alpha to full size")

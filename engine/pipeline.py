@@ -231,12 +231,13 @@ class Pipeline:
         for kind in self.options.networks():
             if kinds is None or kind in kinds:
                 self._weights(kind)
-        chosen = self.options.second_opinion
-        if chosen not in ("auto", "none") and (kinds is None or "segmentation" in kinds):
-            self._networks.second_opinions.get(chosen)
-        hint = self.options.transparency_hint
-        if hint not in ("auto", "none") and (kinds is None or "trimap" in kinds):
-            self._networks.transparency_hints.get(hint)
+        teachers: tuple[tuple[str, str, Teachers[Any]], ...] = (
+            (self.options.second_opinion, "segmentation", self._networks.second_opinions),
+            (self.options.transparency_hint, "trimap", self._networks.transparency_hints),
+        )
+        for chosen, stage, loaded in teachers:
+            if chosen not in ("auto", "none") and (kinds is None or stage in kinds):
+                loaded.get(chosen)
 
     def transparency_hint(self) -> str | None:
         """The transparency hint the learned trimap takes (``engine.transparency_hint``): ``auto``

@@ -82,11 +82,11 @@ def _header(evaluation: Evaluation, command: str) -> str:
         f"# {task.name.capitalize()} evaluation\n\n"
         f"`{command}`\n\n"
         f"Data: `{evaluation.data}` ({len(evaluation.samples)} images; {folders}).\n\n"
-        f"Methods:\n\n{methods}\n\n{_second_opinion_line()}\n\nMachine:\n\n{machine_markdown()}"
+        f"Methods:\n\n{methods}\n\n{_teachers_line()}\n\nMachine:\n\n{machine_markdown()}"
     )
 
 
-def _second_opinion_line() -> str:
+def _teachers_line() -> str:
     """Whether the pipelines here took U²-Net-p's second opinion and MODNet's transparency hint (``auto``:
     where installed)."""
     if second_opinion.available("u2netp"):
