@@ -9,8 +9,9 @@ most likely trimap's unknown region; outside it the alpha is that trimap's 0 or 
 exactly 0 or 1: fused everywhere, the alpha laid a faint haze over the whole photo, 86 % of whose pixels
 then counted as fractional, to be decontaminated, 2 s more at 24 MP, for the same dev-set errors.)
 Given a transparency hint (``engine.transparency_hint``), the unknown region also takes in the pixels it
-marks see-through near the subject, and the alpha there is the matting method's own. The alpha returns
-to full size by guided upsampling.
+marks see-through near the subject (and, given the two segmenters' opinions too, the parts of the subject
+it and U²-Net-p see and the selection left out), and the alpha there is the matting method's own. The
+alpha returns to full size by guided upsampling.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from classic.progress import CancelCallback, ProgressCallback, never_cancelled, 
 from classic.resize import downscale, guided_upsample, resize_to
 from engine.inference import Predictor
 from engine.nets.trimap import fuse_alpha, soft_trimap
+from engine.second_opinion import Opinions
 from engine.tensors import image_to_tensor, tensor_to_image
-from engine.transparency_hint import widen_unknown
+from engine.transparency_hint import outvoted, widen_unknown
 
 TRIMAP_SIDE = 512  # the T-Net's working size (long side), near its training crops' scale
 # A matting method at the working resolution: photo, the most likely trimap (0 / 0.5 / 1) and the soft
@@ -77,13 +79,16 @@ def matte_from_photo(
     *,
     megapixels: float,
     transparency: Transparency | None = None,
+    opinions: Opinions | None = None,
     progress: ProgressCallback = no_progress,
     is_cancelled: CancelCallback = never_cancelled,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Alpha (H, W) in [0, 1] and the learned trimap (H, W), from the photo alone.
 
     ``segmentation`` is at any size (resized here); ``raw_matting`` and ``transparency`` (None: no hint)
-    are called at ``megapixels``.
+    are called at ``megapixels``. ``opinions``, the segmentation network's probability and U²-Net-p's
+    saliency (each (h, w) at any size; None: no second opinion ran), let the hint add the parts of the
+    subject they outvote (``engine.transparency_hint.outvoted``).
     """
     small = downscale(image, megapixels)
     small_size = (small.shape[1], small.shape[0])
@@ -97,7 +102,12 @@ def matte_from_photo(
     grown = None
     if transparency is not None:
         progress(0.3, "Looking for see-through edges")
-        trimap, grown = widen_unknown(trimap, transparency(small))
+        see_through = transparency(small)
+        missed = None
+        if opinions is not None:
+            probability, saliency = (resize_to(opinion, small_size) for opinion in opinions)
+            missed = outvoted(probability, saliency, see_through)
+        trimap, grown = widen_unknown(trimap, see_through, missed)
         soft = np.where(grown, np.float32(0.5), soft)
     progress(0.4, "Matting inside the learned trimap")
     raw = raw_matting(small, trimap, soft)

@@ -66,7 +66,13 @@ from engine.inference import Predictor, Tiling
 from engine.learned_trimap import matte_from_photo
 from engine.nets import PHOTO_INPUT_PLANES
 from engine.networks import Networks, installed_network
-from engine.second_opinion import SECOND_OPINION_DESCRIPTIONS, SECOND_OPINIONS, combine, grabcut_seeds
+from engine.second_opinion import (
+    SECOND_OPINION_DESCRIPTIONS,
+    SECOND_OPINIONS,
+    Opinions,
+    combine,
+    grabcut_seeds,
+)
 from engine.teacher import Teachers
 from engine.tensors import image_to_tensor, tensor_to_image
 from engine.transparency_hint import TRANSPARENCY_HINT_DESCRIPTIONS, TRANSPARENCY_HINTS
@@ -262,33 +268,38 @@ class Pipeline:
 
     def _segment(
         self, image: np.ndarray, rect: Rect | None, progress: ProgressCallback, is_cancelled: CancelCallback
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """``segment``'s mask and the network's subject probability behind it (None: no network, or a
-        box: the probability covers only the box), at a working resolution, for the uncertainty map."""
+    ) -> tuple[np.ndarray, np.ndarray | None, Opinions | None]:
+        """``segment``'s mask; the network's subject probability behind it, at a working resolution, for
+        the uncertainty map; and the two opinions that probability combines (the network's own and
+        U²-Net-p's), for the learned trimap's transparency hint. Both None without a network or with a
+        box (they cover only the box); the opinions None without a second opinion."""
         check_image("image", image)
         method = self.segmentation_method(rect=rect)
         if method not in NETWORK_SEGMENTATION:
             classic = "grabcut" if method == "grabcut" else "auto"
             mask = segment(image, method=classic, rect=rect, progress=progress, is_cancelled=is_cancelled)
-            return mask, None
+            return mask, None, None
         rows, cols = _window(rect, image.shape)
         crop = image[rows, cols]
         if method == "network-grabcut":
-            crop_mask, probability = self._network_grabcut(crop, progress, is_cancelled)
+            crop_mask, probability, opinions = self._network_grabcut(crop, progress, is_cancelled)
         else:
-            probability = self.subject_probability(crop, progress=progress, is_cancelled=is_cancelled)
+            probability, opinions = self._opinions(crop, progress, is_cancelled)
             crop_mask = (probability >= 0.5).astype(np.float32)
         mask = np.zeros(image.shape[:2], np.float32)
         mask[rows, cols] = crop_mask
         progress(1.0, "Segmentation done")
-        return mask, probability if rect is None else None
+        if rect is not None:
+            return mask, None, None
+        return mask, probability, (opinions[0], opinions[1]) if len(opinions) == 2 else None
 
     def _network_grabcut(
         self, image: np.ndarray, progress: ProgressCallback, is_cancelled: CancelCallback
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         """GrabCut seeded by the network's confident regions, both at GrabCut's working resolution; the
         mask returns to full size once, by guided upsampling, as ``grabcut`` itself would (bringing the
-        probability to 24 MP first, only for GrabCut to shrink it again, cost seconds)."""
+        probability to 24 MP first, only for GrabCut to shrink it again, cost seconds). Also returns the
+        probability and the opinions behind it (``_opinions``), at the working resolution."""
         small = downscale(image, GRABCUT_MEGAPIXELS)
         probability, opinions = self._opinions(small, wrap_progress(progress, 0.0, 0.5), is_cancelled)
         mask = grabcut_from_probability(
@@ -299,9 +310,9 @@ class Pipeline:
             is_cancelled=is_cancelled,
         )
         if small is image:
-            return mask, probability
+            return mask, probability, opinions
         progress(0.9, "Bringing the mask to full size")
-        return (guided_upsample(mask, small, image) >= 0.5).astype(np.float32), probability
+        return (guided_upsample(mask, small, image) >= 0.5).astype(np.float32), probability, opinions
 
     def subject_probability(
         self,
@@ -458,6 +469,7 @@ class Pipeline:
         image: np.ndarray,
         *,
         mask: np.ndarray | None = None,
+        opinions: Opinions | None = None,
         progress: ProgressCallback = no_progress,
         is_cancelled: CancelCallback = never_cancelled,
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -466,7 +478,8 @@ class Pipeline:
         The T-Net's segmentation plane is the automatic selection's mask (``segment``: the network's
         when installed, else the classic one), as binary as the degraded masks it learned from; the
         network's raw probability makes a worse trimap. ``mask`` (H, W), that mask when the caller has
-        it already, spares segmenting again."""
+        it already, spares segmenting again; ``opinions``, the two segmenters' behind it (``_segment``),
+        let the transparency hint add what they outvote (``engine.transparency_hint``)."""
         check_image("image", image)
         network = self._network("trimap", progress)
         small = downscale(image, self.options.matting_megapixels)
@@ -475,8 +488,8 @@ class Pipeline:
             check_same_size("image", image, "mask", mask)
             segmentation = resize_to(mask, (small.shape[1], small.shape[0]))
         elif network.in_channels == 4:
-            segmentation = self.segment(
-                small, progress=wrap_progress(progress, 0.0, 0.2), is_cancelled=is_cancelled
+            segmentation, _, opinions = self._segment(
+                small, None, wrap_progress(progress, 0.0, 0.2), is_cancelled
             )
 
         def raw_alpha(photo: np.ndarray, trimap: np.ndarray, soft: np.ndarray) -> np.ndarray:
@@ -492,6 +505,7 @@ class Pipeline:
             raw_alpha,
             megapixels=self.options.matting_megapixels,
             transparency=None if hint is None else self._networks.transparency_hints.get(hint).soft_alpha,
+            opinions=opinions,
             progress=wrap_progress(progress, 0.2, 1.0),
             is_cancelled=is_cancelled,
         )
@@ -559,9 +573,11 @@ class Pipeline:
             )
         check_image("image", image)
         self.check_networks(_CUTOUT_NETWORKS)
-        probability = None  # The network's, kept for the uncertainty map.
+        probability = opinions = None  # The network's, kept for the uncertainty map and the trimap.
         if mask is None:
-            mask, probability = self._segment(image, rect, wrap_progress(progress, 0.0, 0.3), is_cancelled)
+            mask, probability, opinions = self._segment(
+                image, rect, wrap_progress(progress, 0.0, 0.3), is_cancelled
+            )
         raise_if_cancelled(is_cancelled)
         if options.refinement == "network":
             mask = self.refine(
@@ -571,6 +587,7 @@ class Pipeline:
             alpha, trimap = self.learned_trimap_matte(
                 image,
                 mask=mask,
+                opinions=opinions,
                 progress=wrap_progress(progress, 0.4, 0.8),
                 is_cancelled=is_cancelled,
             )

@@ -31,6 +31,9 @@ SECOND_OPINIONS = ("auto", "none", "u2netp")
 AGREEMENT = 0.9
 DISAGREEMENT = 0.3
 SECOND_OPINION_DESCRIPTIONS = {"u2netp": "U²-Net-p's second opinion"}
+# The two opinions a combined probability came from: the segmentation network's own probability and
+# U²-Net-p's saliency, (H, W) float32 each.
+Opinions = tuple[np.ndarray, np.ndarray]
 
 
 def agreement(probability: np.ndarray, saliency: np.ndarray) -> float:

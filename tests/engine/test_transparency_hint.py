@@ -1,21 +1,27 @@
-"""The transparency hint for the learned trimap: the rule that widens the unknown region, the matting
-inside it, the pipeline's wiring (``auto``, ``none``, a name), the refusal without the file, and the real
-MODNet when installed."""
+"""The transparency hint for the learned trimap: the rule that widens the unknown region, the vote of
+the three networks on what the selection left out, the matting inside the region, the pipeline's wiring
+(``auto``, ``none``, a name, the opinions it is given), the refusal without the file, and the real MODNet
+when installed."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from classic.checks import InvalidInputError
 from engine import learned_trimap
 from engine import transparency_hint as transparency_hint_module
+from engine.checkpoint import save_checkpoint
 from engine.learned_trimap import most_likely_trimap
 from engine.pipeline import Pipeline, PipelineOptions
 from engine.pretrained import CACHE_ENVIRONMENT, find_pretrained
-from engine.transparency_hint import FRACTIONAL, REACH, widen_unknown
+from engine.registry import create_model
+from engine.second_opinion import DISAGREEMENT, agreement
+from engine.transparency_hint import FRACTIONAL, REACH, outvoted, widen_unknown
 from tests.engine.test_clean_plate import disc, scene
 from tests.engine.test_learned_trimap import weights  # noqa: F401  (the module's tiny T-Net)
 from tests.engine.test_second_opinion import FixedTeacher
@@ -62,6 +68,45 @@ def test_see_through_pixels_near_the_subject_join_the_unknown_region() -> None:
     assert not widen_unknown(trimap, np.where(ring(22, 24), np.float32(1 - FRACTIONAL), edge))[1].any()
     with pytest.raises(InvalidInputError):
         widen_unknown(trimap, transparency[:10])
+
+
+def test_two_networks_outvote_the_selection_only_where_both_see_the_subject() -> None:
+    ours = np.where(ring(0, 20), np.float32(0.9), np.float32(0.1))
+    hair = ring(21, 30) & (np.mgrid[0:96, 0:128][0] < 48)  # the upper half of a ring around the disc
+    saliency = np.where(ring(0, 20) | hair, np.float32(0.8), np.float32(0.0))
+    modnet = np.where(hair & (np.mgrid[0:96, 0:128][1] < 64), np.float32(0.3), np.float32(0.0))
+    assert agreement(ours, saliency) > DISAGREEMENT
+    np.testing.assert_array_equal(outvoted(ours, saliency, modnet), modnet > 0)
+    # At the thresholds: U²-Net-p's 0.5 is the subject, MODNet's FRACTIONAL is nothing, our 0.5 is ours.
+    np.testing.assert_array_equal(
+        outvoted(ours, np.where(hair, np.float32(0.5), saliency), modnet), modnet > 0
+    )
+    assert not outvoted(ours, saliency, np.where(modnet > 0, np.float32(FRACTIONAL), modnet)).any()
+    assert not outvoted(np.where(hair, np.float32(0.5), ours), saliency, modnet).any()
+    # U²-Net-p's subject is another object: it has no say, so no vote.
+    elsewhere = np.where(ring(0, 20, centre=(48, 100)) | hair, np.float32(0.8), np.float32(0.0))
+    assert agreement(ours, elsewhere) <= DISAGREEMENT
+    assert not outvoted(ours, elsewhere, modnet).any()
+    with pytest.raises(InvalidInputError):
+        outvoted(ours, saliency[:10], modnet)
+
+
+def test_each_outvoted_part_that_reaches_the_subject_joins_the_unknown_region_whole() -> None:
+    trimap = disc_trimap()
+    nothing = np.zeros_like(trimap)
+    missed = np.zeros(trimap.shape, bool)
+    missed[46:50, 64:125] = True  # from inside the disc to far beyond REACH, as a lock of hair
+    apart = ring(0, 3, centre=(10, 10))
+    missed[apart] = True  # another part, out of reach
+    assert REACH * np.hypot(96, 128) < 5
+    widened, grown = widen_unknown(trimap, nothing, missed)
+    np.testing.assert_array_equal(grown, missed & ~apart & (trimap != 0.5))
+    assert (widened[grown] == 0.5).all()
+    np.testing.assert_array_equal(widened[~grown], trimap[~grown])
+    # Without a vote the region is as before.
+    np.testing.assert_array_equal(widen_unknown(trimap, nothing, None)[0], trimap)
+    with pytest.raises(InvalidInputError):
+        widen_unknown(trimap, nothing, missed[:10])
 
 
 def confident_t_net(monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
@@ -135,6 +180,46 @@ def test_the_learned_trimap_takes_the_hint_it_is_given_and_says_so(
     assert "MODNet" not in plain.cut_out(image).method
     # A box keeps the mask's band, and so takes no hint.
     assert "MODNet" not in hinted.describe_cutout(rect=(10, 10, 60, 60))
+
+
+def test_the_pipeline_gives_the_learned_trimap_the_opinions_behind_its_selection(
+    weights: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    (folder / "trimap.pt").symlink_to(weights / "trimap.pt")
+    torch.manual_seed(0)
+    segmentation = create_model("segmentation", encoder="efficientnet-lite0", decoder_widths=[8, 8, 8, 8])
+    save_checkpoint(folder / "segmentation.pt", segmentation, name="segmentation", trained_on="", metrics={})
+    options = PipelineOptions(
+        weights_folder=folder, device="cpu", second_opinion="u2netp", transparency_hint="modnet"
+    )
+    pipeline = Pipeline(options)
+    image = photo()
+    saliency = FixedTeacher((disc() >= 0.5).astype(np.float32))
+    monkeypatch.setattr(pipeline._networks.second_opinions, "get", lambda name: saliency)
+    monkeypatch.setattr(pipeline._networks.transparency_hints, "get", lambda name: FixedTeacher(disc()))
+    given: list[object] = []
+    original = learned_trimap.matte_from_photo
+
+    def spy(*args: Any, opinions: object = None, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
+        given.append(opinions)
+        return original(*args, opinions=opinions, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("engine.pipeline.matte_from_photo", spy)
+    own = pipeline.with_options(second_opinion="none").subject_probability(image)
+    pipeline.cut_out(image)
+    pipeline.learned_trimap_matte(image)  # segments the photo itself
+    for opinions in given:
+        assert isinstance(opinions, tuple) and len(opinions) == 2
+        np.testing.assert_allclose(opinions[0], own, atol=1e-6)
+        np.testing.assert_array_equal(opinions[1], saliency.answer)
+    # A mask given alone has no opinions behind it, and without a second opinion there is no vote.
+    pipeline.learned_trimap_matte(image, mask=(disc() >= 0.5).astype(np.float32))
+    pipeline.with_options(second_opinion="none").cut_out(image)
+    assert given[2:] == [None, None]
 
 
 def test_auto_takes_the_hint_only_where_it_can_run(
