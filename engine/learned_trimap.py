@@ -9,9 +9,9 @@ most likely trimap's unknown region; outside it the alpha is that trimap's 0 or 
 exactly 0 or 1: fused everywhere, the alpha laid a faint haze over the whole photo, 86 % of whose pixels
 then counted as fractional, to be decontaminated, 2 s more at 24 MP, for the same dev-set errors.)
 Given a transparency hint (``engine.transparency_hint``), the unknown region also takes in the pixels it
-marks see-through near the subject (and, given the two segmenters' opinions too, the parts of the subject
-it and U²-Net-p see and the selection left out), and the alpha there is the matting method's own. The
-alpha returns to full size by guided upsampling.
+marks see-through near the subject, and the alpha there is the matting method's own; given the two
+segmenters' opinions too, the parts of the subject it and U²-Net-p see and the selection left out join the
+trimap, opaque where MODNet is sure. The alpha returns to full size by guided upsampling.
 """
 
 from __future__ import annotations
@@ -107,8 +107,10 @@ def matte_from_photo(
         if opinions is not None:
             probability, saliency = (resize_to(opinion, small_size) for opinion in opinions)
             missed = outvoted(probability, saliency, see_through)
-        trimap, grown = widen_unknown(trimap, see_through, missed)
-        soft = np.where(grown, np.float32(0.5), soft)
+        widened, grown = widen_unknown(trimap, see_through, missed)
+        added = (widened == 1.0) & (trimap != 1.0)  # the outvoted parts' opaque pixels
+        soft = np.where(grown, np.float32(0.5), np.where(added, np.float32(1.0), soft))
+        trimap = widened
     progress(0.4, "Matting inside the learned trimap")
     raw = raw_matting(small, trimap, soft)
     fused = fuse_alpha(prob, torch.from_numpy(raw)[None, None]).numpy()[0, 0]

