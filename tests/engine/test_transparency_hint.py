@@ -123,12 +123,11 @@ def confident_t_net(monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
     return probabilities
 
 
-def test_the_matting_method_alone_gives_the_alpha_where_the_hint_widened_the_band(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    truth = disc_trimap()
-    probabilities = confident_t_net(monkeypatch)
-    fringe = ring(22, 24) & (truth == 0)
+def matte_with_hint(
+    transparency: np.ndarray, opinions: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """``matte_from_photo`` on ``scene()`` with ``transparency`` as MODNet's alpha, a raw alpha of 0.3
+    everywhere; its alpha and trimap, and the hard and soft trimaps the matting method was given."""
     seen: dict[str, np.ndarray] = {}
 
     def raw_matting(image: np.ndarray, hard: np.ndarray, soft: np.ndarray) -> np.ndarray:
@@ -141,8 +140,19 @@ def test_the_matting_method_alone_gives_the_alpha_where_the_hint_widened_the_ban
         None,
         raw_matting,
         megapixels=1.0,
-        transparency=lambda image: np.where(fringe, np.float32(0.4), np.float32(0.0)),
+        transparency=lambda image: transparency,
+        opinions=opinions,
     )
+    return alpha, trimap, seen
+
+
+def test_the_matting_method_alone_gives_the_alpha_where_the_hint_widened_the_band(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    truth = disc_trimap()
+    probabilities = confident_t_net(monkeypatch)
+    fringe = ring(22, 24) & (truth == 0)
+    alpha, trimap, seen = matte_with_hint(np.where(fringe, np.float32(0.4), np.float32(0.0)))
     assert most_likely_trimap(probabilities)[fringe].max() == 0.0
     assert (trimap[fringe] == 0.5).all() and (seen["trimap"][fringe] == 0.5).all()
     assert (seen["soft"][fringe] == 0.5).all()  # the soft trimap says unknown there too
@@ -160,37 +170,16 @@ def test_an_outvoted_part_is_matted_where_modnet_is_unsure_and_opaque_where_it_i
     lock = np.zeros(truth.shape, bool)
     lock[46:50, 64:125] = True  # a lock of hair from the disc to the right edge, which the selection left out
     tip = lock & (np.mgrid[0:96, 0:128][1] >= 100)
+    modnet = np.where(tip, np.float32(1.0), np.where(lock, np.float32(0.4), np.float32(0.0)))
     own = np.where(truth > 0, np.float32(0.9), np.float32(0.0))
     saliency = np.where((truth > 0) | lock, np.float32(0.8), np.float32(0.0))
-    seen: dict[str, np.ndarray] = {}
-
-    def raw_matting(image: np.ndarray, hard: np.ndarray, soft: np.ndarray) -> np.ndarray:
-        seen["trimap"], seen["soft"] = hard, soft
-        return np.full(hard.shape, 0.3, np.float32)
-
-    alpha, trimap = learned_trimap.matte_from_photo(
-        None,  # type: ignore[arg-type]
-        scene(),
-        None,
-        raw_matting,
-        megapixels=1.0,
-        transparency=lambda image: np.where(tip, np.float32(1.0), np.where(lock, np.float32(0.4), 0.0)),
-        opinions=(own, saliency),
-    )
+    alpha, trimap, seen = matte_with_hint(modnet, (own, saliency))
     unsure = lock & ~tip & (truth == 0)
     assert (trimap[unsure] == 0.5).all() and (seen["soft"][unsure] == 0.5).all()
     np.testing.assert_allclose(alpha[unsure], 0.3)
     assert (trimap[tip] == 1.0).all() and (seen["soft"][tip] == 1.0).all() and (alpha[tip] == 1.0).all()
     # Without the opinions the lock beyond REACH stays background.
-    _, alone = learned_trimap.matte_from_photo(
-        None,  # type: ignore[arg-type]
-        scene(),
-        None,
-        raw_matting,
-        megapixels=1.0,
-        transparency=lambda image: np.where(tip, np.float32(1.0), np.where(lock, np.float32(0.4), 0.0)),
-    )
-    assert (alone[tip] == 0.0).all()
+    assert (matte_with_hint(modnet)[1][tip] == 0.0).all()
 
 
 def photo() -> np.ndarray:
