@@ -324,7 +324,7 @@ _ENGINE_NOTE = (
     "the alpha composite) are ``Pipeline()`` as a user gets it: GrabCut seeded by the shipped "
     "segmentation network at 320² (with U²-Net-p's second opinion where it is installed), the "
     "learned trimap (the T-Net at 512 px, on that selection's mask, with MODNet's transparency hint where "
-    "it is installed), "
+    "it is installed, and with both the three networks' vote on what the selection left out), "
     "closed-form matting inside it at 0.5 MP and the fusion α = F + U·α_raw, decontamination; the "
     "saliency cut-out above is the classic method it replaced as the default. The network pipeline runs "
     "every stage as a network (segmentation at 320², refinement at 320² then 640², matting at 0.5 MP "
