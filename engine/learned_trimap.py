@@ -9,7 +9,8 @@ most likely trimap's unknown region; outside it the alpha is that trimap's 0 or 
 exactly 0 or 1: fused everywhere, the alpha laid a faint haze over the whole photo, 86 % of whose pixels
 then counted as fractional, to be decontaminated, 2 s more at 24 MP, for the same dev-set errors.)
 Given a transparency hint (``engine.transparency_hint``), the unknown region also takes in the pixels it
-marks see-through near the subject, and the alpha there is the matting method's own; given the two
+marks see-through near the subject, and the alpha there is the matting method's own; wherever it marks
+the subject see-through, the raw alpha is the mean of the matting method's and the hint's; given the two
 segmenters' opinions too, the parts of the subject it and U²-Net-p see and the selection left out join the
 trimap, opaque where MODNet is sure. The alpha returns to full size by guided upsampling.
 """
@@ -27,7 +28,7 @@ from engine.inference import Predictor
 from engine.nets.trimap import fuse_alpha, soft_trimap
 from engine.second_opinion import Opinions
 from engine.tensors import image_to_tensor, tensor_to_image
-from engine.transparency_hint import outvoted, widen_unknown
+from engine.transparency_hint import outvoted, widen_unknown, with_second_estimate
 
 TRIMAP_SIDE = 512  # the T-Net's working size (long side), near its training crops' scale
 # A matting method at the working resolution: photo, the most likely trimap (0 / 0.5 / 1) and the soft
@@ -99,7 +100,7 @@ def matte_from_photo(
     trimap = most_likely_trimap(probabilities)
     prob = torch.from_numpy(probabilities.transpose(2, 0, 1)[None].copy())
     soft = soft_trimap(prob).numpy()[0, 0]
-    grown = None
+    grown = see_through = None
     if transparency is not None:
         progress(0.3, "Looking for see-through edges")
         see_through = transparency(small)
@@ -113,6 +114,8 @@ def matte_from_photo(
         trimap = widened
     progress(0.4, "Matting inside the learned trimap")
     raw = raw_matting(small, trimap, soft)
+    if see_through is not None:
+        raw = with_second_estimate(raw, see_through)
     fused = fuse_alpha(prob, torch.from_numpy(raw)[None, None]).numpy()[0, 0]
     if grown is not None:
         fused = np.where(grown, raw, fused)

@@ -7,9 +7,13 @@ as sure foreground or background, and closed-form matting inside the band cannot
 MODNet (Ke et al., AAAI 2022; portrait matting, Apache-2.0) gives such pixels fractional alpha. Where
 its alpha lies strictly between ``FRACTIONAL`` and 1 − ``FRACTIONAL``, within ``REACH`` × the diagonal of
 the T-Net's subject, the unknown region grows to take them in (``widen_unknown``), and the alpha there
-is the matting method's own (the T-Net's fusion has nothing to add where it saw no band). MODNet's alpha
-itself is not used: it was trained on people, and on other subjects it is mostly zero, which adds
-nothing. The values were set before any measurement and not tuned (``resources/weights/MODEL_CARD.md``).
+is the matting method's own (the T-Net's fusion has nothing to add where it saw no band). The values
+were set before any measurement and not tuned (``resources/weights/MODEL_CARD.md``).
+
+Where MODNet sees the subject as see-through, its alpha is a second estimate of the same alpha, made
+from what it learned of hair rather than from the local colours closed-form matting goes by: there the
+raw alpha is the mean of the two (``with_second_estimate``), before the T-Net's fusion. Elsewhere
+MODNet's alpha is not used: it was trained on people, and on other subjects it is mostly 0 or 1.
 
 With U²-Net-p's second opinion as well (``engine.second_opinion``), the three networks vote: where the
 segmentation network says background but U²-Net-p says subject and MODNet sees some of it (``outvoted``),
@@ -80,6 +84,17 @@ def widen_unknown(
     widened[grown] = 0.5
     widened[sure] = 1.0
     return widened, grown
+
+
+def with_second_estimate(raw: np.ndarray, transparency: np.ndarray) -> np.ndarray:
+    """The raw alpha ``raw`` (H, W) in [0, 1], a matting method's, averaged with MODNet's alpha
+    ``transparency`` where that is see-through (strictly between ``FRACTIONAL`` and 1 − ``FRACTIONAL``),
+    unchanged elsewhere; float32."""
+    check_matte("raw", raw)
+    check_matte("transparency", transparency)
+    check_same_size("raw", raw, "transparency", transparency)
+    see_through = (transparency > FRACTIONAL) & (transparency < 1.0 - FRACTIONAL)
+    return np.where(see_through, (raw + transparency) / 2, raw).astype(np.float32)
 
 
 def available(name: str) -> bool:

@@ -21,7 +21,7 @@ from engine.pipeline import Pipeline, PipelineOptions
 from engine.pretrained import CACHE_ENVIRONMENT, find_pretrained
 from engine.registry import create_model
 from engine.second_opinion import DISAGREEMENT, agreement
-from engine.transparency_hint import FRACTIONAL, REACH, outvoted, widen_unknown
+from engine.transparency_hint import FRACTIONAL, REACH, outvoted, widen_unknown, with_second_estimate
 from tests.engine.test_clean_plate import disc, scene
 from tests.engine.test_learned_trimap import weights  # noqa: F401  (the module's tiny T-Net)
 from tests.engine.test_second_opinion import FixedTeacher
@@ -113,6 +113,26 @@ def test_each_outvoted_part_that_reaches_the_subject_joins_the_trimap_whole() ->
         widen_unknown(trimap, transparency, missed[:10])
 
 
+def test_modnet_s_see_through_alpha_is_averaged_with_the_matting_method_s() -> None:
+    raw = np.array([[0.2, 0.2, 0.2, 0.2, 0.9]], np.float32)
+    modnet = np.array([[0.0, FRACTIONAL, 0.6, 1.0 - FRACTIONAL, 0.3]], np.float32)
+    np.testing.assert_allclose(with_second_estimate(raw, modnet), [[0.2, 0.2, 0.4, 0.2, 0.6]], atol=1e-7)
+    with pytest.raises(InvalidInputError):
+        with_second_estimate(raw, modnet[:, :2])
+
+
+def test_the_fused_alpha_takes_the_mean_where_modnet_sees_through_inside_the_t_net_s_band(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    truth = disc_trimap()
+    confident_t_net(monkeypatch)
+    band = truth == 0.5
+    veil = band & (np.mgrid[0:96, 0:128][1] < 64)  # MODNet sees the left half of the band see-through
+    alpha = matte_with_hint(np.where(veil, np.float32(0.7), np.float32(1.0)))[0]
+    np.testing.assert_allclose(alpha[veil], 0.01 + 0.98 * 0.5, atol=1e-6)  # F + U · mean(0.3, 0.7)
+    np.testing.assert_allclose(alpha[band & ~veil], 0.01 + 0.98 * 0.3, atol=1e-6)
+
+
 def confident_t_net(monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
     """The T-Net's probabilities replaced by ``disc_trimap``'s classes at 0.98; returns them."""
     truth = disc_trimap()
@@ -156,7 +176,8 @@ def test_the_matting_method_alone_gives_the_alpha_where_the_hint_widened_the_ban
     assert most_likely_trimap(probabilities)[fringe].max() == 0.0
     assert (trimap[fringe] == 0.5).all() and (seen["trimap"][fringe] == 0.5).all()
     assert (seen["soft"][fringe] == 0.5).all()  # the soft trimap says unknown there too
-    np.testing.assert_allclose(alpha[fringe], 0.3)  # the raw alpha: the T-Net saw no band there
+    # The raw alpha, the mean of the matting method's 0.3 and MODNet's 0.4: the T-Net saw no band there.
+    np.testing.assert_allclose(alpha[fringe], 0.35)
     band = truth == 0.5
     np.testing.assert_allclose(alpha[band], 0.01 + 0.98 * 0.3, atol=1e-6)  # the fusion, as before
     np.testing.assert_array_equal(alpha[truth == 1.0], 1.0)
@@ -176,7 +197,7 @@ def test_an_outvoted_part_is_matted_where_modnet_is_unsure_and_opaque_where_it_i
     alpha, trimap, seen = matte_with_hint(modnet, (own, saliency))
     unsure = lock & ~tip & (truth == 0)
     assert (trimap[unsure] == 0.5).all() and (seen["soft"][unsure] == 0.5).all()
-    np.testing.assert_allclose(alpha[unsure], 0.3)
+    np.testing.assert_allclose(alpha[unsure], (0.3 + 0.4) / 2)
     assert (trimap[tip] == 1.0).all() and (seen["soft"][tip] == 1.0).all() and (alpha[tip] == 1.0).all()
     # Without the opinions the lock beyond REACH stays background.
     assert (matte_with_hint(modnet)[1][tip] == 0.0).all()
