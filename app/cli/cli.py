@@ -153,9 +153,10 @@ def _add_transparency_hint(parser: argparse.ArgumentParser) -> None:
         "--transparency-hint",
         TRANSPARENCY_HINTS,
         "a portrait-matting network whose see-through pixels (hair, fur) near the subject join the learned "
-        "trimap's unknown band, its alpha averaged with the matting method's there, and parts of the subject it and the second opinion see and the selection "
-        "left out join the trimap: auto (the default): MODNet when its file is installed (scripts/setup.sh "
-        "does; python -m engine.pretrained modnet) and onnxruntime too; none; modnet",
+        "trimap's unknown band, its alpha averaged with the matting method's there, and parts of the "
+        "subject it and the second opinion see and the selection left out join the trimap: auto (the "
+        "default): MODNet when its file is installed (scripts/setup.sh does; python -m engine.pretrained "
+        "modnet) and onnxruntime too; none; modnet",
     )
 
 
