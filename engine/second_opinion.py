@@ -18,6 +18,8 @@ its file from a PyPI wheel, SHA-256 checked (``engine.pretrained``), and it runs
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from classic.checks import check_matte, check_same_size
@@ -73,6 +75,19 @@ def grabcut_seeds(combined: np.ndarray, *opinions: np.ndarray) -> np.ndarray:
         check_same_size("combined", combined, "opinion", opinion)
         surest = np.where(inside, np.maximum(surest, opinion), np.minimum(surest, opinion))
     return surest.astype(np.float32)
+
+
+def mirror_averaged(
+    soft_mask: Callable[[np.ndarray], np.ndarray], image: np.ndarray, saliency: np.ndarray
+) -> np.ndarray:
+    """``saliency`` (H, W), ``soft_mask``'s for ``image`` (H, W, 3), averaged with ``soft_mask``'s for the
+    photo mirrored left to right, mirrored back; float32. A steadier opinion where the network is unsure:
+    on the trolls of matting-dev (GT04) U²-Net-p gives the green troll's hair 0.31 on average, and 0.93
+    on the mirror image."""
+    check_matte("saliency", saliency)
+    check_same_size("image", image, "saliency", saliency)
+    mirrored = soft_mask(np.ascontiguousarray(image[:, ::-1]))[:, ::-1]
+    return ((saliency + mirrored) / 2).astype(np.float32)
 
 
 def available(name: str) -> bool:

@@ -13,7 +13,15 @@ from classic.checks import InvalidInputError
 from engine import second_opinion as second_opinion_module
 from engine.pipeline import Pipeline, PipelineOptions
 from engine.pretrained import CACHE_ENVIRONMENT, find_pretrained
-from engine.second_opinion import AGREEMENT, DISAGREEMENT, agreement, combine, grabcut_seeds, weight
+from engine.second_opinion import (
+    AGREEMENT,
+    DISAGREEMENT,
+    agreement,
+    combine,
+    grabcut_seeds,
+    mirror_averaged,
+    weight,
+)
 
 
 def disc(radius: float, height: int = 60, width: int = 80) -> np.ndarray:
@@ -79,6 +87,20 @@ def test_grabcut_is_seeded_as_surely_as_the_surest_opinion_on_the_combinations_s
     np.testing.assert_array_equal(grabcut_seeds(own, own), own)
     with pytest.raises(InvalidInputError):
         grabcut_seeds(combined, own[:, :3])
+
+
+def test_an_opinion_is_averaged_with_the_one_on_the_mirrored_photo() -> None:
+    image = np.random.default_rng(0).uniform(0.0, 1.0, (6, 9, 3)).astype(np.float32)
+    ramp = np.tile(np.linspace(0.0, 1.0, 9, dtype=np.float32), (6, 1))
+
+    def leaning(photo: np.ndarray) -> np.ndarray:  # sees more of the subject on the right
+        return ramp * photo[..., 0]
+
+    averaged = mirror_averaged(leaning, image, leaning(image))
+    np.testing.assert_allclose(averaged, 0.5 * image[..., 0], atol=1e-6)  # (ramp + ramp mirrored) / 2
+    assert averaged.dtype == np.float32
+    with pytest.raises(InvalidInputError):
+        mirror_averaged(leaning, image, leaning(image)[:, :5])
 
 
 def test_the_pipeline_combines_the_networks_probability_with_the_second_opinion(

@@ -237,6 +237,20 @@ def test_the_learned_trimap_takes_the_hint_it_is_given_and_says_so(
     assert "MODNet" not in hinted.describe_cutout(rect=(10, 10, 60, 60))
 
 
+class MirrorSensitiveTeacher(FixedTeacher):
+    """A second opinion that answers ``answer`` for ``photo()`` and ``mirrored`` for its mirror image,
+    told apart by the scene's yellow bar (in the left third of the photo)."""
+
+    def __init__(self, answer: np.ndarray, mirrored: np.ndarray) -> None:
+        super().__init__(answer)
+        self.mirrored = mirrored
+
+    def soft_mask(self, image: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        bar = (image[..., 0] > 0.85) & (image[..., 1] > 0.85) & (image[..., 2] < 0.25)
+        return self.mirrored if np.nonzero(bar)[1].mean() > image.shape[1] / 2 else self.answer
+
+
 def test_the_pipeline_gives_the_learned_trimap_the_opinions_behind_its_selection(
     weights: Path,  # noqa: F811
     tmp_path: Path,
@@ -253,7 +267,9 @@ def test_the_pipeline_gives_the_learned_trimap_the_opinions_behind_its_selection
     )
     pipeline = Pipeline(options)
     image = photo()
-    saliency = FixedTeacher((disc() >= 0.5).astype(np.float32))
+    subject = (disc() >= 0.5).astype(np.float32)
+    saliency = MirrorSensitiveTeacher(subject, np.roll(subject, 3, axis=1))
+    steadier = (subject + saliency.mirrored[:, ::-1]) / 2
     monkeypatch.setattr(pipeline._networks.second_opinions, "get", lambda name: saliency)
     monkeypatch.setattr(pipeline._networks.transparency_hints, "get", lambda name: FixedTeacher(disc()))
     given: list[object] = []
@@ -265,16 +281,22 @@ def test_the_pipeline_gives_the_learned_trimap_the_opinions_behind_its_selection
 
     monkeypatch.setattr("engine.pipeline.matte_from_photo", spy)
     own = pipeline.with_options(second_opinion="none").subject_probability(image)
-    pipeline.cut_out(image)
+    selection = pipeline.segment(image)
+    assert saliency.calls == 1  # the selection takes U²-Net-p's opinion of the photo alone
+    cutout = pipeline.cut_out(image)
+    assert saliency.calls == 3  # the vote's opinion is averaged with its opinion of the mirrored photo
+    np.testing.assert_array_equal(cutout.mask, selection)  # and the selection is the same
     pipeline.learned_trimap_matte(image)  # segments the photo itself
-    for opinions in given:
+    pipeline.with_options(transparency_hint="none").cut_out(image)  # no vote
+    assert len(given) == 3
+    for opinions, expected in zip(given, (steadier, steadier, subject), strict=True):
         assert isinstance(opinions, tuple) and len(opinions) == 2
         np.testing.assert_allclose(opinions[0], own, atol=1e-6)
-        np.testing.assert_array_equal(opinions[1], saliency.answer)
+        np.testing.assert_allclose(opinions[1], expected, atol=1e-6)
     # A mask given alone has no opinions behind it, and without a second opinion there is no vote.
-    pipeline.learned_trimap_matte(image, mask=(disc() >= 0.5).astype(np.float32))
+    pipeline.learned_trimap_matte(image, mask=subject)
     pipeline.with_options(second_opinion="none").cut_out(image)
-    assert given[2:] == [None, None]
+    assert given[3:] == [None, None]
 
 
 def test_auto_takes_the_hint_only_where_it_can_run(
