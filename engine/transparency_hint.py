@@ -44,6 +44,12 @@ FRACTIONAL = 0.05  # alpha in (FRACTIONAL, 1 − FRACTIONAL) is see-through
 REACH = 0.02  # how far from the T-Net's subject (fraction of the diagonal) the hint may add unknown pixels
 
 
+def fractional(transparency: np.ndarray) -> np.ndarray:
+    """The pixels (H, W) bool an alpha ``transparency`` marks see-through: strictly between ``FRACTIONAL``
+    and 1 − ``FRACTIONAL``."""
+    return (transparency > FRACTIONAL) & (transparency < 1.0 - FRACTIONAL)
+
+
 def outvoted(probability: np.ndarray, saliency: np.ndarray, transparency: np.ndarray) -> np.ndarray:
     """The pixels (H, W) bool two networks give the subject against the segmentation network's
     ``probability``: U²-Net-p's ``saliency`` at 0.5 or more, and MODNet's alpha ``transparency`` above
@@ -70,8 +76,7 @@ def widen_unknown(
     radius = max(1, round(REACH * float(np.hypot(*trimap.shape))))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     near = cv2.dilate((trimap > 0.25).astype(np.uint8), disc) > 0
-    see_through = (transparency > FRACTIONAL) & (transparency < 1.0 - FRACTIONAL)
-    joining = see_through & near
+    joining = fractional(transparency) & near
     sure = np.zeros(trimap.shape, bool)
     if missed is not None:
         check_same_size("trimap", trimap, "missed", missed)
@@ -89,13 +94,11 @@ def widen_unknown(
 
 def with_second_estimate(raw: np.ndarray, transparency: np.ndarray) -> np.ndarray:
     """The raw alpha ``raw`` (H, W) in [0, 1], a matting method's, averaged with MODNet's alpha
-    ``transparency`` where that is see-through (strictly between ``FRACTIONAL`` and 1 − ``FRACTIONAL``),
-    unchanged elsewhere; float32."""
+    ``transparency`` where that is see-through (``fractional``), unchanged elsewhere; float32."""
     check_matte("raw", raw)
     check_matte("transparency", transparency)
     check_same_size("raw", raw, "transparency", transparency)
-    see_through = (transparency > FRACTIONAL) & (transparency < 1.0 - FRACTIONAL)
-    return np.where(see_through, (raw + transparency) / 2, raw).astype(np.float32)
+    return np.where(fractional(transparency), (raw + transparency) / 2, raw).astype(np.float32)
 
 
 def available(name: str) -> bool:
