@@ -19,10 +19,10 @@ from app.training.training_cli import add_train
 from app.training.training_data import add_build_training_set
 from classic.checks import InvalidInputError
 from classic.compositing import COMPOSITING_METHODS
-from classic.matting import MATTING_METHODS
 from engine.device import DEVICE_PREFERENCES
 from engine.pipeline import (
     AUTOMATIC_SEGMENTATION,
+    MATTING_METHODS,
     SEGMENTATION_DESCRIPTIONS,
     SEGMENTATION_METHODS,
     TRIMAP_METHODS,
@@ -147,6 +147,16 @@ def _add_trimap_from(parser: argparse.ArgumentParser) -> None:
     _add_transparency_hint(parser)
 
 
+_MATTING_HELP = (
+    "matting inside the trimap: auto (the default): the matting network when its weights are installed, "
+    "else closed-form; closed-form, knn, bayesian or network"
+)
+
+
+def _add_matting(parser: argparse.ArgumentParser) -> None:
+    _add_auto_choice(parser, "--matting", MATTING_METHODS, _MATTING_HELP)
+
+
 def _add_transparency_hint(parser: argparse.ArgumentParser) -> None:
     _add_auto_choice(
         parser,
@@ -215,9 +225,8 @@ def _add_matte(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _output(parser, "alpha file (single-channel PNG)")
     parser.add_argument(
         "--method",
-        choices=(*MATTING_METHODS, "network"),
-        help="matting inside the trimap, given or learned (default: the matting network inside a given "
-        "trimap when it is installed, else closed-form); not with --clean-plate",
+        choices=MATTING_METHODS,
+        help=f"{_MATTING_HELP.replace('the trimap', 'the trimap, given or learned')}; not with --clean-plate",
     )
     _add_second_opinion(parser)  # the learned trimap's hint is the automatic selection's mask
     _add_transparency_hint(parser)
@@ -276,7 +285,7 @@ def _add_composite(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     parser.add_argument("--method", choices=(*COMPOSITING_METHODS, "fusion"), default="alpha")
     _add_segmentation(parser)
     _add_trimap_from(parser)
-    parser.add_argument("--matting", choices=MATTING_METHODS, default="closed-form")
+    _add_matting(parser)
     _add_ignore_transparency(parser)
     _add_compositing(parser)
     _add_quality(parser)
@@ -294,7 +303,7 @@ def _add_cutout(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.add_argument("--rect", help="GrabCut box X,Y,W,H instead of automatic selection")
     _add_segmentation(parser)
     _add_trimap_from(parser)
-    parser.add_argument("--matting", choices=MATTING_METHODS, default="closed-form")
+    _add_matting(parser)
     _add_ignore_transparency(parser)
     parser.set_defaults(run=cli_actions.run_cutout)
 

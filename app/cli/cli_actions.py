@@ -29,7 +29,7 @@ from classic.placement import Placement, default_placement
 from classic.progress_bar import TextProgressBar
 from engine.networks import installed_network
 from engine.pipeline import Pipeline, PipelineOptions, cutout_from_alpha
-from engine.weights import NetworkUnavailableError, installed_weights
+from engine.weights import NetworkUnavailableError
 
 
 def parse_rect(text: str | None) -> Rect | None:
@@ -98,14 +98,6 @@ def _quick_select(image: np.ndarray, args: argparse.Namespace, files: Reader) ->
     return quick_select(image, foreground, background, progress=_bar("Quick select"))
 
 
-def _trimap_matting(args: argparse.Namespace) -> str:
-    """The default matting method: inside a given trimap the matting network when it is installed (on
-    matting-dev it beats closed-form matting: resources/weights/MODEL_CARD.md), else closed-form."""
-    if args.trimap and not args.clean_plate and installed_weights("matting") is not None:
-        return "network"
-    return "closed-form"
-
-
 def run_matte(args: argparse.Namespace) -> int:
     """Alpha from ``--trimap``, from ``--clean-plate`` (with or without a trimap), or from the photo
     alone by the learned trimap."""
@@ -119,7 +111,7 @@ def run_matte(args: argparse.Namespace) -> int:
     pipeline = Pipeline(
         PipelineOptions(
             device=args.device,
-            matting=args.method or _trimap_matting(args),
+            matting=args.method or "auto",
             second_opinion=args.second_opinion,
             transparency_hint=args.transparency_hint,
         )

@@ -34,7 +34,9 @@ METHODS = {
 }
 AUTOMATIC_METHODS = {
     "automatic": "no trimap: the whole pipeline from the two photos with the defaults a user gets "
-    "(engine.pipeline: segmentation 'auto', trimap 'auto', closed-form matting, decontaminated alpha blend)",
+    "(engine.pipeline: segmentation 'auto', trimap 'auto', matting 'auto', decontaminated alpha blend)",
+    "automatic-closed-form": "no trimap: as automatic, closed-form matting in place of the matting network "
+    "(the classic-matting path)",
     "automatic-network": "no trimap: as automatic, segmentation by the segmentation network",
     "automatic-network-grabcut": "no trimap: as automatic, GrabCut seeded by the segmentation network",
     "automatic-network-refined": "no trimap: as automatic, the segmentation network's mask refined by the "
@@ -42,10 +44,10 @@ AUTOMATIC_METHODS = {
     "automatic-saliency": "no trimap: as automatic, with the classic saliency-seeded GrabCut",
     "automatic-learned-trimap": "no trimap: as automatic, the trimap from the T-Net (Semantic Human "
     "Matting) and its fusion α = F + U·α_closed-form",
-    "automatic-mask-trimap": "no trimap: as automatic, the trimap the mask's edge band (closed-form "
-    "matting inside it) in place of the T-Net's",
+    "automatic-mask-trimap": "no trimap: as automatic, the trimap the mask's edge band in place of the "
+    "T-Net's",
     "automatic-matting-network": "no trimap: as automatic, the matting network (correcting closed-form "
-    "matting's alpha) inside the trimap",
+    "matting's alpha) inside the trimap, even where 'auto' would not choose it",
     "automatic-fusion": "no trimap: as automatic, composited by the fusion network instead of the alpha "
     "blend",
     "automatic-u2netp": "no trimap, reference (rembg-style): U²-Net-p mask → trimap → closed-form α → "
@@ -81,8 +83,8 @@ def predictor(method: str) -> Predict:
         chosen = method.removeprefix("automatic").removeprefix("-") or "auto"
         if chosen in ("learned-trimap", "mask-trimap"):
             return _automatic("auto", trimap=chosen.removesuffix("-trimap"))
-        if chosen == "matting-network":
-            return _automatic("auto", matting="network")
+        if chosen in ("matting-network", "closed-form"):
+            return _automatic("auto", matting=chosen.removeprefix("matting-"))
         if chosen == "fusion":
             return _automatic("auto", compositing="fusion")
         return _automatic(chosen.removesuffix("-refined"), refined=chosen.endswith("-refined"))
@@ -115,7 +117,7 @@ def _automatic(
     *,
     refined: bool = False,
     trimap: str = "auto",
-    matting: str = "closed-form",
+    matting: str = "auto",
     compositing: str = "alpha",
 ) -> Predict:
     """The pipeline from the photo and the background alone; ``u2netp``: the reference pipeline, the

@@ -34,17 +34,22 @@ METHODS = {
     "clean-plate-trimap": "as clean-plate, given the trimap: it replaces the segmentation hint, bounds "
     "the refinement and its known pixels are kept",
     "clean-plate-trimap-network": "as clean-plate-trimap, the network's alpha alone (no refinement)",
-    "learned-trimap": "no trimap: the trimap network's trimap, closed-form matting inside it and the "
-    "fusion of Semantic Human Matting (Chen et al. 2018; Pipeline.matte_without_trimap)",
+    "learned-trimap": "no trimap: the trimap network's trimap, the default matting inside it (the matting "
+    "network when installed) and the fusion of Semantic Human Matting (Chen et al. 2018; "
+    "Pipeline.matte_without_trimap)",
     "learned-trimap-network": "as learned-trimap, the matting network (SHM's M-Net) inside it, given the "
     "T-Net's soft trimap (as the end-to-end training stage)",
+    "learned-trimap-closed-form": "as learned-trimap, closed-form matting inside it (the classic path)",
     "closed-form-auto": "no trimap: closed-form matting inside the band around the automatic "
     "selection's mask (Pipeline(trimap='mask').cut_out(image).trimap: the automatic cut-out's trimap "
     "before the learned trimap became its default), the baseline the learned trimap must beat",
 }
-TRIMAP_FREE = frozenset(
-    {"clean-plate", "clean-plate-network", "learned-trimap", "learned-trimap-network", "closed-form-auto"}
-)
+LEARNED_TRIMAP = {  # method: the matting inside the learned trimap
+    "learned-trimap": "auto",
+    "learned-trimap-network": "network",
+    "learned-trimap-closed-form": "closed-form",
+}
+TRIMAP_FREE = frozenset({"clean-plate", "clean-plate-network", "closed-form-auto", *LEARNED_TRIMAP})
 PLATE_METHODS = ("clean-plate", "clean-plate-network", "clean-plate-trimap", "clean-plate-trimap-network")
 METRICS = (
     Metric("sad", "SAD", higher_is_better=False, digits=2),
@@ -81,9 +86,8 @@ def predictor(method: str) -> Predict:
         return lambda inputs: pipeline.matte(inputs["image"], inputs["trimap"])
     if method in PLATE_METHODS:
         return _clean_plate(with_trimap="trimap" in method, refine=not method.endswith("network"))
-    if method in ("learned-trimap", "learned-trimap-network"):
-        matting = "network" if method.endswith("network") else "closed-form"
-        pipeline = Pipeline(PipelineOptions(matting=matting))
+    if method in LEARNED_TRIMAP:
+        pipeline = Pipeline(PipelineOptions(matting=LEARNED_TRIMAP[method]))
         installed_network("trimap", pipeline.options.weights_folder)  # the refusal, before any work
         pipeline.check_networks()
         return lambda inputs: pipeline.matte_without_trimap(inputs["image"])
@@ -108,7 +112,8 @@ def _clean_plate(*, with_trimap: bool, refine: bool) -> Predict:
 
 
 def _closed_form_auto() -> Predict:
-    pipeline = Pipeline(PipelineOptions(trimap="mask"))  # the user's defaults, but the mask's band
+    # The user's defaults, but the mask's band (the cut-out's own alpha is not used).
+    pipeline = Pipeline(PipelineOptions(trimap="mask", matting="closed-form"))
     pipeline.check_networks()
 
     def predict(inputs: Inputs) -> np.ndarray:

@@ -81,7 +81,8 @@ SETTINGS: dict[str, Setting] = {
             _one_of(TRANSPARENCY_HINTS), TRANSPARENCY_HINTS,
         ),
         Setting(
-            "matting/method", str, "closed-form", "Matting method", _one_of(MATTING_METHODS), MATTING_METHODS
+            "matting/method", str, "auto", "Matting method (auto: the matting network when installed)",
+            _one_of(MATTING_METHODS), MATTING_METHODS,
         ),
         Setting(
             "matting/band_fraction", float, 0.01, "Trimap band around the mask (fraction of diagonal)",

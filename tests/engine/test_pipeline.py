@@ -125,12 +125,16 @@ def test_classic_composite_equals_classic_compositing(method: str) -> None:
 def test_auto_is_the_network_when_installed_and_saliency_without(weights: Path, tmp_path: Path) -> None:
     with_network = Pipeline(PipelineOptions(weights_folder=weights))
     assert with_network.segmentation_method() == "network-grabcut"
-    assert with_network.describe_cutout() == "GrabCut seeded by the segmentation network, closed-form matting"
+    assert with_network.describe_cutout() == "GrabCut seeded by the segmentation network, the matting network"
+    assert with_network.matting_method() == "network"
+    chosen = Pipeline(PipelineOptions(weights_folder=weights, matting="knn"))
+    assert chosen.matting_method() == "knn" and chosen.describe_cutout().endswith(", knn matting")
     # A network looks inside a rectangle; the classic selection becomes GrabCut.
     assert with_network.segmentation_method(rect=Rect(0, 0, 10, 10)) == "network-grabcut"
     without = Pipeline(PipelineOptions(weights_folder=tmp_path))
     assert without.segmentation_method() == "saliency"
     assert without.segmentation_method(rect=Rect(0, 0, 10, 10)) == "grabcut"
+    assert without.matting_method() == "closed-form"
     cutout = without.cut_out(disc_photo())
     assert cutout.method == "the saliency-seeded GrabCut, closed-form matting"
     expected = cut_out(disc_photo())
@@ -141,11 +145,15 @@ def test_the_default_cut_out_runs_the_installed_network_and_says_so(
     weights: Path, loads: Counter[str]
 ) -> None:
     cutout = Pipeline(PipelineOptions(weights_folder=weights, device="cpu")).cut_out(disc_photo())
-    assert loads == {"segmentation.pt": 1}
-    assert cutout.method == "GrabCut seeded by the segmentation network, closed-form matting"
+    assert loads == {"segmentation.pt": 1, "matting.pt": 1}
+    assert cutout.method == "GrabCut seeded by the segmentation network, the matting network"
     assert cutout.mask.shape == (60, 80) and set(np.unique(cutout.mask)) <= {0.0, 1.0}
+    chosen = Pipeline(PipelineOptions(weights_folder=weights, device="cpu", matting="network"))
+    np.testing.assert_array_equal(cutout.alpha, chosen.cut_out(disc_photo()).alpha)
     given = Pipeline(PipelineOptions(weights_folder=weights)).cut_out(disc_photo(), mask=cutout.mask)
-    assert given.method == "the given mask, closed-form matting"
+    assert given.method == "the given mask, the matting network"
+    classic = Pipeline(PipelineOptions(weights_folder=weights, matting="closed-form"))
+    assert classic.cut_out(disc_photo(), mask=cutout.mask).method == "the given mask, closed-form matting"
 
 
 def test_network_grabcut_seeds_grabcut_with_the_networks_probability(

@@ -259,6 +259,32 @@ def test_segment_and_cutout_say_which_method_ran(files: Files, capsys: Capsys, s
     assert "cut-out: GrabCut seeded by the segmentation network, closed-form matting" in err
 
 
+def test_cutout_and_composite_take_the_installed_matting_network_unless_told(
+    files: Files, capsys: Capsys, shipped_segmentation: Path
+) -> None:
+    from engine.weights import WEIGHTS_FOLDER
+
+    (files.root / "cutouts").mkdir()
+    cutout = files.root / "cutouts" / "cutout.png"
+    rc, _, err = run(capsys, "cutout", files.photo, "-o", cutout)
+    assert_success(rc, err, cutout)
+    assert "cut-out: GrabCut seeded by the segmentation network, closed-form matting" in err  # none installed
+    (shipped_segmentation.parent / "matting.pt").symlink_to(WEIGHTS_FOLDER / "matting.pt")
+    rc, _, err = run(capsys, "cutout", files.photo, "-o", cutout)
+    default = assert_success(rc, err, cutout)
+    assert "cut-out: GrabCut seeded by the segmentation network, the matting network" in err
+    rc, _, err = run(capsys, "cutout", files.photo, "-o", cutout, "--matting", "closed-form")
+    classic = assert_success(rc, err, cutout)
+    assert "cut-out: GrabCut seeded by the segmentation network, closed-form matting" in err
+    assert not np.array_equal(default, classic)  # the network corrected closed-form's alpha
+    composite = files.out / "composite.png"
+    rc, _, err = run(
+        capsys, "composite", files.photo, files.background, "-o", composite, "--matting", "network"
+    )
+    assert_success(rc, err, composite)
+    assert "the matting network" in err
+
+
 def test_cutout_and_composite_take_the_learned_trimap_unless_told(
     files: Files, capsys: Capsys, shipped_segmentation: Path
 ) -> None:

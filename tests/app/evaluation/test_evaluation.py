@@ -369,6 +369,7 @@ def test_the_automatic_variants_run_each_network_combination(
         "automatic-learned-trimap",
         "automatic-mask-trimap",
         "automatic-matting-network",
+        "automatic-closed-form",
         "automatic-fusion",
     )
     args = ["evaluate", "compositing", "--data", str(compositing_set), "--out", str(tmp_path / "report")]
@@ -378,5 +379,6 @@ def test_the_automatic_variants_run_each_network_combination(
     report = (tmp_path / "report" / "report.md").read_text()
     assert "the segmentation network's mask refined by the refinement network" in report
     assert "the matting network (correcting closed-form matting's alpha)" in report
+    assert "closed-form matting in place of the matting network" in report
     assert "the trimap the mask's edge band" in report and "the trimap from the T-Net" in report
     assert "composited by the fusion network" in report

@@ -227,8 +227,22 @@ def test_the_learned_trimap_with_the_matting_network_is_evaluated_and_needs_both
     args = ["evaluate", "matting", "--data", str(plate_set), "--method", method, "--no-robustness"]
     status, err = run([*args, "--out", str(tmp_path / "refused")], capsys)
     assert status == EXIT_BAD_INPUT and "no trained matting network is installed" in err[-1]
-    write_tiny_matting_network(folder / "matting.pt", closed_form_input=False)
-    status, err = run([*args, "--out", str(tmp_path / "r")], capsys)
+    classic = "learned-trimap-closed-form"  # needs no matting network
+    status, err = run([*args, "--method", classic, "--out", str(tmp_path / "refused")], capsys)
+    assert status == EXIT_BAD_INPUT
+    status, err = run(
+        [*args[:4], "--method", classic, "--no-robustness", "--out", str(tmp_path / "c")], capsys
+    )
     assert status == 0, err
-    summary = check_report(tmp_path / "r", (method,), MATTING_METRICS)
+    write_tiny_matting_network(folder / "matting.pt", closed_form_input=False)
+    methods = (method, "learned-trimap", classic)
+    status, err = run(
+        [*args, "--method", "learned-trimap", "--method", classic, "--out", str(tmp_path / "r")], capsys
+    )
+    assert status == 0, err
+    summary = check_report(tmp_path / "r", methods, MATTING_METRICS)
     assert 0.0 <= summary[method]["mse"] <= 1.0
+    # The default matting is the network once it is installed; closed-form's alpha differs.
+    for metric in MATTING_METRICS:
+        assert summary["learned-trimap"][metric] == summary[method][metric]
+    assert summary[classic]["sad"] != summary[method]["sad"]
