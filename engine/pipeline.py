@@ -487,7 +487,8 @@ class Pipeline:
     ) -> np.ndarray:
         """Alpha (H, W) float32 in [0, 1] from the photo alone, by the learned trimap (Semantic Human
         Matting; ``engine.learned_trimap``): the T-Net's trimap, the options' matting method inside it
-        (the matting network or a classic one) and the fusion α = F + U·α_raw, at ``matting_megapixels``."""
+        (the matting network or a classic one) and the mean of its α_raw and the fusion F + U·α_raw, at
+        ``matting_megapixels``."""
         return self.learned_trimap_matte(image, progress=progress, is_cancelled=is_cancelled)[0]
 
     def learned_trimap_matte(

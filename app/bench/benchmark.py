@@ -327,7 +327,7 @@ _ENGINE_NOTE = (
     "it is installed, and with both the three networks' vote on what the selection left out, U²-Net-p's "
     "opinion there averaged with its opinion of the mirrored photo), the matting network inside it at "
     "0.5 MP (correcting closed-form matting's alpha), averaged with MODNet's alpha where that is "
-    "fractional, and the fusion α = F + U·α_raw, decontamination; the "
+    "fractional, and the mean of that α_raw and the fusion F + U·α_raw, decontamination; the "
     "saliency cut-out above is the classic method it replaced as the default. The network pipeline runs "
     "every stage as a network (segmentation at 320², refinement at 320² then 640², matting at 0.5 MP "
     "inside the mask's band, fusion at 768 px). Learned-trimap matting is "

@@ -43,7 +43,7 @@ AUTOMATIC_METHODS = {
     "refinement network (320², then 640²)",
     "automatic-saliency": "no trimap: as automatic, with the classic saliency-seeded GrabCut",
     "automatic-learned-trimap": "no trimap: as automatic, the trimap from the T-Net (Semantic Human "
-    "Matting) and its fusion α = F + U·α_closed-form",
+    "Matting), the alpha inside it the mean of α_raw and the fusion F + U·α_raw",
     "automatic-mask-trimap": "no trimap: as automatic, the trimap the mask's edge band in place of the "
     "T-Net's",
     "automatic-matting-network": "no trimap: as automatic, the matting network (correcting closed-form "

@@ -35,8 +35,8 @@ METHODS = {
     "the refinement and its known pixels are kept",
     "clean-plate-trimap-network": "as clean-plate-trimap, the network's alpha alone (no refinement)",
     "learned-trimap": "no trimap: the trimap network's trimap, the default matting inside it (the matting "
-    "network when installed) and the fusion of Semantic Human Matting (Chen et al. 2018; "
-    "Pipeline.matte_without_trimap)",
+    "network when installed), its alpha averaged with the fusion of Semantic Human Matting (Chen et al. "
+    "2018; Pipeline.matte_without_trimap)",
     "learned-trimap-network": "as learned-trimap, the matting network (SHM's M-Net) inside it, given the "
     "T-Net's soft trimap (as the end-to-end training stage)",
     "learned-trimap-closed-form": "as learned-trimap, closed-form matting inside it (the classic path)",

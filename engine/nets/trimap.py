@@ -3,9 +3,10 @@
 SHM splits matting into a trimap network (T-Net) that labels every pixel background, unknown or
 foreground from the photo alone, and a matting network (M-Net) that estimates the alpha inside the
 unknown region; the two are fused as α = F + U·α_raw, with F and U the foreground and unknown
-probabilities. Here the T-Net is the segmentation family (``engine.nets.segmentation``: the
-ImageNet-pretrained EfficientNet-Lite0 encoder and a U-Net decoder) with three output planes; its input may
-add the soft segmentation of the automatic cut-out as a fourth plane.
+probabilities (the pipeline takes the mean of that and α_raw: ``engine.learned_trimap.fused_alpha``).
+Here the T-Net is the segmentation family (``engine.nets.segmentation``: the ImageNet-pretrained
+EfficientNet-Lite0 encoder and a U-Net decoder) with three output planes; its input may add the soft
+segmentation of the automatic cut-out as a fourth plane.
 
 Input ``(N, in_channels, H, W)`` float32 in [0, 1], H and W multiples of 32: the photo's RGB, then the
 segmentation when ``in_channels`` is 4. ``forward`` returns logits ``(N, 3, H, W)`` for background,

@@ -202,7 +202,8 @@ def test_the_matting_network_inside_the_learned_trimap_gets_the_soft_trimap(
     weights: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As in the end-to-end training stage: the M-Net's trimap plane is 0.5·U + F, its hint closed-form
-    # matting in the most likely trimap, and the fusion F + U·α_raw uses its alpha unpasted.
+    # matting in the most likely trimap, and the fusion F + U·α_raw (half of the alpha, α_raw the other
+    # half) uses its alpha unpasted.
     folder = _weights_with_the_t_net(weights, tmp_path)
     torch.manual_seed(0)
     matting = create_model("matting", widths=[8] * 5, depths=[1] * 5, decoder_widths=[8] * 5, expansion=2)
@@ -226,7 +227,7 @@ def test_the_matting_network_inside_the_learned_trimap_gets_the_soft_trimap(
     np.testing.assert_allclose(seen["plane"], 0.5 * unknown + foreground, atol=1e-6)
     np.testing.assert_array_equal(seen["trimap"], trimap)
     inside = trimap == 0.5  # the tiny untrained T-Net: unknown nearly everywhere
-    fused = np.clip(foreground + unknown * seen["raw"], 0, 1)
+    fused = np.clip(0.5 * (foreground + unknown * seen["raw"]) + 0.5 * seen["raw"], 0, 1)
     np.testing.assert_allclose(alpha[inside], fused[inside], atol=1e-6)
 
 
@@ -251,5 +252,6 @@ def test_the_fusion_is_the_alpha_inside_the_band_and_the_known_classes_outside(
     np.testing.assert_array_equal(trimap, truth)
     inside = truth == 0.5
     assert inside.any() and not inside.all()
-    np.testing.assert_allclose(alpha[inside], 0.01 + 0.98 * 0.5, atol=1e-6)
+    # The mean of the paper's fusion F + U·α_raw and α_raw itself.
+    np.testing.assert_allclose(alpha[inside], 0.5 * (0.01 + 0.98 * 0.5) + 0.5 * 0.5, atol=1e-6)
     np.testing.assert_array_equal(alpha[~inside], truth[~inside])

@@ -129,8 +129,9 @@ def test_the_fused_alpha_takes_the_mean_where_modnet_sees_through_inside_the_t_n
     band = truth == 0.5
     veil = band & (np.mgrid[0:96, 0:128][1] < 64)  # MODNet sees the left half of the band see-through
     alpha = matte_with_hint(np.where(veil, np.float32(0.7), np.float32(1.0)))[0]
-    np.testing.assert_allclose(alpha[veil], 0.01 + 0.98 * 0.5, atol=1e-6)  # F + U · mean(0.3, 0.7)
-    np.testing.assert_allclose(alpha[band & ~veil], 0.01 + 0.98 * 0.3, atol=1e-6)
+    # Half the fusion F + U · mean(0.3, 0.7), half the mean itself.
+    np.testing.assert_allclose(alpha[veil], 0.5 * (0.01 + 0.98 * 0.5) + 0.5 * 0.5, atol=1e-6)
+    np.testing.assert_allclose(alpha[band & ~veil], 0.5 * (0.01 + 0.98 * 0.3) + 0.5 * 0.3, atol=1e-6)
 
 
 def confident_t_net(monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
@@ -179,7 +180,7 @@ def test_the_matting_method_alone_gives_the_alpha_where_the_hint_widened_the_ban
     # The raw alpha, the mean of the matting method's 0.3 and MODNet's 0.4: the T-Net saw no band there.
     np.testing.assert_allclose(alpha[fringe], 0.35)
     band = truth == 0.5
-    np.testing.assert_allclose(alpha[band], 0.01 + 0.98 * 0.3, atol=1e-6)  # the fusion, as before
+    np.testing.assert_allclose(alpha[band], 0.5 * (0.01 + 0.98 * 0.3) + 0.5 * 0.3, atol=1e-6)  # as before
     np.testing.assert_array_equal(alpha[truth == 1.0], 1.0)
 
 
