@@ -83,6 +83,6 @@ class PreferencesDialog(QDialog):
 
     def accept(self) -> None:
         for key, widget in self.editors.items():
-            self._settings.set(key, _value(widget))
+            self._settings.choose(key, _value(widget))
         self._settings.sync()
         super().accept()

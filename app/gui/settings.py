@@ -172,6 +172,16 @@ class Settings:
     def reset(self, key: str) -> None:
         self._store.remove(key)
 
+    def choose(self, key: str, value: Any) -> None:
+        """Store the user's choice of ``value`` for ``key`` as ``set`` does, except that the default is not
+        stored: a key left at its default follows a new release's default (the matting method became
+        ``auto`` where Preferences had stored ``closed-form`` for everyone who pressed OK)."""
+        if value == SETTINGS[key].default:
+            self.set(key, value)  # the same checks
+            self.reset(key)
+        else:
+            self.set(key, value)
+
     def sync(self) -> None:
         self._store.sync()
 

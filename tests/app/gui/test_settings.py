@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
 from pytestqt.qtbot import QtBot
@@ -49,8 +50,6 @@ def test_bad_stored_values_fall_back_to_the_default(tmp_path: Path) -> None:
 
 
 def test_setting_a_bad_value_is_refused(tmp_path: Path) -> None:
-    import pytest
-
     settings, _ = ini_settings(tmp_path)
     with pytest.raises(ValueError, match="brush/hardness"):
         settings.set("brush/hardness", 2.0)
@@ -75,6 +74,22 @@ def test_preferences_dialog_writes_the_values(qtbot: QtBot, tmp_path: Path) -> N
     assert settings.get("brush/size") == 25
     assert settings.get("brush/hardness") == 0.5
     assert settings.get("editing/undo_limit") == SETTINGS["editing/undo_limit"].default
+
+
+def test_preferences_store_only_what_differs_from_the_defaults(qtbot: QtBot, tmp_path: Path) -> None:
+    # A key left at its default follows the next release's default instead of keeping today's.
+    settings, store = ini_settings(tmp_path)
+    settings.set("matting/method", "auto")  # stored by an earlier Preferences that wrote every value
+    dialog = PreferencesDialog(settings)
+    qtbot.addWidget(dialog)
+    size = dialog.editors["brush/size"]
+    assert isinstance(size, QSpinBox)
+    size.setValue(25)
+    dialog.accept()
+    assert store.allKeys() == ["brush/size"]
+    assert settings.get("brush/size") == 25 and settings.get("matting/method") == "auto"
+    with pytest.raises(ValueError, match="brush/size"):
+        settings.choose("brush/size", -1)
 
 
 def test_window_uses_the_device_preference(qtbot: QtBot) -> None:
