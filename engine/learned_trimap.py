@@ -6,9 +6,9 @@ likely trimap and its soft trimap 0.5·U + F — the matting network (SHM's M-Ne
 the end-to-end training stage, closed-form matting the most likely one — and inside the most likely
 trimap's unknown region the alpha is the mean of the paper's fusion F + U·α_raw, with F and U the T-Net's
 foreground and unknown probabilities (``fuse_alpha``), and α_raw itself (``fused_alpha``); outside it the
-alpha is that trimap's 0 or 1. (F and U are never
-exactly 0 or 1: fused everywhere, the alpha laid a faint haze over the whole photo, 86 % of whose pixels
-then counted as fractional, to be decontaminated, 2 s more at 24 MP, for the same dev-set errors.)
+alpha is that trimap's 0 or 1. (F and U are never exactly 0 or 1: fused everywhere, the alpha laid a faint
+haze over the whole photo, 86 % of whose pixels then counted as fractional, to be decontaminated, 2 s more
+at 24 MP, for the same dev-set errors.)
 Given a transparency hint (``engine.transparency_hint``), the unknown region also takes in the pixels it
 marks see-through near the subject, and the alpha there is the matting method's own; wherever it marks
 the subject see-through, the raw alpha is the mean of the matting method's and the hint's; given the two

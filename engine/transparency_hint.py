@@ -53,7 +53,7 @@ def fractional(transparency: np.ndarray) -> np.ndarray:
 def outvoted(probability: np.ndarray, saliency: np.ndarray, transparency: np.ndarray) -> np.ndarray:
     """The pixels (H, W) bool two networks give the subject against the segmentation network's
     ``probability``: U²-Net-p's ``saliency`` at 0.5 or more, and MODNet's alpha ``transparency`` above
-    ``FRACTIONAL``. None where the two segmenters disagree on what the subject is (``weight`` 0)."""
+    ``FRACTIONAL``. No pixels where the two segmenters disagree on what the subject is (``weight`` 0)."""
     for name, matte in (("probability", probability), ("saliency", saliency), ("transparency", transparency)):
         check_matte(name, matte)
         check_same_size("probability", probability, name, matte)

@@ -141,6 +141,13 @@ def _convert(setting: Setting, raw: object) -> Any:
     return setting.type(raw)
 
 
+def _check(key: str, value: Any) -> None:
+    """Raise ``ValueError`` unless ``key`` accepts ``value``."""
+    setting = SETTINGS[key]
+    if not isinstance(value, setting.type) or not setting.valid(value):
+        raise ValueError(f"setting {key}: {value!r} is not a valid {setting.type.__name__}")
+
+
 class Settings:
     """Typed access to ``SETTINGS`` in a ``QSettings`` store (the application's own by default)."""
 
@@ -164,9 +171,7 @@ class Settings:
 
     def set(self, key: str, value: Any) -> None:
         """Store ``value`` for ``key``; raises ``ValueError`` for a value the key does not accept."""
-        setting = SETTINGS[key]
-        if not isinstance(value, setting.type) or not setting.valid(value):
-            raise ValueError(f"setting {key}: {value!r} is not a valid {setting.type.__name__}")
+        _check(key, value)
         self._store.setValue(key, value)
 
     def reset(self, key: str) -> None:
@@ -176,11 +181,11 @@ class Settings:
         """Store the user's choice of ``value`` for ``key`` as ``set`` does, except that the default is not
         stored: a key left at its default follows a new release's default (the matting method became
         ``auto`` where Preferences had stored ``closed-form`` for everyone who pressed OK)."""
+        _check(key, value)
         if value == SETTINGS[key].default:
-            self.set(key, value)  # the same checks
             self.reset(key)
         else:
-            self.set(key, value)
+            self._store.setValue(key, value)
 
     def sync(self) -> None:
         self._store.sync()
