@@ -7,7 +7,8 @@ are divided by 1000, as the tables print them; MSE is the plain mean over the un
 code stretches each matte to [0, 1] (``mat2gray``) before taking gradients; for a matte that holds both 0
 and 1 (any matte solved from a trimap with both known regions) that is the identity, and it is not done
 here. Segmentation errors ignore the ground truth's unlabelled band (0.5); compositing quality is PSNR
-with a peak of 1 over the whole image or over the boundary band.
+with a peak of 1 over the whole image or over the boundary band, and the share of the old background's
+colour the composite keeps in that band.
 """
 
 from __future__ import annotations
@@ -181,3 +182,39 @@ def psnr_in_band(
     if not band.any():
         raise InvalidInputError("the trimap has no unknown pixels, so there is no boundary band to score")
     return _psnr((image[band].astype(np.float64) - truth[band]) ** 2)
+
+
+def old_background_left(
+    image: np.ndarray,
+    truth: np.ndarray,
+    photo: np.ndarray,
+    alpha: np.ndarray,
+    trimap: np.ndarray,
+    dilation: int = BAND_DILATION,
+) -> float:
+    """How much of the old background's colour a composite keeps on the subject's side of its edge, in %.
+
+    The photo is αF + (1 − α)B_old and the truth αF + (1 − α)B_new, so photo − truth = (1 − α)(B_old −
+    B_new) is what the old background adds at each pixel. The result is the composite's error projected
+    on it, 100·Σ⟨image − truth, photo − truth⟩ / Σ|photo − truth|², over the boundary band's pixels where
+    the true ``alpha`` is at least 0.5: there a fringe of the old background shows (outside them the new
+    background should show, and an error there is not the old background's). Pasting the photo's pixels
+    scores 100, the truth 0; below 0 the composite overshoots away from the old background. Where the
+    photo equals the truth on all those pixels, no old background shows there: 0.
+    """
+    for name, values in (("image", image), ("ground truth", truth), ("photo", photo)):
+        check_image(name, values)
+        check_same_size("image", image, name, values)
+    check_matte("ground-truth alpha", alpha)
+    check_same_size("image", image, "ground-truth alpha", alpha)
+    check_same_size("image", image, "trimap", trimap)
+    band = boundary_band(trimap, dilation)
+    if not band.any():
+        raise InvalidInputError("the trimap has no unknown pixels, so there is no boundary band to score")
+    subject = band & (alpha >= 0.5)
+    expected = truth[subject].astype(np.float64)
+    added = photo[subject] - expected
+    weight = float((added**2).sum())
+    if weight == 0.0:
+        return 0.0
+    return 100.0 * float(((image[subject] - expected) * added).sum()) / weight

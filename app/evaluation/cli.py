@@ -84,7 +84,7 @@ def add_evaluate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def add_make_compositing_set(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "make-compositing-set",
-        help="build a compositing set (fg/ bg/ gt/ trimap/) from a matting set and background photos",
+        help="build a compositing set (fg/ bg/ gt/ trimap/ alpha/) from a matting set and background photos",
     )
     parser.add_argument("--matting", required=True, help="matting set with image/, trimap/ and alpha/")
     parser.add_argument("--backgrounds", required=True, help="folder of background photos (at least two)")

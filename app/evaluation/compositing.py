@@ -1,6 +1,7 @@
 """The compositing task: ``fg/`` (the photo: the subject over its old background), ``bg/`` (the new
-background), ``gt/`` (the subject over the new background) and ``trimap/``; PSNR over the whole image
-and over the boundary band (the trimap's unknown region grown by 7 px).
+background), ``gt/`` (the subject over the new background), ``trimap/`` and ``alpha/`` (the true alpha);
+PSNR over the whole image and over the boundary band (the trimap's unknown region grown by 7 px), and
+how much of the old background's colour the composite keeps on the subject's side of that band.
 
 Every classic method cuts the subject out with closed-form matting from the given trimap, then blends
 it; ``alpha`` also decontaminates the foreground colours first, the others paste the photo's colours.
@@ -17,9 +18,9 @@ from app.evaluation.task import Inputs, Metric, Predict, Task, synthetic_disc
 from classic.checks import InvalidInputError, check_same_size
 from classic.compositing import composite
 from classic.foreground import estimate_foreground
-from classic.imageio import read_image, read_trimap
+from classic.imageio import read_image, read_matte, read_trimap
 from classic.matting import estimate_alpha
-from classic.metrics import BAND_DILATION, psnr, psnr_in_band
+from classic.metrics import BAND_DILATION, old_background_left, psnr, psnr_in_band
 from engine.pipeline import SEGMENTATION_DESCRIPTIONS, Pipeline, PipelineOptions, cutout_from_alpha
 from engine.teacher import load_teacher
 
@@ -57,10 +58,15 @@ METHODS |= AUTOMATIC_METHODS
 METRICS = (
     Metric("psnr_band", "PSNR band (dB)", higher_is_better=True, digits=2),
     Metric("psnr", "PSNR (dB)", higher_is_better=True, digits=2),
+    Metric("old_background", "old background left (%)", higher_is_better=False, digits=1),
 )
 DEFINITION = (
     "PSNR = 10·log10(1 / MSE) over all pixels and the three channels, values in [0, 1]; the band "
-    f"variant only over the trimap's unknown region dilated by {BAND_DILATION} px (Euclidean)."
+    f"variant only over the trimap's unknown region dilated by {BAND_DILATION} px (Euclidean). Old "
+    "background left: the composite's error projected on photo − truth = (1 − α)(B_old − B_new), "
+    "100·Σ⟨composite − truth, photo − truth⟩ / Σ|photo − truth|², over the band's pixels where the true α ≥ "
+    "0.5, the subject's side of its edge, where a fringe of the old background shows (the photo's own "
+    "pixels pasted score 100, the truth 0)."
 )
 
 
@@ -70,8 +76,9 @@ def load(sample: Sample) -> Inputs:
         "bg": read_image(sample.files["bg"]).rgb,
         "gt": read_image(sample.files["gt"]).rgb,
         "trimap": read_trimap(sample.files["trimap"]),
+        "alpha": read_matte(sample.files["alpha"]),
     }
-    for role in ("bg", "gt", "trimap"):
+    for role in ("bg", "gt", "trimap", "alpha"):
         check_same_size(f"{sample.name}: fg", inputs["fg"], role, inputs[role])
     return inputs
 
@@ -155,6 +162,9 @@ def score(image: np.ndarray, inputs: Inputs) -> dict[str, float]:
     return {
         "psnr_band": psnr_in_band(image, inputs["gt"], inputs["trimap"]),
         "psnr": psnr(image, inputs["gt"]),
+        "old_background": old_background_left(
+            image, inputs["gt"], inputs["fg"], inputs["alpha"], inputs["trimap"]
+        ),
     }
 
 
@@ -162,7 +172,7 @@ def warm_up_inputs() -> Inputs:
     image, alpha = synthetic_disc()
     trimap = np.where(alpha >= 1.0, 1.0, np.where(alpha <= 0.0, 0.0, 0.5)).astype(np.float32)
     background = np.full_like(image, 0.5)
-    return {"fg": image, "bg": background, "gt": image, "trimap": trimap}
+    return {"fg": image, "bg": background, "gt": image, "trimap": trimap, "alpha": alpha}
 
 
 def task(trimaps: str = "trimap") -> Task:
@@ -170,7 +180,7 @@ def task(trimaps: str = "trimap") -> Task:
     resolved = SEGMENTATION_DESCRIPTIONS[Pipeline().segmentation_method()]
     return Task(
         name="compositing",
-        folders={"fg": "fg", "bg": "bg", "gt": "gt", "trimap": trimaps},
+        folders={"fg": "fg", "bg": "bg", "gt": "gt", "trimap": trimaps, "alpha": "alpha"},
         optional={},
         methods={**METHODS, "automatic": f"{METHODS['automatic']}; here the segmentation is {resolved}"},
         metrics=METRICS,

@@ -18,6 +18,7 @@ from classic.metrics import (
     gradient_magnitude,
     iou,
     mse,
+    old_background_left,
     psnr,
     psnr_in_band,
     sad,
@@ -216,3 +217,29 @@ def test_psnr_in_band_only_sees_the_band() -> None:
     assert psnr_in_band(image, truth, trimap, dilation=1) == pytest.approx(10 * math.log10(15 / 0.09))
     with pytest.raises(InvalidInputError, match="no unknown pixels"):
         psnr_in_band(image, truth, np.zeros((9, 9), np.float32))
+
+
+def test_old_background_left_is_the_share_of_the_photo_minus_truth_kept_on_the_subjects_side() -> None:
+    rng = np.random.default_rng(0)
+    truth = 0.1 + rng.random((9, 9, 3)).astype(np.float32) * 0.4
+    photo = truth + rng.random((9, 9, 3)).astype(np.float32) * 0.5
+    trimap = np.zeros((9, 9), np.float32)
+    trimap[3:6, 3:6] = U
+    alpha = np.zeros((9, 9), np.float32)
+    alpha[:, 4:] = 0.5  # the subject's side: columns 4 to 8
+    assert old_background_left(photo, truth, photo, alpha, trimap) == pytest.approx(100.0)
+    assert old_background_left(truth, truth, photo, alpha, trimap) == 0.0
+    blend = 0.75 * truth + 0.25 * photo
+    assert old_background_left(blend, truth, photo, alpha, trimap) == pytest.approx(25.0)
+    # Only the subject's side of the band counts: the background's side and pixels far away do not.
+    outside = truth.copy()
+    outside[:, :4] = photo[:, :4]
+    outside[0, 8] = photo[0, 8]
+    assert old_background_left(outside, truth, photo, alpha, trimap, dilation=1) == 0.0
+    # An error across the old background's difference is not counted.
+    across = truth.copy()
+    across[4, 4] += np.cross(photo[4, 4] - truth[4, 4], [1.0, 0.0, 0.0]) * 0.1
+    assert old_background_left(across, truth, photo, alpha, trimap) == pytest.approx(0.0, abs=1e-5)
+    assert old_background_left(photo, truth, truth, alpha, trimap) == 0.0  # no old background shows
+    with pytest.raises(InvalidInputError, match="no unknown pixels"):
+        old_background_left(photo, truth, photo, alpha, np.zeros((9, 9), np.float32))

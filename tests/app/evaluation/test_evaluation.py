@@ -180,8 +180,10 @@ def test_make_compositing_set_and_evaluate_it(
         capsys,
     )  # fmt: skip
     assert status == 0
-    summary = check_report(out, ("alpha", "copy"), {"psnr", "psnr_band"})
+    summary = check_report(out, ("alpha", "copy"), {"psnr", "psnr_band", "old_background"})
     assert summary["alpha"]["psnr"] > 25 and summary["alpha"]["psnr_band"] > summary["copy"]["psnr_band"]
+    # Pasting the photo's pixels keeps its old background along the edge; decontamination removes most.
+    assert 0 < summary["alpha"]["old_background"] < summary["copy"]["old_background"] / 2
     check_predictions(out, ("alpha", "copy"), channels=3)
     monkeypatch.setenv("COMPOSITOR_WEIGHTS", str(tmp_path / "no-weights"))
     fusion = ["evaluate", "compositing", "--data", str(compositing_set), "--method", "fusion"]
@@ -211,7 +213,7 @@ def test_automatic_compositing_runs_the_pipeline_from_the_photos_beside_the_refe
     )
     assert status == 0
     methods = ("automatic", "automatic-saliency", "automatic-u2netp", "alpha")
-    summary = check_report(out, methods, {"psnr", "psnr_band"})
+    summary = check_report(out, methods, {"psnr", "psnr_band", "old_background"})
     check_predictions(out, methods, channels=3)
     assert teacher.calls == 1 + len(NAMES)  # a warm-up, then every photo: no trimap given
     assert summary["automatic-saliency"]["psnr"] > 25 and summary["alpha"]["psnr"] > 25
@@ -375,7 +377,7 @@ def test_the_automatic_variants_run_each_network_combination(
     args = ["evaluate", "compositing", "--data", str(compositing_set), "--out", str(tmp_path / "report")]
     status, _ = run([*args, *(f"--method={method}" for method in methods)], capsys)
     assert status == 0
-    check_report(tmp_path / "report", methods, {"psnr", "psnr_band"})
+    check_report(tmp_path / "report", methods, {"psnr", "psnr_band", "old_background"})
     report = (tmp_path / "report" / "report.md").read_text()
     assert "the segmentation network's mask refined by the refinement network" in report
     assert "the matting network (correcting closed-form matting's alpha)" in report
