@@ -427,3 +427,42 @@ def test_the_network_pipeline_runs_on_cuda(weights: Path) -> None:
     image = pipeline.composite(disc_photo(), sky(), cutout)
     assert pipeline.device().device.type == "cuda"
     assert image.shape == (90, 120, 3) and image.min() >= 0.0 and image.max() <= 1.0
+
+
+class TowardsThePhoto(torch.nn.Module):
+    """A stand-in fusion network of the shipped shape (10 planes): the alpha blend moved by ``share``
+    of the way to the photo, plus ``across`` on the green channel."""
+
+    in_channels = 10
+
+    def __init__(self, share: float, across: float = 0.0) -> None:
+        super().__init__()
+        self.share, self.across = share, across
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        alpha = x[:, 3:4]
+        blend = alpha * x[:, :3] + (1 - alpha) * x[:, 4:7]
+        shift = torch.tensor([0.0, self.across, 0.0]).view(1, 3, 1, 1)
+        return blend + self.share * (x[:, 7:] - blend) + shift
+
+
+def test_fusion_never_moves_the_blend_towards_the_photo(monkeypatch: pytest.MonkeyPatch) -> None:
+    photo = np.zeros((48, 64, 3), np.float32)
+    photo[..., 0] = 0.9  # a red photo over a blue background: the photo - blend difference is red - blue
+    background = np.zeros((48, 64, 3), np.float32)
+    background[..., 2] = 0.8
+    alpha = np.zeros((48, 64), np.float32)
+    alpha[:, 32:] = 0.5
+    cutout = cutout_from_alpha(np.full_like(photo, 0.4), alpha)
+    blended = composite(cutout.foreground, alpha, background, method="alpha")
+    options = PipelineOptions(compositing="fusion")
+    for share, expected_share in ((0.5, 0.0), (-0.5, -0.5)):  # towards the photo: dropped; away: kept
+        stand_in = Predictor(TowardsThePhoto(share), output=as_is, name="fusion network")
+        monkeypatch.setattr(Pipeline, "_network", lambda self, kind, progress, net=stand_in: net)
+        fused = Pipeline(options).composite(photo, background, cutout)
+        np.testing.assert_allclose(fused, np.clip(blended + expected_share * (photo - blended), 0, 1), atol=1e-5)
+    # A correction across the photo's direction (green, where photo - blend has none) is kept whole.
+    stand_in = Predictor(TowardsThePhoto(0.0, across=0.1), output=as_is, name="fusion network")
+    monkeypatch.setattr(Pipeline, "_network", lambda self, kind, progress: stand_in)
+    fused = Pipeline(options).composite(photo, background, cutout)
+    np.testing.assert_allclose(fused[..., 1], blended[..., 1] + 0.1, atol=1e-5)
