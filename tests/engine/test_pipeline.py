@@ -460,7 +460,8 @@ def test_fusion_never_moves_the_blend_towards_the_photo(monkeypatch: pytest.Monk
         stand_in = Predictor(TowardsThePhoto(share), output=as_is, name="fusion network")
         monkeypatch.setattr(Pipeline, "_network", lambda self, kind, progress, net=stand_in: net)
         fused = Pipeline(options).composite(photo, background, cutout)
-        np.testing.assert_allclose(fused, np.clip(blended + expected_share * (photo - blended), 0, 1), atol=1e-5)
+        expected = np.clip(blended + expected_share * (photo - blended), 0, 1)
+        np.testing.assert_allclose(fused, expected, atol=1e-5)
     # A correction across the photo's direction (green, where photo - blend has none) is kept whole.
     stand_in = Predictor(TowardsThePhoto(0.0, across=0.1), output=as_is, name="fusion network")
     monkeypatch.setattr(Pipeline, "_network", lambda self, kind, progress: stand_in)
