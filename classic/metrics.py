@@ -174,14 +174,24 @@ def psnr_in_band(
     image: np.ndarray, truth: np.ndarray, trimap: np.ndarray, dilation: int = BAND_DILATION
 ) -> float:
     """PSNR (peak 1) over the boundary band: the trimap's unknown region dilated by ``dilation`` px."""
+    band = _scored_band(image, {"ground truth": truth}, trimap, dilation)
+    return _psnr((image[band].astype(np.float64) - truth[band]) ** 2)
+
+
+def _scored_band(
+    image: np.ndarray, others: dict[str, np.ndarray], trimap: np.ndarray, dilation: int
+) -> np.ndarray:
+    """The boundary band of ``trimap``, once ``image`` and the ``others`` images are checked to be RGB
+    images of the trimap's size; refused when the trimap has no unknown pixels."""
     check_image("image", image)
-    check_image("ground truth", truth)
-    check_same_size("image", image, "ground truth", truth)
+    for name, values in others.items():
+        check_image(name, values)
+        check_same_size("image", image, name, values)
     check_same_size("image", image, "trimap", trimap)
     band = boundary_band(trimap, dilation)
     if not band.any():
         raise InvalidInputError("the trimap has no unknown pixels, so there is no boundary band to score")
-    return _psnr((image[band].astype(np.float64) - truth[band]) ** 2)
+    return band
 
 
 def old_background_left(
@@ -202,15 +212,9 @@ def old_background_left(
     scores 100, the truth 0; below 0 the composite overshoots away from the old background. Where the
     photo equals the truth on all those pixels, no old background shows there: 0.
     """
-    for name, values in (("image", image), ("ground truth", truth), ("photo", photo)):
-        check_image(name, values)
-        check_same_size("image", image, name, values)
+    band = _scored_band(image, {"ground truth": truth, "photo": photo}, trimap, dilation)
     check_matte("ground-truth alpha", alpha)
     check_same_size("image", image, "ground-truth alpha", alpha)
-    check_same_size("image", image, "trimap", trimap)
-    band = boundary_band(trimap, dilation)
-    if not band.any():
-        raise InvalidInputError("the trimap has no unknown pixels, so there is no boundary band to score")
     subject = band & (alpha >= 0.5)
     expected = truth[subject].astype(np.float64)
     added = photo[subject] - expected
